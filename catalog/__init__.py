@@ -1,0 +1,1 @@
+"""Browsing, search and the public read API: publishers, packages, releases."""

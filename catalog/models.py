@@ -1,0 +1,211 @@
+"""Publishers, kinds, categories, packages and their releases."""
+
+from __future__ import annotations
+
+import semver
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.urls import reverse
+
+from .constants import (
+    VERIFIED_LEVELS,
+    ListingStatus,
+    MemberRole,
+    Pricing,
+    PublisherType,
+    VerificationLevel,
+)
+from .querysets import PackageQuerySet, ReleaseQuerySet
+
+
+def packages_storage():
+    """The storage alias that holds published artifacts."""
+    return storages["packages"]
+
+
+class Publisher(models.Model):
+    """An individual or organization that owns packages (ObjectStack ``Publisher``)."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=16, choices=PublisherType.choices, default=PublisherType.INDIVIDUAL)
+    verification = models.CharField(
+        max_length=16, choices=VerificationLevel.choices, default=VerificationLevel.UNVERIFIED
+    )
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="PublisherMember", related_name="publishers"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        """True for the verified, trusted and partner levels."""
+        return self.verification in VERIFIED_LEVELS
+
+    def has_member(self, user) -> bool:
+        """True when ``user`` is a member of this publisher (any role)."""
+        return user.is_authenticated and self.memberships.filter(user=user).exists()
+
+
+class PublisherMember(models.Model):
+    """A user's membership of a publisher."""
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["publisher", "user"], name="unique_publisher_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.publisher} ({self.role})"
+
+
+class Kind(models.Model):
+    """A package kind (spec section 5): its permission vocabulary and install target.
+
+    ``permissions`` is a list of permission templates understood by
+    ``publishing.format.manifest.permission_allowed`` (e.g. ``"network:<host>"``).
+    """
+
+    slug = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=64)
+    plural = models.SlugField(max_length=40, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    install_target = models.CharField(max_length=100, help_text="Under ~/.argentos/, e.g. connectors/ID/")
+    permissions = models.JSONField(default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A browsing category (spec section 4, ``category``)."""
+
+    slug = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=64)
+    description = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Package(models.Model):
+    """A listing: one package identifier, owned by the publisher that first uploaded it.
+
+    The display fields mirror the manifest of the latest published release.
+    """
+
+    identifier = models.CharField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=100)
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="packages")
+    kind = models.ForeignKey(Kind, on_delete=models.PROTECT, related_name="packages")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="packages")
+    tags = models.JSONField(default=list, blank=True)
+    tagline = models.CharField(max_length=120, blank=True)
+    description = models.TextField(blank=True)
+    readme = models.TextField(blank=True)
+    license = models.CharField(max_length=200, blank=True)
+    pricing = models.CharField(max_length=16, choices=Pricing.choices, default=Pricing.FREE)
+    price_cents = models.PositiveIntegerField(default=0)
+    homepage = models.URLField(blank=True)
+    repository = models.URLField(blank=True)
+    status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.SUBMITTED)
+    latest_release = models.ForeignKey(
+        "Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+        indexes = [models.Index(fields=["status", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:package-detail", args=[self.identifier])
+
+    @property
+    def price_display(self) -> str:
+        """``"Free"`` or the price in dollars, e.g. ``"$19.00"``."""
+        if self.pricing == Pricing.FREE or not self.price_cents:
+            return "Free"
+        return f"${self.price_cents // 100}.{self.price_cents % 100:02d}"
+
+
+class Release(models.Model):
+    """One uploaded version of a package; published once a reviewer approves it.
+
+    A version, once uploaded, is never replaced or reused (spec section 4,
+    ``version``): the unique constraint holds even for rejected uploads.
+    """
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="releases")
+    version = models.CharField(max_length=128)
+    version_major = models.PositiveIntegerField(default=0)
+    version_minor = models.PositiveIntegerField(default=0)
+    version_patch = models.PositiveIntegerField(default=0)
+    is_prerelease = models.BooleanField(default=False)
+    manifest = models.JSONField(default=dict, help_text="argent.plugin.json as uploaded.")
+    listing = models.JSONField(default=dict, help_text="The listing fields normalised from the manifest.")
+    readme = models.TextField(blank=True)
+    permissions = models.JSONField(default=list, blank=True)
+    compatibility = models.CharField(max_length=200, blank=True)
+    artifact = models.FileField(storage=packages_storage, max_length=300, blank=True)
+    artifact_sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(help_text="Bytes of the package file.")
+    signatures = models.JSONField(default=dict, help_text='{"embedded": B64, "detached": B64}')
+    signing_key = models.ForeignKey("publishing.SigningKey", on_delete=models.PROTECT, related_name="releases")
+    key_fingerprint = models.CharField(max_length=60)
+    release_notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    yanked = models.BooleanField(default=False)
+    yanked_reason = models.CharField(max_length=500, blank=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version_major", "-version_minor", "-version_patch", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["package", "version"], name="unique_package_version")]
+
+    def __str__(self) -> str:
+        return f"{self.package.identifier} {self.version}"
+
+    @property
+    def semver(self) -> semver.Version:
+        """The parsed version (Semantic Versioning 2.0.0)."""
+        return semver.Version.parse(self.version)
+
+    @property
+    def filename(self) -> str:
+        """``ID-VERSION.argent-pkg`` (spec section 1)."""
+        return f"{self.package.identifier}-{self.version}.argent-pkg"
+
+    def get_download_url(self) -> str:
+        return reverse("catalog:release-download", args=[self.package.identifier, self.version])

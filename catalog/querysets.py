@@ -1,0 +1,33 @@
+"""Read helpers for catalog rows."""
+
+from django.db import models
+
+from .constants import ListingStatus
+
+
+class PackageQuerySet(models.QuerySet):
+    def listed(self) -> "PackageQuerySet":
+        """Packages a customer can browse: published and with a published release."""
+        return self.filter(status=ListingStatus.PUBLISHED, latest_release__isnull=False)
+
+    def for_cards(self) -> "PackageQuerySet":
+        """Join what a package card shows, so a page costs one query."""
+        return self.select_related("publisher", "kind", "category", "latest_release")
+
+    def search(self, query: str) -> "PackageQuerySet":
+        """Packages whose identifier, name, tagline or description contain every word of ``query``."""
+        qs = self
+        for word in query.split():
+            qs = qs.filter(
+                models.Q(identifier__icontains=word)
+                | models.Q(display_name__icontains=word)
+                | models.Q(tagline__icontains=word)
+                | models.Q(description__icontains=word)
+            )
+        return qs
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def published(self) -> "ReleaseQuerySet":
+        """Releases approved by a reviewer (yanked ones included, flagged)."""
+        return self.filter(published_at__isnull=False)

@@ -1,0 +1,1 @@
+"""Prices, checkout, licenses and activations (later issues)."""

@@ -1,0 +1,1 @@
+"""Licensing models arrive with the payments work."""

@@ -1,0 +1,272 @@
+"""Settings for the marketplace: one module, read from the environment.
+
+With no environment variables at all this is a working development site:
+SQLite and local files under ``DATA_DIR``, Celery tasks run eagerly, a
+local-memory cache, e-mail printed to the console. Production sets
+environment variables only:
+
+==========================  ==============================================
+``DEBUG``                   ``false`` in production (default ``true``)
+``SECRET_KEY``              required when ``DEBUG`` is off
+``ALLOWED_HOSTS``           comma-separated host names
+``DATABASE_URL``            ``postgres://user:pass@host:5432/name``
+``REDIS_URL``               Celery broker and cache; unset = eager tasks
+``STORAGE_BACKEND``         ``local`` (default) or ``s3`` (``AWS_*``)
+``DATA_DIR``                where local files and SQLite live
+``EMAIL_URL``               ``smtp://…``; default prints to the console
+==========================  ==============================================
+"""
+
+import enum
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=True)
+DEV_SECRET_KEY = "dev-insecure-do-not-use-in-production"  # noqa: S105 - the marked dev default.
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
+
+#: The public URL of this marketplace, used in e-mails and API replies.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "rest_framework",
+    "catalog",
+    "publishing",
+    "licensing",
+    "moderation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "marketplace.urls"
+WSGI_APPLICATION = "marketplace.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "marketplace.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # SQLite waits for a lock instead of failing at once while a task writes.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Accounts: django-allauth, e-mail as the login, verified before use.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/dashboard/"
+LOGIN_URL = "account_login"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Argent Marketplace <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+
+class StorageBackend(enum.Enum):
+    """Where files live: ``local`` directories or an ``s3`` bucket."""
+
+    LOCAL = "local"
+    S3 = "s3"
+
+
+def env_to_enum(enum_cls: type[enum.Enum], name: str, default: str) -> enum.Enum:
+    """Read environment variable ``name`` as a member of ``enum_cls``.
+
+    Raises:
+        ImproperlyConfigured: the value names no member.
+    """
+    value = env.str(name, default=default)
+    try:
+        return enum_cls(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum_cls)
+        raise ImproperlyConfigured(f"{name}={value!r}: expected one of {choices}.") from None
+
+
+STORAGE_BACKEND = env_to_enum(StorageBackend, "STORAGE_BACKEND", "local")
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+if STORAGE_BACKEND is StorageBackend.S3:
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME")
+    _s3_options = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+        "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+        "signature_version": env.str("AWS_S3_SIGNATURE_VERSION", default="s3v4"),
+        "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+        "file_overwrite": False,
+        "default_acl": None,
+    }
+
+    def _s3(location: str) -> dict:
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3_options, "location": location}}
+
+    _default, _quarantine, _packages = _s3("media"), _s3("quarantine"), _s3("packages")
+else:
+
+    def _local(directory: str) -> dict:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(DATA_DIR / directory), "file_permissions_mode": 0o640},
+        }
+
+    _default, _quarantine, _packages = _local("media"), _local("quarantine"), _local("packages")
+
+STORAGES = {
+    "default": _default,
+    # Raw uploads, kept apart until they pass verification and review.
+    "quarantine": _quarantine,
+    # Signed artifacts of published releases.
+    "packages": _packages,
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Celery: with REDIS_URL a real broker and workers; without it tasks run eagerly.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Seconds before a task taken by a worker that died is handed out again.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+if env.bool("CELERY_FAST_REDELIVERY", default=False):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"unacked_restore_interval": 1, "unacked_restore_throttle": 1})
+
+# Package limits (spec section 1), in bytes and counts.
+PACKAGE_MAX_COMPRESSED_BYTES = env.int("PACKAGE_MAX_COMPRESSED_BYTES", default=50 * 1024 * 1024)
+PACKAGE_MAX_TOTAL_BYTES = env.int("PACKAGE_MAX_TOTAL_BYTES", default=200 * 1024 * 1024)
+PACKAGE_MAX_MEMBERS = env.int("PACKAGE_MAX_MEMBERS", default=5000)
+PACKAGE_MAX_MEMBER_BYTES = env.int("PACKAGE_MAX_MEMBER_BYTES", default=100 * 1024 * 1024)
+PACKAGE_MAX_RATIO = env.int("PACKAGE_MAX_RATIO", default=200)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+#: A note shown in a banner on every page (the local demo says MFA is off).
+SITE_BANNER = env.str("SITE_BANNER", default="")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"

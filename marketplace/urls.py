@@ -1,0 +1,20 @@
+"""The marketplace's URLs: catalog pages at the root, author pages, accounts, admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Argent Marketplace review"
+admin.site.site_title = "Argent Marketplace review"
+admin.site.index_title = "Moderation"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("publishing.urls")),
+    path("", include("catalog.urls")),
+]
+
+handler400 = "marketplace.views.bad_request"
+handler403 = "marketplace.views.permission_denied"
+handler404 = "marketplace.views.page_not_found"
+handler500 = "marketplace.views.server_error"

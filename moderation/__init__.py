@@ -1,0 +1,1 @@
+"""The moderation queue, reviewer decisions and their audit log."""

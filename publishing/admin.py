@@ -1,0 +1,170 @@
+"""The reviewer console: submissions with their findings and manifest, and decisions as actions."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django import forms
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from catalog.permissions import explain_permissions
+from moderation import services as moderation
+
+from .constants import SEVERITY_RANK
+from .models import ScanFinding, SigningKey, Submission
+
+
+class DecisionActionForm(ActionForm):
+    """The admin action bar, with the note that reject and request changes require."""
+
+    note = forms.CharField(
+        required=False,
+        label="Note to the author",
+        widget=forms.TextInput(attrs={"size": 60, "placeholder": "Required to reject or request changes"}),
+    )
+
+
+class ScanFindingInline(admin.TabularInline):
+    model = ScanFinding
+    extra = 0
+    can_delete = False
+    fields = ("severity", "code", "message", "path", "field", "excerpt")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class HighestSeverityFilter(admin.SimpleListFilter):
+    title = "highest finding severity"
+    parameter_name = "severity"
+
+    def lookups(self, request, model_admin):
+        return [(s, s.title()) for s in SEVERITY_RANK]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in SEVERITY_RANK:
+            return queryset
+        higher = [s for s, rank in SEVERITY_RANK.items() if rank > SEVERITY_RANK[value]]
+        return queryset.filter(findings__severity=value).exclude(findings__severity__in=higher).distinct()
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Read-only for reviewers; decisions go through ``moderation.services`` as actions."""
+
+    list_display = ("id", "package", "version", "publisher", "status", "is_new_package", "created_at")
+    list_filter = ("status", "is_new_package", HighestSeverityFilter, "package__kind", "package__category")
+    search_fields = ("package__identifier", "package__display_name", "publisher__name", "publisher__slug")
+    ordering = ("created_at",)
+    date_hierarchy = "created_at"
+    inlines = [ScanFindingInline]
+    action_form = DecisionActionForm
+    actions = ["approve", "reject", "request_changes"]
+    fields = (
+        "package",
+        "version",
+        "publisher",
+        "submitted_by",
+        "status",
+        "is_new_package",
+        "filename",
+        "upload_sha256",
+        "upload_size",
+        "signing_key",
+        "permissions_explained",
+        "manifest_table",
+        "release_notes",
+        "reviewer_notes",
+        "decided_by",
+        "decided_at",
+        "checked_at",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("package", "release__signing_key", "publisher")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request) -> bool:
+        return request.user.has_perm("publishing.decide_submission")
+
+    @admin.display(description="version")
+    def version(self, obj: Submission) -> str:
+        return obj.release.version
+
+    @admin.display(description="signing key")
+    def signing_key(self, obj: Submission) -> str:
+        key = obj.release.signing_key
+        return f"{key.label} — {key.fingerprint}" + (" (revoked)" if key.revoked_at else "")
+
+    @admin.display(description="permissions")
+    def permissions_explained(self, obj: Submission) -> str:
+        items = explain_permissions(obj.release.permissions)
+        if not items:
+            return "None requested."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li><code>{}</code> — {}</li>", ((i["name"], i["explanation"]) for i in items)),
+        )
+
+    @admin.display(description="manifest")
+    def manifest_table(self, obj: Submission) -> str:
+        rows = (
+            (key, value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False))
+            for key, value in obj.release.manifest.items()
+        )
+        return format_html(
+            '<table><tbody>{}</tbody></table>',
+            format_html_join("", "<tr><th>{}</th><td><pre>{}</pre></td></tr>", rows),
+        )
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, decide, verb: str) -> None:
+        note = request.POST.get("note", "")
+        done = 0
+        for submission in queryset:
+            try:
+                decide(submission=submission, reviewer=request.user, note=note)
+            except moderation.DecisionError as exc:
+                self.message_user(request, f"#{submission.pk}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb} {done} submission(s).", messages.SUCCESS)
+
+    @admin.action(description="Approve and publish", permissions=["decide"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, moderation.submission_approve, "Approved")
+
+    @admin.action(description="Reject (note required)", permissions=["decide"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, moderation.submission_reject, "Rejected")
+
+    @admin.action(description="Request changes (note required)", permissions=["decide"])
+    def request_changes(self, request, queryset):
+        self._decide(request, queryset, moderation.submission_request_changes, "Sent back")
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    list_display = ("label", "publisher", "fingerprint", "created_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("label", "fingerprint", "publisher__slug", "publisher__name")
+    readonly_fields = ("publisher", "public_key", "fingerprint", "created_by", "created_at")

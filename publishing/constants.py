@@ -1,0 +1,35 @@
+"""Choices for submissions and scan findings."""
+
+from django.db import models
+
+
+class SubmissionStatus(models.TextChoices):
+    """Where a submission stands in the pipeline."""
+
+    PENDING = "pending", "Pending"
+    SCANNING = "scanning", "Scanning"
+    IN_REVIEW = "in-review", "In review"
+    CHANGES_REQUESTED = "changes-requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+#: Statuses after which nothing changes without a new upload.
+FINAL_STATUSES = frozenset(
+    {SubmissionStatus.APPROVED, SubmissionStatus.REJECTED, SubmissionStatus.CHANGES_REQUESTED}
+)
+#: Statuses in which the automatic checks are still running.
+CHECKING_STATUSES = frozenset({SubmissionStatus.PENDING, SubmissionStatus.SCANNING})
+
+
+class Severity(models.TextChoices):
+    """Severity of a scan finding, lowest first."""
+
+    INFO = "info", "Info"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+SEVERITY_RANK = {s.value: i for i, s in enumerate(Severity)}

@@ -1,0 +1,130 @@
+"""Author pages: dashboard, publishers, signing keys, upload and submissions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from catalog.constants import ListingStatus
+from catalog.models import Publisher
+
+from . import services
+from .constants import SEVERITY_RANK
+from .forms import PublisherForm, SigningKeyForm, UploadForm
+from .models import Submission
+
+
+def _member_publisher(request: HttpRequest, slug: str) -> Publisher:
+    publisher = get_object_or_404(Publisher, slug=slug)
+    if not publisher.has_member(request.user):
+        raise PermissionDenied("You are not a member of this publisher.")
+    return publisher
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    publishers = request.user.publishers.annotate(
+        key_count=Count("signing_keys", distinct=True), package_count=Count("packages", distinct=True)
+    )
+    submissions = (
+        Submission.objects.filter(publisher__memberships__user=request.user)
+        .select_related("package", "release")
+        .order_by("-created_at")[:25]
+    )
+    return render(request, "publishing/dashboard.html", {"publishers": publishers, "submissions": submissions})
+
+
+@login_required
+def publisher_create(request: HttpRequest) -> HttpResponse:
+    form = PublisherForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        publisher = services.publisher_create(user=request.user, **form.cleaned_data)
+        messages.success(request, f"Publisher “{publisher.name}” created. Register a signing key next.")
+        return redirect("publishing:key-list", slug=publisher.slug)
+    return render(request, "publishing/publisher_form.html", {"form": form})
+
+
+@login_required
+def signing_key_list(request: HttpRequest, slug: str) -> HttpResponse:
+    publisher = _member_publisher(request, slug)
+    form = SigningKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key = services.signing_key_register(
+                publisher=publisher,
+                public_key=form.cleaned_data["public_key"],
+                label=form.cleaned_data["label"],
+                user=request.user,
+            )
+        except services.KeyRegistrationError as exc:
+            form.add_error("public_key", str(exc))
+        else:
+            messages.success(request, f"Key registered. Its fingerprint is {key.fingerprint}.")
+            return redirect("publishing:key-list", slug=publisher.slug)
+    keys = publisher.signing_keys.all()
+    return render(request, "publishing/signingkey_list.html", {"publisher": publisher, "keys": keys, "form": form})
+
+
+@login_required
+def package_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    publisher = _member_publisher(request, slug)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    problems, status = [], 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["package"]
+        try:
+            submission = services.submission_create(
+                publisher=publisher,
+                uploader=request.user,
+                upload=upload,
+                filename=upload.name,
+                release_notes=form.cleaned_data["release_notes"],
+                detached_signature=form.cleaned_data["signature"] or None,
+            )
+        except services.SubmissionRejected as exc:
+            problems, status = exc.problems, exc.status
+        else:
+            return redirect(submission)
+    elif request.method == "POST":
+        status = 400
+    context = {"publisher": publisher, "form": form, "problems": problems}
+    return render(request, "publishing/upload_form.html", context, status=status)
+
+
+def _visible_submission(request: HttpRequest, pk: int) -> Submission:
+    submission = get_object_or_404(
+        Submission.objects.select_related("package", "release", "publisher"), pk=pk
+    )
+    if not (request.user.is_staff or submission.publisher.has_member(request.user)):
+        raise PermissionDenied("Only the publisher's members can see this submission.")
+    return submission
+
+
+def _submission_context(submission: Submission) -> dict:
+    listing_url = None
+    if submission.package.status == ListingStatus.PUBLISHED and submission.release.published_at:
+        listing_url = submission.package.get_absolute_url()
+    return {
+        "submission": submission,
+        "findings": sorted(
+            submission.findings.all(), key=lambda f: (-SEVERITY_RANK[f.severity], f.code, f.path)
+        ),
+        "listing_url": listing_url,
+    }
+
+
+@login_required
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _visible_submission(request, pk)
+    return render(request, "publishing/submission_detail.html", _submission_context(submission))
+
+
+@login_required
+def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the submission page, polled by htmx while the checks run."""
+    submission = _visible_submission(request, pk)
+    return render(request, "publishing/partials/submission_status.html", _submission_context(submission))
