@@ -1,0 +1,3 @@
+"""Read-only CSV summaries for ArgentOS agents."""
+
+__version__ = "1.0.3"

@@ -1,0 +1,3 @@
+"""Read-only SQLite queries as an MCP tool for ArgentOS."""
+
+__version__ = "2.0.0"
