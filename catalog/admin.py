@@ -31,7 +31,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Package)
 class PackageAdmin(admin.ModelAdmin):
-    list_display = ("identifier", "display_name", "publisher", "kind", "category", "status", "latest_release")
+    list_display = (
+        "identifier",
+        "display_name",
+        "publisher",
+        "kind",
+        "category",
+        "status",
+        "latest_release",
+    )
     list_filter = ("status", "kind", "category", "pricing")
     search_fields = ("identifier", "display_name", "publisher__name", "publisher__slug")
     list_select_related = ("publisher", "kind", "category", "latest_release")

@@ -19,7 +19,9 @@ class VerificationLevel(models.TextChoices):
 
 
 #: Levels shown to customers as a verified publisher.
-VERIFIED_LEVELS = frozenset({VerificationLevel.VERIFIED, VerificationLevel.TRUSTED, VerificationLevel.PARTNER})
+VERIFIED_LEVELS = frozenset(
+    {VerificationLevel.VERIFIED, VerificationLevel.TRUSTED, VerificationLevel.PARTNER}
+)
 
 
 class MemberRole(models.TextChoices):

@@ -180,7 +180,9 @@ class Release(models.Model):
     artifact_sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(help_text="Bytes of the package file.")
     signatures = models.JSONField(default=dict, help_text='{"embedded": B64, "detached": B64}')
-    signing_key = models.ForeignKey("publishing.SigningKey", on_delete=models.PROTECT, related_name="releases")
+    signing_key = models.ForeignKey(
+        "publishing.SigningKey", on_delete=models.PROTECT, related_name="releases"
+    )
     key_fingerprint = models.CharField(max_length=60)
     release_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -188,7 +188,10 @@ if STORAGE_BACKEND is StorageBackend.S3:
     }
 
     def _s3(location: str) -> dict:
-        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3_options, "location": location}}
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3_options, "location": location},
+        }
 
     _default, _quarantine, _packages = _s3("media"), _s3("quarantine"), _s3("packages")
 else:

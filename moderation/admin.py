@@ -7,7 +7,14 @@ from .models import Decision
 
 @admin.register(Decision)
 class DecisionAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "submission", "action", "reviewer", "status_before", "status_after")
+    list_display = (
+        "created_at",
+        "submission",
+        "action",
+        "reviewer",
+        "status_before",
+        "status_after",
+    )
     list_filter = ("action",)
     search_fields = ("submission__package__identifier", "note", "reviewer__email")
     list_select_related = ("submission__package", "submission__release", "reviewer")

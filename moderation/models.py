@@ -12,8 +12,12 @@ class Decision(models.Model):
     Rows are written only by ``moderation.services`` and never edited.
     """
 
-    submission = models.ForeignKey("publishing.Submission", on_delete=models.CASCADE, related_name="decisions")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submission = models.ForeignKey(
+        "publishing.Submission", on_delete=models.CASCADE, related_name="decisions"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     note = models.TextField(blank=True)
     status_before = models.CharField(max_length=20)

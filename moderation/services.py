@@ -64,7 +64,9 @@ def _record(*, submission: Submission, reviewer, action: str, note: str, before:
 
 def _notify(decision_id: int) -> None:
     """E-mail every member of the publisher about a decision."""
-    decision = Decision.objects.select_related("submission__package", "submission__release").get(pk=decision_id)
+    decision = Decision.objects.select_related("submission__package", "submission__release").get(
+        pk=decision_id
+    )
     submission = decision.submission
     recipients = list(submission.publisher.members.values_list("email", flat=True))
     if not recipients:
@@ -86,12 +88,16 @@ def _notify(decision_id: int) -> None:
 def latest_version(package: Package) -> Release | None:
     """The greatest published, non-yanked release that is not a pre-release (spec section 4)."""
     candidates = [
-        r for r in package.releases.published().filter(yanked=False) if not semver.Version.parse(r.version).prerelease
+        r
+        for r in package.releases.published().filter(yanked=False)
+        if not semver.Version.parse(r.version).prerelease
     ]
     return max(candidates, key=lambda r: semver.Version.parse(r.version), default=None)
 
 
-def submission_approve(*, submission: Submission, reviewer: AbstractBaseUser | None, note: str = "") -> Submission:
+def submission_approve(
+    *, submission: Submission, reviewer: AbstractBaseUser | None, note: str = ""
+) -> Submission:
     """Approve a submission: publish its release and the listing.
 
     Copies the artifact from the ``quarantine`` storage to the ``packages``
@@ -122,7 +128,13 @@ def submission_approve(*, submission: Submission, reviewer: AbstractBaseUser | N
             package.published_at = package.published_at or release.published_at
             package.save()
             submission.status = SubmissionStatus.APPROVED
-            _record(submission=submission, reviewer=reviewer, action=Action.APPROVE, note=note, before=before)
+            _record(
+                submission=submission,
+                reviewer=reviewer,
+                action=Action.APPROVE,
+                note=note,
+                before=before,
+            )
         except BaseException:
             storages["packages"].delete(name)
             raise
@@ -143,7 +155,13 @@ def _close(*, submission: Submission, reviewer, note: str, action: str, status: 
         if not package.releases.published().exists():
             package.status = ListingStatus.REJECTED if action == Action.REJECT else ListingStatus.DRAFT
             package.save(update_fields=["status", "updated_at"])
-        _record(submission=submission, reviewer=reviewer, action=action, note=note.strip(), before=before)
+        _record(
+            submission=submission,
+            reviewer=reviewer,
+            action=action,
+            note=note.strip(),
+            before=before,
+        )
     return submission
 
 
@@ -154,7 +172,11 @@ def submission_reject(*, submission: Submission, reviewer: AbstractBaseUser | No
         DecisionError: the note is empty, or the submission is not awaiting a decision.
     """
     return _close(
-        submission=submission, reviewer=reviewer, note=note, action=Action.REJECT, status=SubmissionStatus.REJECTED
+        submission=submission,
+        reviewer=reviewer,
+        note=note,
+        action=Action.REJECT,
+        status=SubmissionStatus.REJECTED,
     )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -61,9 +61,28 @@ class HighestSeverityFilter(admin.SimpleListFilter):
 class SubmissionAdmin(admin.ModelAdmin):
     """Read-only for reviewers; decisions go through ``moderation.services`` as actions."""
 
-    list_display = ("id", "package", "version", "publisher", "status", "is_new_package", "created_at")
-    list_filter = ("status", "is_new_package", HighestSeverityFilter, "package__kind", "package__category")
-    search_fields = ("package__identifier", "package__display_name", "publisher__name", "publisher__slug")
+    list_display = (
+        "id",
+        "package",
+        "version",
+        "publisher",
+        "status",
+        "is_new_package",
+        "created_at",
+    )
+    list_filter = (
+        "status",
+        "is_new_package",
+        HighestSeverityFilter,
+        "package__kind",
+        "package__category",
+    )
+    search_fields = (
+        "package__identifier",
+        "package__display_name",
+        "publisher__name",
+        "publisher__slug",
+    )
     ordering = ("created_at",)
     date_hierarchy = "created_at"
     inlines = [ScanFindingInline]
@@ -122,17 +141,22 @@ class SubmissionAdmin(admin.ModelAdmin):
             return "None requested."
         return format_html(
             "<ul>{}</ul>",
-            format_html_join("", "<li><code>{}</code> — {}</li>", ((i["name"], i["explanation"]) for i in items)),
+            format_html_join(
+                "", "<li><code>{}</code> — {}</li>", ((i["name"], i["explanation"]) for i in items)
+            ),
         )
 
     @admin.display(description="manifest")
     def manifest_table(self, obj: Submission) -> str:
         rows = (
-            (key, value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False))
+            (
+                key,
+                value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False),
+            )
             for key, value in obj.release.manifest.items()
         )
         return format_html(
-            '<table><tbody>{}</tbody></table>',
+            "<table><tbody>{}</tbody></table>",
             format_html_join("", "<tr><th>{}</th><td><pre>{}</pre></td></tr>", rows),
         )
 

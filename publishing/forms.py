@@ -12,7 +12,11 @@ class PublisherForm(forms.Form):
     slug = forms.SlugField(
         max_length=64,
         help_text="Lower-case letters, digits and hyphens; shown in URLs and the CLI.",
-        validators=[RegexValidator(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "Use lower-case letters, digits and hyphens.")],
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "Use lower-case letters, digits and hyphens."
+            )
+        ],
     )
     type = forms.ChoiceField(choices=PublisherType.choices, initial=PublisherType.INDIVIDUAL)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -41,7 +45,9 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".argent-pkg,application/gzip"}),
     )
     release_notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text="Markdown; shown with this version."
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text="Markdown; shown with this version.",
     )
     signature = forms.CharField(
         label="Detached signature",

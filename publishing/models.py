@@ -53,7 +53,9 @@ class Submission(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="submissions"
     )
-    status = models.CharField(max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING)
+    status = models.CharField(
+        max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING
+    )
     is_new_package = models.BooleanField(default=False)
     upload = models.FileField(storage=quarantine_storage, max_length=300)
     upload_sha256 = models.CharField(max_length=64)

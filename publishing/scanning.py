@@ -130,7 +130,9 @@ def scan(inspection) -> list[Finding]:
         for code, severity, message, pattern in SUSPICIOUS:
             excerpt = _first_match(pattern, path, text)
             if excerpt:
-                findings.append(Finding(code=code, severity=severity, message=message, path=path, excerpt=excerpt))
+                findings.append(
+                    Finding(code=code, severity=severity, message=message, path=path, excerpt=excerpt)
+                )
     return findings
 
 

@@ -215,7 +215,16 @@ def package_apply_release(*, package: Package, release: Release) -> None:
     package.display_name = listing["name"]
     package.kind = Kind.objects.get(slug=listing["kind"])
     package.category = Category.objects.get(slug=listing["category"])
-    for field in ("tagline", "description", "tags", "license", "pricing", "price_cents", "homepage", "repository"):
+    for field in (
+        "tagline",
+        "description",
+        "tags",
+        "license",
+        "pricing",
+        "price_cents",
+        "homepage",
+        "repository",
+    ):
         setattr(package, field, listing[field])
     package.readme = release.readme
 
@@ -257,14 +266,24 @@ def submission_create(
     """
     upload.seek(0)
     checked = _check_upload(
-        publisher=publisher, fileobj=upload, detached_signature=detached_signature, public_key=public_key
+        publisher=publisher,
+        fileobj=upload,
+        detached_signature=detached_signature,
+        public_key=public_key,
     )
     inspection, manifest = checked.inspection, checked.inspection.manifest
 
     existing = Package.objects.filter(identifier=manifest.id).first()
     if existing is not None and existing.publisher_id != publisher.pk:
         raise SubmissionRejected(
-            [_problem("package.id_taken", f"The identifier '{manifest.id}' belongs to another publisher.", "id", manifest.id)],
+            [
+                _problem(
+                    "package.id_taken",
+                    f"The identifier '{manifest.id}' belongs to another publisher.",
+                    "id",
+                    manifest.id,
+                )
+            ],
             status=409,
         )
     if existing is not None and existing.releases.filter(version=manifest.version).exists():
@@ -365,7 +384,11 @@ def submission_verify(*, submission: Submission) -> Submission:
             findings += [_finding_from_problem(p, Severity.LOW) for p in checked.inspection.warnings]
             findings += [
                 ScanFinding(
-                    code=f.code, severity=f.severity, message=f.message, path=f.path, excerpt=f.excerpt
+                    code=f.code,
+                    severity=f.severity,
+                    message=f.message,
+                    path=f.path,
+                    excerpt=f.excerpt,
                 )
                 for f in scanning.scan(checked.inspection)
             ]

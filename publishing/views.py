@@ -28,14 +28,17 @@ def _member_publisher(request: HttpRequest, slug: str) -> Publisher:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     publishers = request.user.publishers.annotate(
-        key_count=Count("signing_keys", distinct=True), package_count=Count("packages", distinct=True)
+        key_count=Count("signing_keys", distinct=True),
+        package_count=Count("packages", distinct=True),
     )
     submissions = (
         Submission.objects.filter(publisher__memberships__user=request.user)
         .select_related("package", "release")
         .order_by("-created_at")[:25]
     )
-    return render(request, "publishing/dashboard.html", {"publishers": publishers, "submissions": submissions})
+    return render(
+        request, "publishing/dashboard.html", {"publishers": publishers, "submissions": submissions}
+    )
 
 
 @login_required
@@ -66,7 +69,11 @@ def signing_key_list(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"Key registered. Its fingerprint is {key.fingerprint}.")
             return redirect("publishing:key-list", slug=publisher.slug)
     keys = publisher.signing_keys.all()
-    return render(request, "publishing/signingkey_list.html", {"publisher": publisher, "keys": keys, "form": form})
+    return render(
+        request,
+        "publishing/signingkey_list.html",
+        {"publisher": publisher, "keys": keys, "form": form},
+    )
 
 
 @login_required

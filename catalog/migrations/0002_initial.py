@@ -5,35 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('publishing', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("publishing", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='release',
-            name='signing_key',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='releases', to='publishing.signingkey'),
+            model_name="release",
+            name="signing_key",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="releases",
+                to="publishing.signingkey",
+            ),
         ),
         migrations.AddField(
-            model_name='package',
-            name='latest_release',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.release'),
+            model_name="package",
+            name="latest_release",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="catalog.release",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='publishermember',
-            constraint=models.UniqueConstraint(fields=('publisher', 'user'), name='unique_publisher_member'),
+            model_name="publishermember",
+            constraint=models.UniqueConstraint(fields=("publisher", "user"), name="unique_publisher_member"),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.UniqueConstraint(fields=('package', 'version'), name='unique_package_version'),
+            model_name="release",
+            constraint=models.UniqueConstraint(fields=("package", "version"), name="unique_package_version"),
         ),
         migrations.AddIndex(
-            model_name='package',
-            index=models.Index(fields=['status', '-updated_at'], name='catalog_pac_status_37eaee_idx'),
+            model_name="package",
+            index=models.Index(fields=["status", "-updated_at"], name="catalog_pac_status_37eaee_idx"),
         ),
     ]

@@ -6,7 +6,16 @@ or change rows afterwards in the admin.
 
 from django.db import migrations
 
-BASE = ["network", "network:<host>", "chat_inject", "fs:tmp", "fs:read", "fs:write", "secrets:<name>", "process"]
+BASE = [
+    "network",
+    "network:<host>",
+    "chat_inject",
+    "fs:tmp",
+    "fs:read",
+    "fs:write",
+    "secrets:<name>",
+    "process",
+]
 
 KINDS = [
     # slug, name, plural, install target, permissions, description

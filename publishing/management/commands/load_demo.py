@@ -50,13 +50,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, examples: str, **options):
         groups = roles_ensure()
-        users = {email: self._user(email, password, staff, [groups[g] for g in group_names])
-                 for email, password, staff, group_names in DEMO_USERS}  # fmt: skip
+        users = {
+            email: self._user(email, password, staff, [groups[g] for g in group_names])
+            for email, password, staff, group_names in DEMO_USERS
+        }
         author, reviewer = users["author@example.com"], users["reviewer@example.com"]
         publisher = Publisher.objects.filter(slug=DEMO_PUBLISHER).first() or services.publisher_create(
-            user=author, name="Demo Publisher", slug=DEMO_PUBLISHER, type=PublisherType.ORGANIZATION,
-            description="Example packages that ship with the marketplace.", website="https://example.com",
-        )  # fmt: skip
+            user=author,
+            name="Demo Publisher",
+            slug=DEMO_PUBLISHER,
+            type=PublisherType.ORGANIZATION,
+            description="Example packages that ship with the marketplace.",
+            website="https://example.com",
+        )
         signing_key = self._signing_key(publisher, author)
 
         sources = sorted(p.parent for p in Path(examples).glob("*/argent.plugin.json"))
@@ -70,15 +76,20 @@ class Command(BaseCommand):
             data = pkgformat.build_package(source, signing_key=signing_key)
             filename = f"{identifier}-{version}.argent-pkg"
             submission = services.submission_create(
-                publisher=publisher, uploader=author, upload=ContentFile(data, name=filename),
-                filename=filename, release_notes=f"First release of {manifest.get('name', identifier)}.",
-            )  # fmt: skip
+                publisher=publisher,
+                uploader=author,
+                upload=ContentFile(data, name=filename),
+                filename=filename,
+                release_notes=f"First release of {manifest.get('name', identifier)}.",
+            )
             submission = self._wait_for_checks(submission)
             if identifier == PENDING_EXAMPLE:
                 self.stdout.write(f"  {identifier} {version}: left in the moderation queue")
                 continue
             moderation.submission_approve(
-                submission=submission, reviewer=reviewer, note="Demo catalog: approved by the loader."
+                submission=submission,
+                reviewer=reviewer,
+                note="Demo catalog: approved by the loader.",
             )
             self.stdout.write(f"  {identifier} {version}: published")
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready ({len(sources)} examples)."))
@@ -107,7 +118,10 @@ class Command(BaseCommand):
         public_key = pkgformat.public_key_b64(key)
         if not SigningKey.objects.filter(public_key=public_key).exists():
             services.signing_key_register(
-                publisher=publisher, public_key=public_key, label="Demo key (generated)", user=author
+                publisher=publisher,
+                public_key=public_key,
+                label="Demo key (generated)",
+                user=author,
             )
         return key
 

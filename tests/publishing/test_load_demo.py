@@ -1,0 +1,46 @@
+"""The demo loader publishes the examples through the real pipeline, once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from catalog.constants import ListingStatus
+from catalog.models import Package
+from moderation.models import Decision
+from publishing.constants import SubmissionStatus
+from publishing.management.commands.load_demo import PENDING_EXAMPLE
+from publishing.models import Submission
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    examples = sorted(p.parent.name for p in EXAMPLES.glob("*/argent.plugin.json"))
+    assert len(examples) >= 8
+
+    call_command("load_demo")
+
+    assert Submission.objects.count() == len(examples)
+    assert set(Submission.objects.values_list("status", flat=True)) == {
+        SubmissionStatus.APPROVED,
+        SubmissionStatus.IN_REVIEW,
+    }
+    pending = Submission.objects.get(status=SubmissionStatus.IN_REVIEW)
+    assert pending.package.identifier == PENDING_EXAMPLE
+    assert Package.objects.filter(status=ListingStatus.PUBLISHED).count() == len(examples) - 1
+    assert Decision.objects.count() == len(examples) - 1
+    assert (tmp_path / "demo-keys" / "demo.ed25519").exists()
+    manifest = json.loads((EXAMPLES / "weather-connector" / "argent.plugin.json").read_text())
+    weather = Package.objects.get(identifier="weather-connector")
+    assert weather.latest_release.version == manifest["version"]
+
+    call_command("load_demo")
+
+    assert Submission.objects.count() == len(examples)

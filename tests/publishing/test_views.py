@@ -1,0 +1,111 @@
+"""Author pages: publishers, keys, the upload form and the submission page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Publisher
+from publishing.models import SigningKey, Submission
+from tests.conftest import make_user, public_key_b64
+
+pytestmark = pytest.mark.django_db
+
+
+def test_author_pages_need_login(client):
+    response = client.get(reverse("publishing:dashboard"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_create_publisher_makes_the_user_its_owner(client, user):
+    client.force_login(user)
+
+    response = client.post(
+        reverse("publishing:publisher-create"),
+        {"name": "Acme", "slug": "acme", "type": "organization"},
+    )
+
+    publisher = Publisher.objects.get(slug="acme")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "publishing:key-list", args=["acme"]
+    )
+    assert publisher.has_member(user)
+    assert client.post(
+        reverse("publishing:publisher-create"), {"name": "A", "slug": "acme", "type": "individual"}
+    ).context["form"].errors["slug"] == ["This slug is taken."]
+
+
+def test_register_key_shows_fingerprint_and_errors(client, author):
+    from nacl.signing import SigningKey as NaclKey
+
+    client.force_login(author.user)
+    url = reverse("publishing:key-list", args=[author.publisher.slug])
+
+    bad = client.post(url, {"label": "bad", "public_key": "not-a-key"})
+    good = client.post(url, {"label": "ci", "public_key": public_key_b64(NaclKey.generate())}, follow=True)
+
+    assert "not an Ed25519 public key" in bad.content.decode()
+    key = SigningKey.objects.get(label="ci")
+    assert key.fingerprint.startswith("SHA256:")
+    assert key.fingerprint in good.content.decode()
+
+
+def test_non_members_cannot_upload(client, author, django_user_model):
+    client.force_login(make_user(django_user_model, "mallory"))
+
+    response = client.get(reverse("publishing:upload", args=[author.publisher.slug]))
+
+    assert response.status_code == 403
+
+
+def test_upload_form_shows_every_broken_rule(client, author, build_pkg):
+    client.force_login(author.user)
+    pkg = build_pkg(version="one", tags=["UPPER"])
+
+    with open(pkg.path, "rb") as fh:
+        response = client.post(reverse("publishing:upload", args=[author.publisher.slug]), {"package": fh})
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert len(response.context["problems"]) >= 2
+    for problem in response.context["problems"]:
+        assert problem.code in body
+    assert not Submission.objects.exists()
+
+
+def test_upload_form_creates_a_submission_and_shows_its_outcome(
+    client, author, build_pkg, django_capture_on_commit_callbacks
+):
+    client.force_login(author.user)
+    pkg = build_pkg({"run.py": b"import subprocess\n"})
+
+    with open(pkg.path, "rb") as fh, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("publishing:upload", args=[author.publisher.slug]),
+            {"package": fh, "release_notes": "Initial release."},
+            follow=True,
+        )
+
+    submission = Submission.objects.get()
+    body = response.content.decode()
+    assert response.redirect_chain[-1][0] == submission.get_absolute_url()
+    assert submission.release_notes == "Initial release."
+    assert submission.status == "in-review"
+    assert "In review" in body
+    assert "scan.undeclared_process" in body
+    assert "run.py:1: import subprocess" in body
+    status = client.get(reverse("publishing:submission-status", args=[submission.pk]))
+    assert status.status_code == 200 and "hx-get" not in status.content.decode()
+
+
+def test_submission_page_is_private_to_the_publisher(client, author, build_pkg, django_user_model):
+    client.force_login(author.user)
+    with open(build_pkg().path, "rb") as fh:
+        client.post(reverse("publishing:upload", args=[author.publisher.slug]), {"package": fh})
+    submission = Submission.objects.get()
+
+    client.force_login(make_user(django_user_model, "eve"))
+
+    assert client.get(submission.get_absolute_url()).status_code == 403
