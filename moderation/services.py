@@ -24,7 +24,7 @@ from publishing.constants import SubmissionStatus
 from publishing.models import Submission
 from publishing.services import package_apply_release
 
-from .constants import Action
+from .constants import OUTCOME_WORDS, Action
 from .models import Decision
 
 logger = logging.getLogger(__name__)
@@ -73,12 +73,14 @@ def _notify(decision_id: int) -> None:
         return
     context = {
         "decision": decision,
+        "outcome": OUTCOME_WORDS[decision.action],
         "submission": submission,
         "url": settings.SITE_URL + submission.get_absolute_url(),
+        "listing_url": settings.SITE_URL + submission.package.get_absolute_url(),
     }
     send_mail(
-        subject=f"[Argent Marketplace] {submission.package.identifier} {submission.version}: "
-        f"{decision.get_action_display().lower()}",
+        subject=f"[Argent Marketplace] {submission.package.identifier} {submission.version} "
+        f"was {OUTCOME_WORDS[decision.action]}",
         message=render_to_string("moderation/emails/decision.txt", context),
         from_email=None,
         recipient_list=recipients,

@@ -7,9 +7,12 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from catalog.permissions import explain_permissions
 from moderation import services as moderation
@@ -125,6 +128,42 @@ class SubmissionAdmin(admin.ModelAdmin):
     def has_decide_permission(self, request) -> bool:
         return request.user.has_perm("publishing.decide_submission")
 
+    #: Decision name in the change page's form → moderation service and past-tense verb.
+    DECISIONS = {
+        "approve": (moderation.submission_approve, "Approved"),
+        "reject": (moderation.submission_reject, "Rejected"),
+        "request_changes": (moderation.submission_request_changes, "Sent back"),
+    }
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(require_POST(self.decide_view))
+        return [
+            path("<int:object_id>/decide/", decide, name="publishing_submission_decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        submission = self.get_object(request, object_id)
+        can_decide = (
+            submission is not None
+            and self.has_decide_permission(request)
+            and submission.status in moderation.DECIDABLE
+        )
+        extra_context = {**(extra_context or {}), "can_decide": can_decide}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponseRedirect:
+        """Apply the decision posted from a submission's page (``decision`` and ``note``)."""
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        submission = get_object_or_404(Submission, pk=object_id)
+        decision = self.DECISIONS.get(request.POST.get("decision", ""))
+        if decision is None:
+            self.message_user(request, "Choose a decision.", messages.ERROR)
+        else:
+            self._decide(request, [submission], decision[0], decision[1])
+        return HttpResponseRedirect(reverse("admin:publishing_submission_change", args=[submission.pk]))
+
     @admin.display(description="version")
     def version(self, obj: Submission) -> str:
         return obj.release.version
@@ -157,10 +196,12 @@ class SubmissionAdmin(admin.ModelAdmin):
         )
         return format_html(
             "<table><tbody>{}</tbody></table>",
-            format_html_join("", "<tr><th>{}</th><td><pre>{}</pre></td></tr>", rows),
+            format_html_join(
+                "", '<tr><th>{}</th><td><pre style="white-space: pre-wrap">{}</pre></td></tr>', rows
+            ),
         )
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet, decide, verb: str) -> None:
+    def _decide(self, request: HttpRequest, queryset, decide, verb: str) -> None:
         note = request.POST.get("note", "")
         done = 0
         for submission in queryset:

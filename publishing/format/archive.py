@@ -152,8 +152,7 @@ class _Inflater:
         if self.compressed > self._limits.max_compressed_bytes:
             raise _stop(
                 "archive.too_large",
-                f"The package file is larger than the limit of "
-                f"{self._limits.max_compressed_bytes} bytes.",
+                f"The package file is larger than the limit of {self._limits.max_compressed_bytes} bytes.",
                 value=self.compressed,
             )
         return chunk
@@ -167,9 +166,7 @@ class _Inflater:
                 value=self.inflated,
             )
         consumed = self.compressed - len(self._pending)
-        if self.inflated > limits.ratio_floor_bytes and self.inflated > limits.max_ratio * max(
-            consumed, 1
-        ):
+        if self.inflated > limits.ratio_floor_bytes and self.inflated > limits.max_ratio * max(consumed, 1):
             raise _stop(
                 "archive.compression_ratio",
                 f"The package inflates more than {limits.max_ratio} times its compressed size, "
@@ -184,18 +181,12 @@ class _Inflater:
                 self._pending = self._read_input()
                 if not self._pending:
                     if self._head != _GZIP_MAGIC:
-                        raise _stop(
-                            "archive.not_gzip", "The package is not a gzip-compressed file."
-                        )
-                    raise _stop(
-                        "archive.truncated", "The package file ends in the middle of its data."
-                    )
+                        raise _stop("archive.not_gzip", "The package is not a gzip-compressed file.")
+                    raise _stop("archive.truncated", "The package file ends in the middle of its data.")
             try:
                 out = self._zlib.decompress(self._pending, _INFLATE_CHUNK)
             except zlib.error as exc:
-                raise _stop(
-                    "archive.corrupt", f"The gzip data is corrupt ({exc}).", value=str(exc)
-                ) from None
+                raise _stop("archive.corrupt", f"The gzip data is corrupt ({exc}).", value=str(exc)) from None
             self._pending = self._zlib.unconsumed_tail
             if out:
                 self.inflated += len(out)
@@ -262,9 +253,7 @@ def _parse_number(field_bytes: bytes, name: str) -> int:
     if not text:
         return 0
     if text.strip(b"01234567"):
-        raise _stop(
-            "archive.corrupt", f"The tar header has an unreadable {name} field.", value=text
-        )
+        raise _stop("archive.corrupt", f"The tar header has an unreadable {name} field.", value=text)
     return int(text, 8)
 
 
@@ -317,9 +306,7 @@ def _parse_pax(data: bytes) -> dict[str, bytes]:
         try:
             key = keyword.decode("utf-8")
         except UnicodeDecodeError:
-            raise _stop(
-                "archive.corrupt", "A pax extended header has a keyword that is not UTF-8."
-            ) from None
+            raise _stop("archive.corrupt", "A pax extended header has a keyword that is not UTF-8.") from None
         if key in records:
             raise _stop(
                 "archive.corrupt",
@@ -335,9 +322,7 @@ def _has_control_character(text: str) -> bool:
     return any(unicodedata.category(char) == "Cc" for char in text)
 
 
-def check_member_path(
-    raw: bytes | str, *, is_dir: bool = False
-) -> tuple[str | None, Problem | None]:
+def check_member_path(raw: bytes | str, *, is_dir: bool = False) -> tuple[str | None, Problem | None]:
     """Normalise one member path and check it against the path rules of spec section 1.
 
     ``raw`` is the path as stored in the archive (bytes) or as text.  Returns
@@ -395,9 +380,7 @@ def check_member_path(
         text = text[:-1]
     parts = text.split("/")
     if ".." in parts:
-        return None, Problem(
-            "archive.path_traversal", "A member path contains a '..' component.", shown
-        )
+        return None, Problem("archive.path_traversal", "A member path contains a '..' component.", shown)
     if any(part in ("", ".") for part in parts):
         what = "is empty" if not text else "has an empty or '.' component"
         return None, Problem("archive.path_invalid", f"A member path {what}.", shown)
@@ -456,9 +439,7 @@ class _TarReader:
                 )
             if block == _ZERO_BLOCK:
                 if pax is not None or long_name is not None or long_link is not None:
-                    raise _stop(
-                        "archive.corrupt", "An extended header is not followed by a member."
-                    )
+                    raise _stop("archive.corrupt", "An extended header is not followed by a member.")
                 second = self._in.read_exact(BLOCK_SIZE, "the end-of-archive marker")
                 if second != _ZERO_BLOCK:
                     raise _stop(
@@ -699,8 +680,7 @@ def _final_checks(entries: list[_Entry]) -> list[Problem]:
             problems.append(
                 Problem(
                     "archive.case_collision",
-                    "Member paths differ only in letter case, which breaks on "
-                    "case-insensitive file systems.",
+                    "Member paths differ only in letter case, which breaks on case-insensitive file systems.",
                     ordered[0],
                     ", ".join(ordered),
                 )

@@ -195,9 +195,7 @@ def build_package(
             ]
         )
     if set_public_key:
-        members[MANIFEST_NAME] = _with_public_key(
-            members[MANIFEST_NAME], public_key_b64(signing_key)
-        )
+        members[MANIFEST_NAME] = _with_public_key(members[MANIFEST_NAME], public_key_b64(signing_key))
     validate_manifest(members[MANIFEST_NAME], member_paths=members, kinds=kinds)
     sums = render_sha256sums(members)
     members[SHA256SUMS] = sums

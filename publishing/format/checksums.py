@@ -40,9 +40,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 def _line_problem(number: int, message: str, value: object = None) -> Problem:
-    return Problem(
-        "checksums.invalid_line", f"Line {number} of SHA256SUMS {message}", SHA256SUMS, value
-    )
+    return Problem("checksums.invalid_line", f"Line {number} of SHA256SUMS {message}", SHA256SUMS, value)
 
 
 def parse_sha256sums(data: bytes) -> dict[str, str]:
@@ -70,14 +68,10 @@ def parse_sha256sums(data: bytes) -> dict[str, str]:
     problems: list[Problem] = []
     entries: dict[str, str] = {}
     if not text:
-        raise PackageInvalid(
-            [Problem("checksums.invalid_line", "SHA256SUMS is empty.", SHA256SUMS)]
-        )
+        raise PackageInvalid([Problem("checksums.invalid_line", "SHA256SUMS is empty.", SHA256SUMS)])
     lines = text.split("\n")
     if lines[-1] != "":
-        problems.append(
-            _line_problem(len(lines), "does not end with a newline character.", lines[-1])
-        )
+        problems.append(_line_problem(len(lines), "does not end with a newline character.", lines[-1]))
     else:
         lines.pop()
     for number, line in enumerate(lines, start=1):

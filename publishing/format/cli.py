@@ -106,16 +106,12 @@ def build(directory: str, key_path: str, out: str | None) -> None:
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--key", "public_key", default=None, help="The author's public key (base64).")
-@click.option(
-    "--signature", "signature", default=None, help="A detached signature of FILE (base64)."
-)
+@click.option("--signature", "signature", default=None, help="A detached signature of FILE (base64).")
 def verify(file: str, public_key: str | None, signature: str | None) -> None:
     """Verify the package FILE: container, checksums, manifest and signatures."""
     try:
         with open(file, "rb") as handle:
-            inspection = inspect_package(
-                handle, detached_signature=signature, public_key=public_key
-            )
+            inspection = inspect_package(handle, detached_signature=signature, public_key=public_key)
     except FormatError as error:
         click.echo(f"{file}: INVALID", err=True)
         _fail(error)

@@ -159,11 +159,7 @@ def _valid_abspath(text: str) -> bool:
 
 def _valid_interval(text: str) -> bool:
     number = text[:-1]
-    return (
-        text.endswith("s")
-        and bool(_DIGITS_RE.fullmatch(number))
-        and int(number) >= _MIN_REFRESH_SECONDS
-    )
+    return text.endswith("s") and bool(_DIGITS_RE.fullmatch(number)) and int(number) >= _MIN_REFRESH_SECONDS
 
 
 # Placeholders usable in permission templates, each with the check its value must pass.
@@ -213,9 +209,7 @@ def permission_allowed(permission: str, templates: Iterable[str]) -> bool:
         match = _template_regex(template).fullmatch(permission)
         if match is None:
             continue
-        if all(
-            PLACEHOLDERS[name.rsplit("_", 1)[0]](value) for name, value in match.groupdict().items()
-        ):
+        if all(PLACEHOLDERS[name.rsplit("_", 1)[0]](value) for name, value in match.groupdict().items()):
             return True
     return False
 
@@ -443,9 +437,7 @@ def _load(data: bytes | str) -> dict[str, Any]:
     else:
         text = data
     try:
-        loaded = json.loads(
-            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
-        )
+        loaded = json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
     except _DuplicateKey as exc:
         raise fail(
             "manifest.duplicate_key",
@@ -456,9 +448,7 @@ def _load(data: bytes | str) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:
         raise fail("manifest.invalid_json", f"The manifest is not valid JSON ({exc}).") from None
     if not isinstance(loaded, dict):
-        raise fail(
-            "manifest.not_object", "The manifest must be a JSON object.", type(loaded).__name__
-        )
+        raise fail("manifest.not_object", "The manifest must be a JSON object.", type(loaded).__name__)
     return loaded
 
 
@@ -508,8 +498,7 @@ def _check_url(checker: _Checker, value: object, path: str) -> str | None:
     ):
         checker.error(
             "manifest.url_invalid",
-            f"The field {path} must be an https:// URL with a host name and no user name "
-            f"or password.",
+            f"The field {path} must be an https:// URL with a host name and no user name or password.",
             path,
             value,
         )
@@ -597,9 +586,7 @@ def _check_pricing(checker: _Checker, data: Mapping[str, Any]) -> tuple[str, int
     if price is None:
         price = 0
     if not isinstance(price, int) or isinstance(price, bool):
-        checker.error(
-            "manifest.type", "The field price_cents must be an integer.", "price_cents", price
-        )
+        checker.error("manifest.type", "The field price_cents must be an integer.", "price_cents", price)
         price = 0
     elif pricing == "free" and price != 0:
         checker.error(
@@ -677,8 +664,7 @@ def _check_compatibility(checker: _Checker, data: Mapping[str, Any]) -> str | No
     except InvalidSpecifier:
         checker.error(
             "manifest.compatibility_invalid",
-            "compatibility.argentos must be a PEP 440 version specifier such as "
-            "'>=2026.3.0,<2027'.",
+            "compatibility.argentos must be a PEP 440 version specifier such as '>=2026.3.0,<2027'.",
             "compatibility.argentos",
             specifier,
         )
@@ -733,17 +719,14 @@ def _check_tags(checker: _Checker, data: Mapping[str, Any]) -> tuple[str, ...]:
         checker.error("manifest.type", "The field tags must be a list of strings.", "tags", value)
         return ()
     if len(value) > MAX_TAGS:
-        checker.error(
-            "manifest.tags_too_many", f"A package has at most {MAX_TAGS} tags.", "tags", len(value)
-        )
+        checker.error("manifest.tags_too_many", f"A package has at most {MAX_TAGS} tags.", "tags", len(value))
     tags: list[str] = []
     for index, tag in enumerate(value):
         path = f"tags[{index}]"
         if not isinstance(tag, str) or not TAG_RE.fullmatch(tag):
             checker.error(
                 "manifest.tag_invalid",
-                "A tag is 1 to 32 lowercase letters, digits and hyphens, starting with a "
-                "letter or digit.",
+                "A tag is 1 to 32 lowercase letters, digits and hyphens, starting with a letter or digit.",
                 path,
                 tag,
             )
@@ -943,9 +926,7 @@ def validate_manifest(
 
     icon = raw.get("icon")
     if icon is not None:
-        icon = _check_member_reference(
-            checker, icon, "icon", members, _ICON_SUFFIXES, "icon", MAX_ICON_BYTES
-        )
+        icon = _check_member_reference(checker, icon, "icon", members, _ICON_SUFFIXES, "icon", MAX_ICON_BYTES)
     screenshots: list[str] = []
     value = raw.get("screenshots")
     if value is not None:

@@ -141,11 +141,7 @@ def _check_signatures(
         if key is None:
             continue
         # The signature decoded, so its text is plain ASCII.
-        text = (
-            signature_text.decode("ascii")
-            if isinstance(signature_text, bytes)
-            else (signature_text)
-        )
+        text = signature_text.decode("ascii") if isinstance(signature_text, bytes) else (signature_text)
         if verify_signature(key, signed_data, text):
             verified[name] = text
         else:
@@ -223,9 +219,7 @@ def inspect_package(
             readme = members[README_NAME].decode("utf-8")
         except UnicodeDecodeError:
             problems.append(
-                Problem(
-                    "package.readme_not_utf8", "README.md is not valid UTF-8 text.", README_NAME
-                )
+                Problem("package.readme_not_utf8", "README.md is not valid UTF-8 text.", README_NAME)
             )
     else:
         warnings.append(

@@ -98,3 +98,41 @@ def test_staff_without_the_group_cannot_decide(client, django_user_model, submis
     client.force_login(make_user(django_user_model, "sam", is_staff=True))
 
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_decision_form_on_the_submission_page(client, group_reviewer, submission):
+    client.force_login(group_reviewer)
+    page = client.get(reverse("admin:publishing_submission_change", args=[submission.pk]))
+    decide = reverse("admin:publishing_submission_decide", args=[submission.pk])
+    assert decide in page.content.decode()
+
+    refused = client.post(decide, {"decision": "request_changes", "note": ""}, follow=True)
+    submission.refresh_from_db()
+    assert "A note for the author is required." in refused.content.decode()
+    assert submission.status == SubmissionStatus.IN_REVIEW
+
+    client.post(decide, {"decision": "request_changes", "note": "Declare the process permission."})
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.CHANGES_REQUESTED
+    assert (
+        decide
+        not in client.get(
+            reverse("admin:publishing_submission_change", args=[submission.pk])
+        ).content.decode()
+    )
+
+
+def test_decision_form_needs_the_decide_permission(client, django_user_model, submission):
+    staff = make_user(django_user_model, "viewer", is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(Permission.objects.get(codename="view_submission"))
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("admin:publishing_submission_decide", args=[submission.pk]), {"decision": "approve"}
+    )
+
+    submission.refresh_from_db()
+    assert response.status_code == 403
+    assert submission.status == SubmissionStatus.IN_REVIEW
