@@ -219,9 +219,7 @@ def test_255_byte_path_is_the_limit():
 
 
 def test_bad_path_in_plain_header_is_rejected():
-    assert codes(make_tgz([("../up", b"x")], fmt=tarfile.USTAR_FORMAT)) == [
-        "archive.path_traversal"
-    ]
+    assert codes(make_tgz([("../up", b"x")], fmt=tarfile.USTAR_FORMAT)) == ["archive.path_traversal"]
 
 
 def test_non_utf8_names_are_rejected():
@@ -233,9 +231,7 @@ def test_non_utf8_names_are_rejected():
 
 
 def test_nfc_names_are_accepted():
-    assert list(read_archive(make_tgz([("caf\u00e9/\u03a9.txt", b"")])).members) == [
-        "caf\u00e9/\u03a9.txt"
-    ]
+    assert list(read_archive(make_tgz([("caf\u00e9/\u03a9.txt", b"")])).members) == ["caf\u00e9/\u03a9.txt"]
 
 
 def test_pax_path_cannot_smuggle_what_the_header_hides():

@@ -77,9 +77,7 @@ def test_missing_author_is_created_and_then_needs_a_name(key):
     # The key goes into a new author object, which the spec says must have a name.
     with pytest.raises(PackageInvalid) as info:
         build_package(members(manifest(author=None)), signing_key=key)
-    assert [(p.code, p.field) for p in info.value.problems] == [
-        ("manifest.required", "author.name")
-    ]
+    assert [(p.code, p.field) for p in info.value.problems] == [("manifest.required", "author.name")]
 
 
 def test_set_public_key_false_keeps_the_manifest(key):
@@ -110,9 +108,7 @@ def test_build_from_directory_skips_junk(key, tmp_path):
     package = build_package(tmp_path, signing_key=key, out=out)
     assert out.getvalue() == package
     inspection = inspect_package(package)
-    assert sorted(inspection.members) == sorted(
-        [*members(), "SHA256SUMS", "SIGNATURE", "docs/SIGNATURE"]
-    )
+    assert sorted(inspection.members) == sorted([*members(), "SHA256SUMS", "SIGNATURE", "docs/SIGNATURE"])
     assert build_package(str(tmp_path), signing_key=key) == package
 
 
@@ -161,7 +157,5 @@ def test_package_filename():
 
 
 def test_stale_checksum_members_in_a_mapping_are_replaced(key):
-    package = build_package(
-        members(extra={"SHA256SUMS": b"stale", "SIGNATURE": b"stale"}), signing_key=key
-    )
+    package = build_package(members(extra={"SHA256SUMS": b"stale", "SIGNATURE": b"stale"}), signing_key=key)
     assert inspect_package(package).members["SHA256SUMS"] != b"stale"

@@ -93,9 +93,7 @@ def test_check_reports_every_kind_of_problem():
 
 def test_check_without_sums_file_or_with_a_bad_one():
     assert [p.code for p in check_sha256sums({"a": b""})] == ["archive.missing_member"]
-    assert [p.code for p in check_sha256sums({"SHA256SUMS": b"junk\n"})] == [
-        "checksums.invalid_line"
-    ]
+    assert [p.code for p in check_sha256sums({"SHA256SUMS": b"junk\n"})] == ["checksums.invalid_line"]
 
 
 def test_check_passes_for_rendered_sums():

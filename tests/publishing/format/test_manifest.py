@@ -131,9 +131,7 @@ def test_valid_ids(package_id):
     assert validate_manifest(manifest(id=package_id)).id == package_id
 
 
-@pytest.mark.parametrize(
-    "package_id", ["", "-a", "a-", "A", "a_b", "x" * 65, "a.b", "caf\u00e9", 5, None]
-)
+@pytest.mark.parametrize("package_id", ["", "-a", "a-", "A", "a_b", "x" * 65, "a.b", "caf\u00e9", 5, None])
 def test_invalid_ids(package_id):
     if package_id is None:
         # Without id the name is the identifier, and "Hello Connector" is not one.
@@ -179,9 +177,7 @@ def test_description_and_tagline():
     assert validate_manifest(manifest(description="Line one.\r\nLine two.\tx")).tagline == (
         "Line one. Line two. x"
     )
-    assert problems(manifest(description="bell\x07")) == [
-        ("manifest.control_character", "description")
-    ]
+    assert problems(manifest(description="bell\x07")) == [("manifest.control_character", "description")]
     assert validate_manifest(manifest(tagline="Short.")).tagline == "Short."
     assert problems(manifest(tagline="x" * 121)) == [("manifest.length", "tagline")]
     assert problems(manifest(tagline="two\nlines")) == [("manifest.control_character", "tagline")]
@@ -200,9 +196,7 @@ def test_author_rules():
     assert problems(manifest(author={"name": "A", "publicKey": "short"})) == [
         ("signature.key_malformed", "author.publicKey")
     ]
-    assert problems(manifest(author={"name": "A", "publicKey": 5})) == [
-        ("manifest.type", "author.publicKey")
-    ]
+    assert problems(manifest(author={"name": "A", "publicKey": 5})) == [("manifest.type", "author.publicKey")]
 
 
 def test_kind_inference():
@@ -222,9 +216,7 @@ def test_argentos_plural_kind_in_category(plural, kind):
 
 
 def test_plural_category_must_agree_with_kind():
-    assert problems(manifest(kind="skill", category="connectors")) == [
-        ("manifest.kind_mismatch", "category")
-    ]
+    assert problems(manifest(kind="skill", category="connectors")) == [("manifest.kind_mismatch", "category")]
     assert validate_manifest(manifest(kind="connector", category="connectors")).kind == "connector"
 
 
@@ -244,9 +236,7 @@ def test_kinds_come_from_the_argument():
     assert kinds["gizmo"].target_for("x") == "gizmos/x/"
     assert problems(manifest(kind="connector"), kinds=kinds) == [("manifest.kind_unknown", "kind")]
     # The inferred "plugin" kind is unknown when the table lacks it.
-    assert problems(manifest(kind=None, category=None), kinds=kinds) == [
-        ("manifest.kind_unknown", "kind")
-    ]
+    assert problems(manifest(kind=None, category=None), kinds=kinds) == [("manifest.kind_unknown", "kind")]
 
 
 def test_kind_rule_rejects_unknown_placeholders():
@@ -278,12 +268,8 @@ def test_pricing():
     assert problems(manifest(pricing="gratis")) == [("manifest.pricing_unknown", "pricing")]
     assert problems(manifest(pricing=5)) == [("manifest.pricing_unknown", "pricing")]
     assert problems(manifest(price_cents=100)) == [("manifest.price_invalid", "price_cents")]
-    assert problems(manifest(pricing="pro", price_cents=49)) == [
-        ("manifest.price_invalid", "price_cents")
-    ]
-    assert problems(manifest(pricing="pro", price_cents=2**31)) == [
-        ("manifest.price_invalid", "price_cents")
-    ]
+    assert problems(manifest(pricing="pro", price_cents=49)) == [("manifest.price_invalid", "price_cents")]
+    assert problems(manifest(pricing="pro", price_cents=2**31)) == [("manifest.price_invalid", "price_cents")]
     assert problems(manifest(pricing="pro", price_cents=9.99)) == [("manifest.type", "price_cents")]
     assert problems(manifest(pricing="pro", price_cents=True)) == [("manifest.type", "price_cents")]
 
@@ -291,9 +277,7 @@ def test_pricing():
 def test_trial_days():
     result = validate_manifest(manifest(pricing="trial", price_cents=500, trial_days=14))
     assert result.trial_days == 14
-    assert problems(manifest(pricing="trial", price_cents=500)) == [
-        ("manifest.required", "trial_days")
-    ]
+    assert problems(manifest(pricing="trial", price_cents=500)) == [("manifest.required", "trial_days")]
     for days in (6, 31, "7", True):
         assert problems(manifest(pricing="trial", price_cents=500, trial_days=days)) == [
             ("manifest.trial_days_invalid", "trial_days")
@@ -423,15 +407,9 @@ def test_icon_and_screenshots():
     )
     assert result.icon == "icon.png"
     assert result.screenshots == ("s1.png", "s2.jpeg")
-    assert problems(manifest(icon="big.svg"), member_paths=sizes) == [
-        ("manifest.icon_invalid", "icon")
-    ]
-    assert problems(manifest(icon="missing.png"), member_paths=sizes) == [
-        ("manifest.icon_invalid", "icon")
-    ]
-    assert problems(manifest(icon="doc.txt"), member_paths=sizes) == [
-        ("manifest.icon_invalid", "icon")
-    ]
+    assert problems(manifest(icon="big.svg"), member_paths=sizes) == [("manifest.icon_invalid", "icon")]
+    assert problems(manifest(icon="missing.png"), member_paths=sizes) == [("manifest.icon_invalid", "icon")]
+    assert problems(manifest(icon="doc.txt"), member_paths=sizes) == [("manifest.icon_invalid", "icon")]
     assert problems(manifest(icon=5), member_paths=sizes) == [("manifest.type", "icon")]
     assert problems(manifest(screenshots=["doc.txt"]), member_paths=sizes) == [
         ("manifest.screenshot_invalid", "screenshots[0]")
@@ -439,9 +417,7 @@ def test_icon_and_screenshots():
     assert problems(manifest(screenshots=["s1.png"] * 9), member_paths=sizes) == [
         ("manifest.screenshots_too_many", "screenshots")
     ]
-    assert problems(manifest(screenshots="s1.png"), member_paths=sizes) == [
-        ("manifest.type", "screenshots")
-    ]
+    assert problems(manifest(screenshots="s1.png"), member_paths=sizes) == [("manifest.type", "screenshots")]
     # Member contents work as sizes too; other values only prove the member exists.
     assert validate_manifest(manifest(icon="i.png"), member_paths={"i.png": b"\x89PNG"}).icon
     assert validate_manifest(manifest(icon="i.png"), member_paths={"i.png": None}).icon
@@ -459,9 +435,7 @@ def test_json_level_problems():
         "manifest.invalid_json",
     )
     assert problems(b" " * (64 * 1024 + 1)) == [("manifest.too_large", "argent.plugin.json")]
-    assert problems(b"[" * 20000 + b"]" * 20000) == [
-        ("manifest.invalid_json", "argent.plugin.json")
-    ]
+    assert problems(b"[" * 20000 + b"]" * 20000) == [("manifest.invalid_json", "argent.plugin.json")]
     text = json.dumps(manifest())
     assert validate_manifest(text).id == "hello-connector"
     assert validate_manifest(b"\xef\xbb\xbf" + text.encode()).id == "hello-connector"
@@ -490,9 +464,7 @@ versions = st.builds(
     description=st.text(
         alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=500
     ).filter(str.strip),
-    tags=st.lists(
-        st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}", fullmatch=True), max_size=10, unique=True
-    ),
+    tags=st.lists(st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}", fullmatch=True), max_size=10, unique=True),
     category=st.sampled_from(CATEGORIES),
     pricing=st.sampled_from(["free", "pro", "enterprise", "per-skill"]),
 )

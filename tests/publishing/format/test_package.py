@@ -82,9 +82,7 @@ def test_unsigned_package_is_rejected(key):
 
 def test_bad_detached_signature(key, other_key):
     data = build(key)
-    assert codes(data, detached_signature=detached_signature(other_key, data)) == [
-        "signature.invalid"
-    ]
+    assert codes(data, detached_signature=detached_signature(other_key, data)) == ["signature.invalid"]
     assert codes(data, detached_signature="nope") == ["signature.malformed"]
 
 
@@ -112,9 +110,7 @@ def test_embedded_signature_formats(key):
     signature = sign_bytes(key, sums)
     base = {**package_members, "SHA256SUMS": sums}
     assert inspect_package(repack({**base, "SIGNATURE": signature.encode()})).signatures
-    assert codes(repack({**base, "SIGNATURE": (signature + "\n\n").encode()})) == [
-        "signature.malformed"
-    ]
+    assert codes(repack({**base, "SIGNATURE": (signature + "\n\n").encode()})) == ["signature.malformed"]
     assert codes(repack({**base, "SIGNATURE": b"\xff" * 88})) == ["signature.malformed"]
 
 
@@ -128,9 +124,7 @@ def test_missing_required_members(key):
 
 
 def test_problems_from_every_stage_are_reported_together(key):
-    package_members = members(
-        manifest(version="one", author={"name": "A", "publicKey": public_key_b64(key)})
-    )
+    package_members = members(manifest(version="one", author={"name": "A", "publicKey": public_key_b64(key)}))
     signed = signed_members(key, package_members)
     signed["connector.json"] = b"changed"
     signed["extra.txt"] = b"not listed"

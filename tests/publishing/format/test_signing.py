@@ -26,11 +26,7 @@ from publishing.format import (
 from publishing.format.signing import decode_signature
 
 WYCHEPROOF = (
-    Path(__file__).resolve().parents[2]
-    / "data"
-    / "archives"
-    / "crypto"
-    / "wycheproof-ed25519_test.json"
+    Path(__file__).resolve().parents[2] / "data" / "archives" / "crypto" / "wycheproof-ed25519_test.json"
 )
 
 

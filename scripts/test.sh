@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# The whole test suite, with throwaway services on loopback.
+#
+# Starts PostgreSQL, Redis and moto (S3) on free ports in a temporary
+# directory, then runs:
+#   1. ruff check
+#   2. makemigrations --check
+#   3. unit tests on SQLite          (-m "not integration and not browser")
+#   4. integration + browser tests   (-m "integration or browser") against
+#      the services above
+# Every stage runs even if an earlier one failed; the summary lists them all
+# and the exit status is non-zero if any failed. A service that does not
+# start is fatal at once (its log is printed). Called by `make test`.
+#
+# Extra arguments are passed to both pytest runs (e.g. scripts/test.sh -x -k pipeline).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=${VENV:-$ROOT/.venv}
+PY=$VENV/bin/python
+STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-30}
+
+log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\n\033[1;31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+
+[[ -x $PY ]] || die "$PY not found: run 'make test' (it creates the virtualenv)"
+
+# --- temporary directory -----------------------------------------------------
+# World-traversable so the postgres user can reach its data directory.
+WORK=$(mktemp -d /tmp/marketplace-test.XXXXXX)
+chmod 755 "$WORK"
+
+PG_DIR=$WORK/pg
+PG_STARTED=0
+REDIS_PORT=
+MOTO_PID=
+
+cleanup() {
+  local status=$?
+  set +e
+  if [[ $PG_STARTED == 1 ]]; then
+    as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -m fast -w -t 20 stop >/dev/null 2>&1 \
+      || echo "warning: pg_ctl stop failed" >&2
+  fi
+  if [[ -n $REDIS_PORT ]]; then
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1
+    if [[ -f $WORK/redis.pid ]] && kill -0 "$(cat "$WORK/redis.pid")" 2>/dev/null; then
+      kill "$(cat "$WORK/redis.pid")" 2>/dev/null
+    fi
+  fi
+  if [[ -n $MOTO_PID ]]; then
+    kill "$MOTO_PID" 2>/dev/null
+    wait "$MOTO_PID" 2>/dev/null
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until "$@" succeeds, up to STARTUP_TIMEOUT seconds.
+wait_for() {
+  local deadline=$((SECONDS + STARTUP_TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# --- PostgreSQL -------------------------------------------------------------
+# PostgreSQL refuses to run as root: run it as the postgres user then.
+if [[ $(id -u) -eq 0 ]]; then
+  as_pg() { runuser -u postgres -- "$@"; }
+else
+  as_pg() { "$@"; }
+fi
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[[ -n $PGBIN && -x $PGBIN/initdb ]] || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
+command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
+[[ -x $VENV/bin/moto_server ]] || die "$VENV/bin/moto_server not found (pip install -e '.[test]')"
+[[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium not found (apt-get install chromium)"
+
+PG_PORT=$(free_port)
+log "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
+mkdir -p "$PG_DIR"
+[[ $(id -u) -eq 0 ]] && chown postgres:postgres "$PG_DIR"
+if ! as_pg "$PGBIN/initdb" -D "$PG_DIR" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync \
+    >"$WORK/initdb.log" 2>&1; then
+  cat "$WORK/initdb.log" >&2
+  die "initdb failed"
+fi
+PG_STARTED=1
+if ! as_pg "$PGBIN/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/log" -w -t "$STARTUP_TIMEOUT" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+    start >/dev/null; then
+  cat "$PG_DIR/log" >&2 || true
+  die "PostgreSQL did not start"
+fi
+if ! wait_for "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -U postgres; then
+  cat "$PG_DIR/log" >&2 || true
+  die "PostgreSQL is not accepting connections"
+fi
+"$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres marketplace
+
+# --- Redis --------------------------------------------------------------------
+port=$(free_port)
+log "Redis $(redis-server --version | awk '{print $3}') on 127.0.0.1:$port"
+if ! redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+    --dir "$WORK" --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"; then
+  cat "$WORK/redis.log" >&2 || true
+  die "redis-server did not start"
+fi
+REDIS_PORT=$port
+if ! wait_for bash -c "[[ \$(redis-cli -h 127.0.0.1 -p $REDIS_PORT ping) == PONG ]]"; then
+  cat "$WORK/redis.log" >&2 || true
+  die "Redis is not answering PING"
+fi
+
+# --- moto (S3) ----------------------------------------------------------------
+MOTO_PORT=$(free_port)
+log "moto $("$PY" -c 'import moto; print(moto.__version__)') on 127.0.0.1:$MOTO_PORT"
+"$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
+MOTO_PID=$!
+moto_ready() {
+  kill -0 "$MOTO_PID" && "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=2)"
+}
+if ! wait_for moto_ready; then
+  cat "$WORK/moto.log" >&2 || true
+  die "moto_server did not start"
+fi
+
+# --- stages ---------------------------------------------------------------------
+declare -a SUMMARY=("$(printf 'PASS  %-44s %4ss' "services (PostgreSQL, Redis, moto) started" "$SECONDS")")
+FAILED=0
+
+# Runs one stage: NAME COMMAND...; records status and duration.
+stage() {
+  local name=$1
+  shift
+  log "$name"
+  local start=$SECONDS status=0
+  "$@" || status=$?
+  local took=$((SECONDS - start))
+  if [[ $status -eq 0 ]]; then
+    SUMMARY+=("$(printf 'PASS  %-44s %4ss' "$name" "$took")")
+  else
+    FAILED=1
+    local why="exit $status"
+    [[ $status -eq 5 ]] && why="exit 5: no tests collected"
+    SUMMARY+=("$(printf 'FAIL  %-44s %4ss  (%s)' "$name" "$took" "$why")")
+  fi
+}
+
+# A clean environment for the unit tests: no services at all.
+unset DATABASE_URL REDIS_URL MOTO_ENDPOINT STORAGE_BACKEND AWS_STORAGE_BUCKET_NAME \
+  AWS_S3_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_S3_REGION_NAME \
+  AWS_S3_ADDRESSING_STYLE CELERY_TASK_ALWAYS_EAGER CELERY_VISIBILITY_TIMEOUT \
+  CELERY_FAST_REDELIVERY SITE_BANNER
+export DJANGO_SETTINGS_MODULE=marketplace.settings
+export DATA_DIR=$WORK/data
+export PYTHONDONTWRITEBYTECODE=1
+mkdir -p "$DATA_DIR"
+rm -f "$ROOT"/.coverage "$ROOT"/.coverage.*
+
+stage "ruff check" "$VENV/bin/ruff" check .
+stage "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
+
+stage "unit tests (SQLite)" "$PY" -m pytest -m "not integration and not browser" \
+  --cov --cov-report= "$@"
+
+integration_tests() {
+  DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/marketplace" \
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
+  MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
+  DJANGO_ALLOW_ASYNC_UNSAFE=true \
+    "$PY" -m pytest -m "integration or browser" --cov --cov-append --cov-report= "$@"
+}
+stage "integration + browser tests (PostgreSQL)" integration_tests "$@"
+
+log "Coverage (unit + integration + browser; not the Celery worker process)"
+"$PY" -m coverage report --skip-covered --skip-empty || true
+
+log "Summary"
+printf '%s\n' "${SUMMARY[@]}"
+if [[ $FAILED -ne 0 ]]; then
+  printf '\n\033[1;31mTESTS FAILED\033[0m\n'
+  exit 1
+fi
+printf '\n\033[1;32mALL PASSED\033[0m\n'

@@ -1,0 +1,109 @@
+"""Browser fixtures: Playwright's sync API driving Debian's Chromium against ``live_server``.
+
+Playwright never downloads a browser here: ``/usr/bin/chromium`` (Debian's
+``chromium`` package) is launched directly. Without it these tests FAIL.
+Screenshots go to ``tests/browser/artifacts/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A running Chromium (``playwright.sync_api.Browser``) for the whole session."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's chromium "
+            "(apt-get install chromium; `make test` installs it).",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM
+    # refuses to run under one unless told it is safe (it is: one thread).
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            yield browser
+            browser.close()
+    finally:
+        if saved is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+class Screenshots:
+    """Numbered full-page screenshots under ``tests/browser/artifacts/<test>/``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.count = 0
+
+    def __call__(self, page, label: str) -> Path:
+        self.count += 1
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{self.count:02d}-{re.sub(r'[^a-z0-9]+', '-', label.lower())}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def screenshot(request) -> Screenshots:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    return Screenshots(ARTIFACTS / name)
+
+
+@pytest.fixture
+def new_page(chromium, request, screenshot) -> Iterator:
+    """``new_page()`` opens a page in a fresh browser context (its own cookies).
+
+    When the test fails, every page open at the end is saved as a screenshot.
+    """
+    contexts = []
+
+    def open_page():
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for context in contexts:
+        for page in context.pages:
+            if failed:
+                with contextlib.suppress(Exception):  # best effort only
+                    screenshot(page, "failure")
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

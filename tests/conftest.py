@@ -1,0 +1,338 @@
+"""Fixtures shared by every test.
+
+Autouse, for every test:
+  * the ``default``, ``quarantine`` and ``packages`` storages point at
+    ``tmp_path`` subdirectories (when ``STORAGE_BACKEND`` is local; the
+    integration tests override ``storages_config`` with S3 buckets);
+  * a fast password hasher and the locmem e-mail backend;
+  * Celery runs eagerly (the integration tests override ``celery_mode``).
+
+Shared: ``signing_key``, ``user``, ``reviewer``, ``author`` and ``build_pkg``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+PASSWORD = "a long and unguessable test password"
+
+#: Storage aliases the application writes to (``staticfiles`` is left alone).
+FILE_STORAGE_ALIASES = ("default", "quarantine", "packages")
+
+
+# --- storage -------------------------------------------------------------------
+
+
+def refresh_file_field_storages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-evaluate ``FileField(storage=callable)`` after ``STORAGES`` changed.
+
+    Django calls a callable ``storage`` once, when the model class is built,
+    and keeps the instance on the field; overriding ``settings.STORAGES``
+    resets ``django.core.files.storage.storages`` (Django's ``setting_changed``
+    receiver clears ``storages._storages`` and ``storages.backends``) but not
+    those field instances. ``monkeypatch`` restores them afterwards.
+    """
+    from django.apps import apps
+    from django.db.models import FileField
+
+    for model in apps.get_models():
+        for model_field in model._meta.get_fields():
+            if isinstance(model_field, FileField) and hasattr(model_field, "_storage_callable"):
+                monkeypatch.setattr(model_field, "storage", model_field._storage_callable())
+
+
+@pytest.fixture
+def storages_config(tmp_path: Path) -> dict[str, dict]:
+    """``STORAGES`` entries for the file aliases: directories under ``tmp_path``.
+
+    Empty (no override) when ``STORAGE_BACKEND`` is not ``local``.
+    """
+    from marketplace.settings import StorageBackend
+
+    if django_settings.STORAGE_BACKEND is not StorageBackend.LOCAL:
+        return {}
+    return {
+        alias: {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": str(tmp_path / "storage" / alias),
+                "file_permissions_mode": 0o640,
+            },
+        }
+        for alias in FILE_STORAGE_ALIASES
+    }
+
+
+@pytest.fixture(autouse=True)
+def _storages(settings, storages_config: dict[str, dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the file storages at ``storages_config`` for the duration of a test."""
+    if not storages_config:
+        return
+    settings.STORAGES = {**settings.STORAGES, **storages_config}
+    default_location = storages_config.get("default", {}).get("OPTIONS", {}).get("location")
+    if storages_config.get("default", {}).get("BACKEND", "").endswith("FileSystemStorage"):
+        settings.MEDIA_ROOT = default_location
+    refresh_file_field_storages(monkeypatch)
+
+
+# --- speed and side effects ------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_static_root(tmp_path_factory) -> Iterator[None]:
+    """An empty ``STATIC_ROOT`` for the session (the live server's handler lives that long).
+
+    WhiteNoise warns when there is none and would serve stale files after a
+    ``collectstatic``; tests get static files from the finders instead.
+    """
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("staticfiles")):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def celery_eager() -> bool:
+    """Whether Celery runs tasks eagerly in this test (integration tests: ``False``)."""
+    return True
+
+
+@pytest.fixture(autouse=True)
+def celery_mode(settings, celery_eager: bool):
+    """Set Celery's eager mode in both Django settings and the live app's config."""
+    from marketplace.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    settings.CELERY_TASK_ALWAYS_EAGER = celery_eager
+    app.conf.task_always_eager = celery_eager
+    app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+# --- data from migrations ------------------------------------------------------------
+
+
+@pytest.fixture
+def migrated_data(transactional_db) -> None:
+    """Restore the rows data migrations seed (kinds, categories) in a transactional test.
+
+    A transactional test ends with a flush that empties every table, so the
+    next one would find no kinds or categories. ``serialized_rollback`` does not
+    help here: mixed with plain transactional tests it collides on content
+    types. The seed functions are idempotent (``update_or_create``).
+    """
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("catalog.migrations.0003_seed_kinds_categories").seed
+    seed(apps, None)  # it uses no schema editor
+
+
+# --- people, publishers and keys ----------------------------------------------------
+
+
+@pytest.fixture
+def signing_key():
+    """A fresh Ed25519 private key (``nacl.signing.SigningKey``)."""
+    from nacl.signing import SigningKey
+
+    return SigningKey.generate()
+
+
+def public_key_b64(key) -> str:
+    """The 32 raw bytes of ``key``'s public key in standard base64 (spec section 3)."""
+    return base64.b64encode(bytes(key.verify_key)).decode("ascii")
+
+
+def make_user(django_user_model, username: str, *, verified: bool = True, **extra):
+    """A user who logs in with ``<username>@example.com`` / ``PASSWORD``."""
+    from allauth.account.models import EmailAddress
+
+    email = f"{username}@example.com"
+    user = django_user_model.objects.create_user(username=username, email=email, password=PASSWORD, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+@pytest.fixture
+def user(db, django_user_model):
+    """A user with a verified primary e-mail address; password ``PASSWORD``."""
+    return make_user(django_user_model, "alice")
+
+
+@pytest.fixture
+def reviewer(db, django_user_model):
+    """A staff superuser who may decide submissions."""
+    return make_user(django_user_model, "rita", is_staff=True, is_superuser=True)
+
+
+@dataclass
+class Author:
+    """A user who owns a publisher with a registered signing key."""
+
+    user: object
+    publisher: object
+    key: object  # publishing.models.SigningKey
+    signing_key: object  # nacl.signing.SigningKey
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def author(user, signing_key) -> Author:
+    """``user`` as the owner of publisher ``alice-tools`` with ``signing_key`` registered."""
+    from publishing import services
+
+    publisher = services.publisher_create(user=user, name="Alice Tools", slug="alice-tools")
+    key = services.signing_key_register(
+        publisher=publisher, public_key=public_key_b64(signing_key), label="laptop", user=user
+    )
+    return Author(user=user, publisher=publisher, key=key, signing_key=signing_key)
+
+
+# --- packages --------------------------------------------------------------------------
+
+
+def default_manifest(**overrides) -> dict:
+    """A valid connector manifest (spec section 4); ``author.publicKey`` is added on build."""
+    manifest = {
+        "id": "hello-connector",
+        "name": "Hello Connector",
+        "version": "1.0.0",
+        "description": "Says hello to your ArgentOS agent; a package built by the test suite.",
+        "author": {"name": "Alice Tools", "url": "https://example.com"},
+        "kind": "connector",
+        "category": "integration",
+        "tags": ["hello", "test"],
+        "license": "MIT",
+        "pricing": "free",
+        "compatibility": {"argentos": ">=2026.3.0,<2027"},
+        "permissions": ["network:api.example.com"],
+        "homepage": "https://example.com/hello-connector",
+    }
+    manifest.update(overrides)
+    return manifest
+
+
+def default_members(manifest: Mapping) -> dict[str, bytes]:
+    """The members of a small valid connector package for ``manifest``."""
+    return {
+        "argent.plugin.json": json.dumps(manifest, indent=2).encode(),
+        "README.md": f"# {manifest.get('name', 'Package')}\n\nBuilt by the test suite.\n".encode(),
+        "connector.json": json.dumps({"name": manifest.get("id"), "tools": []}).encode(),
+    }
+
+
+@dataclass
+class BuiltPackage:
+    """A signed ``.argent-pkg`` built by ``build_pkg``."""
+
+    data: bytes
+    path: Path
+    manifest: dict
+    members: dict[str, bytes] = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    def file(self):
+        """The bytes as a Django ``File``, as a view or the API hands them to services."""
+        from django.core.files import File
+
+        return File(io.BytesIO(self.data), name=self.filename)
+
+
+@pytest.fixture
+def build_pkg(tmp_path: Path, signing_key) -> Callable[..., BuiltPackage]:
+    """Build a real signed package: ``build_pkg(members=None, *, key=None, **manifest_fields)``.
+
+    ``members`` maps archive paths to bytes and is added to the default members
+    (or replaces them all when it carries its own ``argent.plugin.json``);
+    keyword arguments override fields of the default manifest. Signed with
+    ``signing_key`` unless ``key`` is given; the manifest gets the key as
+    ``author.publicKey``. The file is also written under ``tmp_path``.
+
+    Built with ``publishing.format.build_package``. A manifest that breaks the
+    rules (tests of the server's checks build those on purpose) is packed
+    with the same primitives but without validation: correct ``SHA256SUMS``
+    and a valid embedded signature, so only the intended rules are broken.
+    Pass ``strict=True`` to let ``PackageInvalid`` propagate instead.
+    """
+    from publishing import format as pkgformat
+
+    out_dir = tmp_path / "built-packages"
+    out_dir.mkdir(exist_ok=True)
+
+    def build(
+        members: Mapping[str, bytes] | None = None,
+        *,
+        key=None,
+        strict: bool = False,
+        **manifest_fields,
+    ) -> BuiltPackage:
+        key = key or signing_key
+        if members is not None and "argent.plugin.json" in members:
+            manifest = json.loads(members["argent.plugin.json"])
+            members = dict(members)
+        else:
+            manifest = default_manifest(**manifest_fields)
+            members = {**default_members(manifest), **(members or {})}
+        try:
+            data = pkgformat.build_package(members, signing_key=key)
+        except pkgformat.PackageInvalid:
+            if strict:
+                raise
+            data = _pack_unvalidated(members, key)
+        path = out_dir / f"{manifest.get('id', 'package')}-{manifest.get('version', '0')}.argent-pkg"
+        path.write_bytes(data)
+        return BuiltPackage(data=data, path=path, manifest=manifest, members=members)
+
+    return build
+
+
+def _pack_unvalidated(members: Mapping[str, bytes], key) -> bytes:
+    """What ``build_package`` does, minus the manifest checks."""
+    from publishing import format as pkgformat
+
+    members = {path: bytes(content) for path, content in members.items()}
+    try:
+        manifest = json.loads(members["argent.plugin.json"])
+    except (KeyError, ValueError):
+        manifest = None
+    if isinstance(manifest, dict) and isinstance(manifest.get("author", {}), dict):
+        manifest.setdefault("author", {})["publicKey"] = pkgformat.public_key_b64(key)
+        members["argent.plugin.json"] = (json.dumps(manifest, indent=2) + "\n").encode()
+    sums = pkgformat.render_sha256sums(members)
+    members["SHA256SUMS"] = sums
+    members["SIGNATURE"] = (pkgformat.sign_bytes(key, sums) + "\n").encode("ascii")
+    return pkgformat.pack_members(members)
