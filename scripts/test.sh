@@ -173,24 +173,48 @@ stage "ruff check" "$VENV/bin/ruff" check .
 stage "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
 
 stage "unit tests (SQLite)" "$PY" -m pytest -m "not integration and not browser" \
-  --cov --cov-report= "$@"
+  --junitxml="$WORK/junit-unit.xml" --cov --cov-report= "$@"
 
 integration_tests() {
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/marketplace" \
   REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
   MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT" \
   DJANGO_ALLOW_ASYNC_UNSAFE=true \
-    "$PY" -m pytest -m "integration or browser" --cov --cov-append --cov-report= "$@"
+    "$PY" -m pytest -m "integration or browser" --junitxml="$WORK/junit-integration.xml" \
+      --cov --cov-append --cov-report= "$@"
 }
 stage "integration + browser tests (PostgreSQL)" integration_tests "$@"
 
 log "Coverage (unit + integration + browser; not the Celery worker process)"
 "$PY" -m coverage report --skip-covered --skip-empty || true
 
+# Totals over both runs; a skipped test counts as a failure (nothing may skip here).
+totals() {
+  "$PY" - "$WORK"/junit-*.xml <<'PYEOF'
+import sys
+import xml.etree.ElementTree as ET
+
+tests = failed = skipped = 0
+for path in sys.argv[1:]:
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        tests += int(suite.get("tests", 0))
+        failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+print(f"tests: {tests - failed - skipped} passed, {failed + skipped} failed")
+if skipped:
+    print(f"{skipped} test(s) skipped: a missing service must fail the run, not skip it", file=sys.stderr)
+sys.exit(1 if failed or skipped or not tests else 0)
+PYEOF
+}
+stage "test totals (no skips allowed)" totals
+TOTALS_LINE=$(totals 2>/dev/null || true)
+
 log "Summary"
 printf '%s\n' "${SUMMARY[@]}"
 if [[ $FAILED -ne 0 ]]; then
   printf '\n\033[1;31mTESTS FAILED\033[0m\n'
+  echo "$TOTALS_LINE"
   exit 1
 fi
 printf '\n\033[1;32mALL PASSED\033[0m\n'
+echo "$TOTALS_LINE"
