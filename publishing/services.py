@@ -147,7 +147,7 @@ def _check_upload(
         too_large = any(p.code == "archive.too_large" for p in exc.problems)
         raise SubmissionRejected(exc.problems, status=413 if too_large else 400) from exc
 
-    key = SigningKey.objects.filter(public_key=inspection.public_key).first()
+    key = SigningKey.objects.filter(fingerprint=inspection.key_fingerprint).first()
     if key is None or key.publisher_id != publisher.pk:
         raise SubmissionRejected(
             [

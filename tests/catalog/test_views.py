@@ -135,3 +135,14 @@ def test_server_error_page_renders_without_context(rf):
 
     assert response.status_code == 500
     assert b"<html" in response.content.lower()
+
+
+def test_forbidden_page_uses_the_site_template(client, author, django_user_model):
+    from tests.conftest import make_user
+
+    client.force_login(make_user(django_user_model, "outsider"))
+
+    response = client.get(reverse("publishing:upload", args=[author.publisher.slug]))
+
+    assert response.status_code == 403
+    assert "You are not a member of this publisher." in response.content.decode()
