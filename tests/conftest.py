@@ -215,24 +215,18 @@ def author(user, signing_key) -> Author:
 
 
 def default_manifest(**overrides) -> dict:
-    """A valid connector manifest (spec section 4); ``author.publicKey`` is added on build."""
-    manifest = {
-        "id": "hello-connector",
-        "name": "Hello Connector",
-        "version": "1.0.0",
-        "description": "Says hello to your ArgentOS agent; a package built by the test suite.",
-        "author": {"name": "Alice Tools", "url": "https://example.com"},
-        "kind": "connector",
-        "category": "integration",
-        "tags": ["hello", "test"],
-        "license": "MIT",
-        "pricing": "free",
-        "compatibility": {"argentos": ">=2026.3.0,<2027"},
-        "permissions": ["network:api.example.com"],
-        "homepage": "https://example.com/hello-connector",
-    }
-    manifest.update(overrides)
-    return manifest
+    """A valid connector manifest (spec section 4) with ``overrides`` (``None`` removes a field).
+
+    ``author.publicKey`` is added on build.
+    """
+    from tests.publishing.format.helpers import manifest
+
+    return manifest(
+        **{
+            "description": "Says hello to your ArgentOS agent; a package built by the test suite.",
+            **overrides,
+        }
+    )
 
 
 def default_members(manifest: Mapping) -> dict[str, bytes]:
@@ -336,3 +330,31 @@ def _pack_unvalidated(members: Mapping[str, bytes], key) -> bytes:
     members["SHA256SUMS"] = sums
     members["SIGNATURE"] = (pkgformat.sign_bytes(key, sums) + "\n").encode("ascii")
     return pkgformat.pack_members(members)
+
+
+@pytest.fixture
+def submit(author, django_capture_on_commit_callbacks):
+    """``submit(pkg)``: upload a ``BuiltPackage`` as ``author`` and run the verification task."""
+    from publishing import services
+
+    def submit(pkg: BuiltPackage):
+        with django_capture_on_commit_callbacks(execute=True):
+            submission = services.submission_create(
+                publisher=author.publisher, uploader=author.user, upload=pkg.file(), filename=pkg.filename
+            )
+        submission.refresh_from_db()
+        return submission
+
+    return submit
+
+
+@pytest.fixture
+def publish(submit, reviewer, django_capture_on_commit_callbacks):
+    """``publish(pkg)``: upload, verify and approve a ``BuiltPackage``; returns the submission."""
+    from moderation import services
+
+    def publish(pkg: BuiltPackage):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.submission_approve(submission=submit(pkg), reviewer=reviewer)
+
+    return publish

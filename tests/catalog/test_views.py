@@ -7,25 +7,9 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from moderation import services as moderation
 from publishing import services as publishing
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def publish(author, reviewer, django_capture_on_commit_callbacks):
-    def publish(pkg):
-        with django_capture_on_commit_callbacks(execute=True):
-            submission = publishing.submission_create(
-                publisher=author.publisher,
-                uploader=author.user,
-                upload=pkg.file(),
-                filename=pkg.filename,
-            )
-        return moderation.submission_approve(submission=submission, reviewer=reviewer)
-
-    return publish
 
 
 def test_home_lists_published_packages_only(client, publish, build_pkg, author):

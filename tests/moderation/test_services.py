@@ -11,26 +11,9 @@ from django.core.files.storage import storages
 from catalog.constants import ListingStatus
 from moderation import services
 from moderation.models import Decision
-from publishing import services as publishing
 from publishing.constants import SubmissionStatus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def submit(author, django_capture_on_commit_callbacks):
-    def submit(pkg):
-        with django_capture_on_commit_callbacks(execute=True):
-            submission = publishing.submission_create(
-                publisher=author.publisher,
-                uploader=author.user,
-                upload=pkg.file(),
-                filename=pkg.filename,
-            )
-        submission.refresh_from_db()
-        return submission
-
-    return submit
 
 
 def test_approve_publishes_the_release_and_the_listing(
