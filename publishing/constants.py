@@ -33,3 +33,22 @@ class Severity(models.TextChoices):
 
 
 SEVERITY_RANK = {s.value: i for i, s in enumerate(Severity)}
+
+
+class AuditVerdict(models.TextChoices):
+    """The audit report's verdict, from the scan findings."""
+
+    CERTIFIED = "certified", "Certified"
+    NEEDS_REVIEW = "needs-review", "Needs review"
+    REJECTED = "rejected", "Rejected"
+
+
+class PublishOutcome(models.TextChoices):
+    """What ``POST /api/v1/publish`` reports (api.md section 1, ``status``)."""
+
+    SCANNING = "scanning", "Scanning"
+    PUBLISHED = "published", "Published"
+    PENDING_REVIEW = "pending_review", "Pending review"
+    FLAGGED = "flagged", "Flagged"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"

@@ -7,7 +7,15 @@ from django.core.files.storage import storages
 from django.db import models
 from django.urls import reverse
 
-from .constants import CHECKING_STATUSES, FINAL_STATUSES, SEVERITY_RANK, Severity, SubmissionStatus
+from .constants import (
+    CHECKING_STATUSES,
+    FINAL_STATUSES,
+    SEVERITY_RANK,
+    AuditVerdict,
+    PublishOutcome,
+    Severity,
+    SubmissionStatus,
+)
 
 
 def quarantine_storage():
@@ -69,6 +77,17 @@ class Submission(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    flagged = models.BooleanField(default=False, help_text="Never auto-published; a reviewer must decide.")
+    flag_reasons = models.JSONField(default=list, blank=True, help_text="Why it was flagged, in words.")
+    similar_to = models.JSONField(
+        default=list, blank=True, help_text="Existing identifiers this one resembles."
+    )
+    audit_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 to 100.")
+    audit_verdict = models.CharField(max_length=16, choices=AuditVerdict.choices, blank=True)
+    api_token = models.ForeignKey(
+        "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,6 +117,19 @@ class Submission(models.Model):
         return self.status in CHECKING_STATUSES
 
     @property
+    def outcome(self) -> str:
+        """The API's ``status`` word for this submission (api.md section 1)."""
+        if self.is_checking:
+            return PublishOutcome.SCANNING
+        if self.status == SubmissionStatus.APPROVED:
+            return PublishOutcome.PUBLISHED
+        if self.status == SubmissionStatus.REJECTED:
+            return PublishOutcome.REJECTED
+        if self.status == SubmissionStatus.CHANGES_REQUESTED:
+            return PublishOutcome.CHANGES_REQUESTED
+        return PublishOutcome.FLAGGED if self.flagged else PublishOutcome.PENDING_REVIEW
+
+    @property
     def highest_severity(self) -> str | None:
         """The highest severity among the findings, or None."""
         severities = [f.severity for f in self.findings.all()]
@@ -113,6 +145,7 @@ class ScanFinding(models.Model):
     message = models.CharField(max_length=1000)
     path = models.CharField(max_length=300, blank=True, help_text="Archive member the finding is about.")
     field = models.CharField(max_length=200, blank=True, help_text="Manifest field the finding is about.")
+    line = models.PositiveIntegerField(null=True, blank=True, help_text="1-based line in the member.")
     excerpt = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,3 +154,59 @@ class ScanFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.severity} {self.code}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API (api.md section 4): shown once, stored as its SHA-256.
+
+    An author token is scoped to one publisher and optionally one package; a
+    staff token (``is_staff_token``) belongs to a staff user and has no publisher.
+    """
+
+    #: Prefix of every token, so that secret scanners can recognise a leaked one.
+    PREFIX = "mkt_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    publisher = models.ForeignKey(
+        "catalog.Publisher", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    package = models.ForeignKey(
+        "catalog.Package", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    is_staff_token = models.BooleanField(default=False)
+    name = models.CharField(max_length=100)
+    token_prefix = models.CharField(max_length=16, help_text="The first characters, to recognise the token.")
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    expiry_warning_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_prefix}…)"
+
+
+class ScanRule(models.Model):
+    """A YARA rule run over every member of every submission; edited by staff in the admin."""
+
+    name = models.SlugField(max_length=100, unique=True, help_text="The rule id shown in findings.")
+    description = models.CharField(max_length=300)
+    source = models.TextField(help_text="YARA source of exactly one rule.")
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
