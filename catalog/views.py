@@ -7,6 +7,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
+from publishing.models import Submission
+
 from .markdown import render_markdown
 from .models import Package, Release
 from .permissions import explain_permissions
@@ -59,6 +61,7 @@ class PackageDetailView(DetailView):
             versions=package.published_releases,
             download_url=release.get_download_url(),
             install_command=f"mkt install {package.identifier}",
+            audit=Submission.objects.filter(release=release).only("audit_score", "audit_verdict").first(),
         )
         return context
 

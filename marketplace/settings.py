@@ -273,3 +273,27 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# The outcome policy after the scan (publishing/policy.py).
+PUBLISH_FLAG_SEVERITY = env.str("PUBLISH_FLAG_SEVERITY", default="high")
+PUBLISH_AUTO_MIN_VERIFICATION = env.str("PUBLISH_AUTO_MIN_VERIFICATION", default="verified")
+PUBLISH_AUTO_MAX_SEVERITY = env.str("PUBLISH_AUTO_MAX_SEVERITY", default="low")
+
+#: Two-factor authentication before creating tokens, registering keys or uploading on the web.
+MFA_REQUIRED_FOR_PUBLISHING = env.bool("MFA_REQUIRED_FOR_PUBLISHING", default=True)
+
+# Periodic work (Celery beat): re-enqueue submissions whose task never ran,
+# warn owners of API tokens that expire within a week.
+CELERY_BEAT_SCHEDULE = {
+    "submissions-sweep": {"task": "publishing.tasks.submissions_sweep", "schedule": 60.0},
+    "api-tokens-warn-expiring": {
+        "task": "publishing.tasks.api_tokens_warn_expiring",
+        "schedule": 24 * 3600.0,
+    },
+}
+#: Seconds a submission may stay pending or scanning before the sweep enqueues it again.
+SUBMISSION_SWEEP_PENDING_AFTER = env.int("SUBMISSION_SWEEP_PENDING_AFTER", default=60)
+SUBMISSION_SWEEP_SCANNING_AFTER = env.int("SUBMISSION_SWEEP_SCANNING_AFTER", default=600)
+# Enqueueing never makes a request wait on a broker that is down: the sweep catches up.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from catalog.constants import ListingStatus
 from catalog.models import Package, Release
+from catalog.services import package_apply_release
 from publishing.constants import SubmissionStatus
 from publishing.models import Submission
-from publishing.services import package_apply_release
 
 from .constants import OUTCOME_WORDS, Action
 from .models import Decision

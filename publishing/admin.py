@@ -18,7 +18,7 @@ from catalog.permissions import explain_permissions
 from moderation import services as moderation
 
 from .constants import SEVERITY_RANK
-from .models import ScanFinding, SigningKey, Submission
+from .models import ApiToken, ScanFinding, SigningKey, Submission
 
 
 class DecisionActionForm(ActionForm):
@@ -97,7 +97,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         "publisher",
         "submitted_by",
         "status",
+        "flagged",
+        "flag_reasons",
+        "similar_to",
+        "audit_score",
+        "audit_verdict",
         "is_new_package",
+        "api_token",
+        "client_ip",
         "filename",
         "upload_sha256",
         "upload_size",
@@ -225,6 +232,31 @@ class SubmissionAdmin(admin.ModelAdmin):
     @admin.action(description="Request changes (note required)", permissions=["decide"])
     def request_changes(self, request, queryset):
         self._decide(request, queryset, moderation.submission_request_changes, "Sent back")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff see every token and can revoke any; the secret itself is never stored."""
+
+    list_display = ("name", "token_prefix", "user", "publisher", "package", "is_staff_token", "expires_at")
+    list_display += ("last_used_at", "last_used_ip", "revoked_at")
+    list_filter = ("is_staff_token", "revoked_at")
+    search_fields = ("name", "token_prefix", "user__email", "publisher__slug", "package__identifier")
+    list_select_related = ("user", "publisher", "package")
+    readonly_fields = [f.name for f in ApiToken._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        from .tokens import api_token_revoke
+
+        tokens = [token for token in queryset if token.revoked_at is None]
+        for token in tokens:
+            api_token_revoke(token=token, by=request.user)
+        self.message_user(request, f"Revoked {len(tokens)} token(s).", messages.SUCCESS)
 
 
 @admin.register(SigningKey)

@@ -38,6 +38,12 @@ class SigningKeyForm(forms.Form):
     )
 
 
+class SigningKeyRevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, help_text="Why the key is revoked, e.g. “laptop lost” or “rotated to a new key”."
+    )
+
+
 class UploadForm(forms.Form):
     package = forms.FileField(
         label="Package file",

@@ -143,3 +143,27 @@ def _first_match(pattern: re.Pattern[str], path: str, text: str) -> str:
     line_no = text.count("\n", 0, match.start()) + 1
     line = text.splitlines()[line_no - 1] if text else ""
     return f"{path}:{line_no}: {line.strip()[:200]}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """A score from 0 to 100 and a verdict (``certified``, ``needs-review``, ``rejected``)."""
+
+    score: int
+    verdict: str
+
+
+#: Points taken from 100 per finding, by severity.
+PENALTY = {"info": 0, "low": 2, "medium": 10, "high": 30, "critical": 60}
+
+
+def audit(findings) -> AuditReport:
+    """Score findings: 100 minus a penalty per finding (floor 0); any critical rejects,
+    no finding at medium or above with a score of 90 or more certifies."""
+    severities = [f.severity for f in findings]
+    score = max(0, 100 - sum(PENALTY[s] for s in severities))
+    if "critical" in severities:
+        return AuditReport(score, "rejected")
+    if score >= 90 and not {"medium", "high"} & set(severities):
+        return AuditReport(score, "certified")
+    return AuditReport(score, "needs-review")

@@ -10,21 +10,28 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import semver
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.constants import ListingStatus, MemberRole, PublisherType
-from catalog.models import Category, Kind, Package, Publisher, PublisherMember, Release
+from catalog.models import Kind, Package, Publisher, PublisherMember, Release
+from catalog.services import package_apply_release
 
 from . import format as pkgformat
-from . import scanning, tasks
+from . import policy, scanning, tasks
 from .constants import CHECKING_STATUSES, Severity, SubmissionStatus
-from .models import ScanFinding, SigningKey, Submission, quarantine_storage
+from .models import ApiToken, ScanFinding, SigningKey, Submission, quarantine_storage
+from .similarity import similar_identifiers
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +120,23 @@ def signing_key_register(
         label=label,
         created_by=user,
     )
+
+
+def signing_key_revoke(*, key: SigningKey, reason: str, user: AbstractBaseUser | None = None) -> SigningKey:
+    """Revoke ``key`` with a reason (spec section 3: a revoked key verifies no new upload).
+
+    Releases it signed keep their record of it. Raises ``KeyRegistrationError``
+    when the key is revoked already or the reason is empty.
+    """
+    if key.revoked_at is not None:
+        raise KeyRegistrationError(f"The key {key.fingerprint} is revoked already.")
+    if not reason.strip():
+        raise KeyRegistrationError("A reason is required to revoke a key.")
+    key.revoked_at = timezone.now()
+    key.revoked_reason = reason.strip()[:500]
+    key.save(update_fields=["revoked_at", "revoked_reason"])
+    logger.info("Key %s of %s revoked by %s: %s", key.fingerprint, key.publisher.slug, user, reason)
+    return key
 
 
 @dataclass(frozen=True)
@@ -209,26 +233,6 @@ def _release_fields(inspection: pkgformat.Inspection, key: SigningKey) -> dict:
     }
 
 
-def package_apply_release(*, package: Package, release: Release) -> None:
-    """Copy a release's listing fields (from its manifest and README) onto ``package``; no save."""
-    listing = release.listing
-    package.display_name = listing["name"]
-    package.kind = Kind.objects.get(slug=listing["kind"])
-    package.category = Category.objects.get(slug=listing["category"])
-    for field in (
-        "tagline",
-        "description",
-        "tags",
-        "license",
-        "pricing",
-        "price_cents",
-        "homepage",
-        "repository",
-    ):
-        setattr(package, field, listing[field])
-    package.readme = release.readme
-
-
 def submission_create(
     *,
     publisher: Publisher,
@@ -238,6 +242,8 @@ def submission_create(
     release_notes: str = "",
     detached_signature: str | None = None,
     public_key: str | None = None,
+    api_token: ApiToken | None = None,
+    client_ip: str | None = None,
 ) -> Submission:
     """Accept an uploaded package file as a new submission, or refuse it with every reason.
 
@@ -251,12 +257,15 @@ def submission_create(
         detached_signature: base64 Ed25519 signature over the SHA-256 of the file
             (spec section 3), when the client sends one.
         public_key: ``authorPublicKey`` from the publish request, if any.
+        api_token: the token the upload came with (API and CLI), recorded.
+        client_ip: the uploader's address, recorded and named in the e-mail.
 
     The structural checks run here, so a bad upload is refused at once and
     nothing is written. On success the file is stored in the ``quarantine``
     storage, the package (when new), its release and the submission are
-    created in one transaction, and ``publishing.tasks.submission_verify``
-    is enqueued on commit.
+    created in one transaction; on commit ``publishing.tasks.submission_verify``
+    is enqueued and every member of the publisher is e-mailed about the upload.
+    A new identifier that resembles another publisher's is flagged.
 
     Raises:
         SubmissionRejected: the upload broke a rule of the package format
@@ -320,8 +329,20 @@ def submission_create(
                 filename=filename[:255],
                 detached_signature=detached_signature or "",
                 release_notes=release_notes,
+                api_token=api_token,
+                client_ip=client_ip,
             )
-            transaction.on_commit(lambda: tasks.submission_verify.delay(submission.pk))
+            if created:
+                others = Package.objects.exclude(publisher=publisher).values_list("identifier", flat=True)
+                submission.similar_to = similar_identifiers(manifest.id, others)
+                if submission.similar_to:
+                    submission.flagged = True
+                    submission.flag_reasons = [
+                        f"The identifier resembles {', '.join(submission.similar_to)} of another publisher."
+                    ]
+                    submission.save(update_fields=["similar_to", "flagged", "flag_reasons"])
+            transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk))
+            transaction.on_commit(lambda: _notify_upload(submission.pk))
     except IntegrityError as exc:
         # A concurrent upload took the identifier or the version first.
         storage.delete(stored_name)
@@ -331,6 +352,65 @@ def submission_create(
         raise
     logger.info("Submission %s created for %s %s", submission.pk, manifest.id, manifest.version)
     return submission
+
+
+def submission_enqueue(*, submission_id: int) -> bool:
+    """Enqueue the verification task; returns False (and logs) when the broker is unreachable.
+
+    The request never waits on a broker that is down: the periodic
+    ``submissions_sweep`` task enqueues the submission again once it is back.
+    """
+    try:
+        tasks.submission_verify.delay(submission_id)
+    except Exception:  # kombu raises OperationalError; redis-py its own ConnectionError.
+        logger.warning("Could not enqueue submission %s; the sweep will retry.", submission_id, exc_info=True)
+        return False
+    return True
+
+
+def _notify_upload(submission_id: int) -> None:
+    """E-mail every member of the publisher about an upload, so a hijacked account is noticed."""
+    submission = Submission.objects.select_related("package", "release", "api_token", "submitted_by").get(
+        pk=submission_id
+    )
+    recipients = list(submission.publisher.members.values_list("email", flat=True))
+    if not recipients:
+        return
+    context = {
+        "submission": submission,
+        "url": settings.SITE_URL + submission.get_absolute_url(),
+        "tokens_url": settings.SITE_URL + reverse("publishing:key-list", args=[submission.publisher.slug]),
+    }
+    send_mail(
+        subject=f"[Argent Marketplace] A new version of {submission.package.identifier} was uploaded",
+        message=render_to_string("publishing/emails/upload.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+def submissions_sweep(*, now: datetime | None = None) -> list[int]:
+    """Enqueue again the submissions whose verification never started or never finished.
+
+    A submission counts as lost when it is ``pending`` for longer than
+    ``SUBMISSION_SWEEP_PENDING_AFTER`` seconds (the broker was down when it
+    was uploaded) or ``scanning`` for longer than
+    ``SUBMISSION_SWEEP_SCANNING_AFTER`` seconds (its worker died and the
+    broker did not hand the task out again). Running a task twice is safe:
+    ``submission_verify`` is idempotent by submission. Returns the ids enqueued.
+    """
+    now = now or timezone.now()
+    lost = Submission.objects.filter(
+        Q(
+            status=SubmissionStatus.PENDING,
+            updated_at__lt=now - timedelta(seconds=settings.SUBMISSION_SWEEP_PENDING_AFTER),
+        )
+        | Q(
+            status=SubmissionStatus.SCANNING,
+            updated_at__lt=now - timedelta(seconds=settings.SUBMISSION_SWEEP_SCANNING_AFTER),
+        )
+    ).values_list("pk", flat=True)
+    return [pk for pk in lost if submission_enqueue(submission_id=pk)]
 
 
 def _version_taken(manifest: pkgformat.Manifest) -> pkgformat.Problem:
@@ -344,12 +424,16 @@ def _version_taken(manifest: pkgformat.Manifest) -> pkgformat.Problem:
 
 
 def submission_verify(*, submission: Submission) -> Submission:
-    """Re-read the stored upload, verify it, record the findings, and move the submission on.
+    """Re-read the stored upload, verify and scan it, record the findings and apply the policy.
 
-    Idempotent: a submission past the checks is returned unchanged, and a
-    re-run after a crash replaces the findings of the earlier attempt.
-    Moves ``pending``/``scanning`` to ``in-review``, or to ``rejected`` when
-    the stored file no longer verifies (digest changed, key revoked since).
+    Idempotent: a submission past the checks is returned unchanged, a re-run
+    after a crash replaces the findings of the earlier attempt, and of two
+    concurrent runs only the first to finish records its verdict.
+    Moves ``pending``/``scanning`` to ``in-review`` (flagged or not, see
+    ``publishing.policy``), to ``approved`` through
+    ``moderation.services.submission_approve`` when the policy publishes it,
+    or to ``rejected`` when the stored file no longer verifies (digest
+    changed, key revoked since the upload).
     """
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -358,8 +442,22 @@ def submission_verify(*, submission: Submission) -> Submission:
         submission.status = SubmissionStatus.SCANNING
         submission.save(update_fields=["status", "updated_at"])
 
-    findings: list[ScanFinding] = []
-    rejected = False
+    findings, rejected = _verify_and_scan(submission)
+    return _record_checks(submission=submission, findings=findings, rejected=rejected)
+
+
+def submission_scan_timed_out(*, submission: Submission) -> Submission:
+    """Hand a submission whose checks ran out of time to a reviewer, flagged; never published."""
+    finding = ScanFinding(
+        code="scan.timeout",
+        severity=Severity.HIGH,
+        message="The automatic checks ran out of time; a reviewer must inspect this package.",
+    )
+    return _record_checks(submission=submission, findings=[finding], rejected=False, force_review=True)
+
+
+def _verify_and_scan(submission: Submission) -> tuple[list[ScanFinding], bool]:
+    """Verify the stored file again and scan it; returns the findings and whether it failed."""
     with submission.upload.open("rb") as fileobj:
         try:
             checked = _check_upload(
@@ -369,49 +467,72 @@ def submission_verify(*, submission: Submission) -> Submission:
                 public_key=submission.release.signing_key.public_key,
             )
         except SubmissionRejected as exc:
-            rejected = True
-            findings = [_finding_from_problem(p, Severity.CRITICAL) for p in exc.problems]
-        else:
-            if checked.inspection.sha256 != submission.upload_sha256:
-                rejected = True
-                findings.append(
-                    ScanFinding(
-                        code="artifact.digest_changed",
-                        severity=Severity.CRITICAL,
-                        message="The stored file differs from the one uploaded.",
-                    )
-                )
-            findings += [_finding_from_problem(p, Severity.LOW) for p in checked.inspection.warnings]
-            findings += [
-                ScanFinding(
-                    code=f.code,
-                    severity=f.severity,
-                    message=f.message,
-                    path=f.path,
-                    excerpt=f.excerpt,
-                )
-                for f in scanning.scan(checked.inspection)
-            ]
+            return [_finding_from_problem(p, Severity.CRITICAL) for p in exc.problems], True
+    findings = [_finding_from_problem(p, Severity.LOW) for p in checked.inspection.warnings]
+    if checked.inspection.sha256 != submission.upload_sha256:
+        findings.append(
+            ScanFinding(
+                code="artifact.digest_changed",
+                severity=Severity.CRITICAL,
+                message="The stored file differs from the one uploaded.",
+            )
+        )
+        return findings, True
+    findings += [
+        ScanFinding(
+            code=f.code,
+            severity=f.severity,
+            message=f.message,
+            path=f.path,
+            line=getattr(f, "line", None),
+            excerpt=f.excerpt,
+        )
+        for f in scanning.scan(checked.inspection)
+    ]
+    return findings, False
+
+
+def _record_checks(
+    *, submission: Submission, findings: list[ScanFinding], rejected: bool, force_review: bool = False
+) -> Submission:
+    from moderation import services as moderation
 
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        if submission.status != SubmissionStatus.SCANNING:
+        submission = Submission.objects.select_for_update().select_related("publisher").get(pk=submission.pk)
+        if submission.status not in CHECKING_STATUSES:
             return submission
         submission.findings.all().delete()
         for finding in findings:
             finding.submission = submission
         ScanFinding.objects.bulk_create(findings)
+        report = scanning.audit(findings)
+        submission.audit_score, submission.audit_verdict = report.score, report.verdict
         submission.checked_at = timezone.now()
+        outcome = policy.decide(
+            severities=[f.severity for f in findings],
+            similar_to=submission.similar_to,
+            is_new_package=submission.is_new_package,
+            verification=submission.publisher.verification,
+        )
         if rejected:
             submission.status = SubmissionStatus.REJECTED
             submission.reviewer_notes = "The automatic verification of the stored file failed."
             submission.decided_at = submission.checked_at
         else:
             submission.status = SubmissionStatus.IN_REVIEW
+            submission.flagged = submission.flagged or outcome.flagged
+            submission.flag_reasons = list(dict.fromkeys([*submission.flag_reasons, *outcome.reasons]))
         submission.save()
         if not rejected and not submission.package.releases.published().exists():
             submission.package.status = ListingStatus.IN_REVIEW
             submission.package.save(update_fields=["status", "updated_at"])
+        if not rejected and outcome.publish and not force_review:
+            submission = moderation.submission_approve(
+                submission=submission,
+                reviewer=None,
+                note="Published automatically: an update from a verified publisher with no finding "
+                "above the policy's threshold.",
+            )
     return submission
 
 

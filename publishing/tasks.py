@@ -1,25 +1,36 @@
-"""Celery tasks of the publishing app: thin wrappers over ``publishing.services``."""
+"""Celery tasks of the publishing app: thin wrappers over the services.
+
+Callers do ``from publishing import tasks`` and ``tasks.submission_verify.delay(pk)``.
+"""
 
 from __future__ import annotations
 
+from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+#: Errors worth retrying with backoff: storage and database hiccups.
+TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError, BotoCoreError, ClientError)
 
 
 @shared_task(
-    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=120,
     time_limit=180,
-    autoretry_for=(OSError,),
+    autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
-    max_retries=5,
+    retry_backoff_max=300,
+    max_retries=8,
 )
-def submission_verify(self, submission_id: int) -> str:
-    """Verify and scan submission ``submission_id``; idempotent by submission id.
+def submission_verify(submission_id: int) -> str:
+    """Verify, scan and apply the outcome policy to submission ``submission_id``.
 
-    Returns the submission's status afterwards. Storage errors (``OSError``)
-    are retried with backoff; a worker lost mid-task has the task redelivered.
+    Idempotent by submission id. Returns the submission's status afterwards.
+    Transient storage and database errors are retried with backoff; a worker
+    lost mid-task has the task redelivered (``acks_late``); running out of
+    time (120 s soft limit) hands the submission to a reviewer, flagged.
     """
     from . import services
     from .models import Submission
@@ -27,4 +38,23 @@ def submission_verify(self, submission_id: int) -> str:
     submission = Submission.objects.filter(pk=submission_id).first()
     if submission is None:
         return "missing"
-    return services.submission_verify(submission=submission).status
+    try:
+        return services.submission_verify(submission=submission).status
+    except SoftTimeLimitExceeded:
+        return services.submission_scan_timed_out(submission=submission).status
+
+
+@shared_task(ignore_result=True)
+def submissions_sweep() -> int:
+    """Enqueue again submissions whose verification was lost (Celery beat, every minute)."""
+    from . import services
+
+    return len(services.submissions_sweep())
+
+
+@shared_task(ignore_result=True)
+def api_tokens_warn_expiring() -> int:
+    """E-mail owners of API tokens that expire within a week (Celery beat, daily)."""
+    from . import tokens
+
+    return tokens.api_tokens_warn_expiring()

@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import functools
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from catalog.constants import ListingStatus
 from catalog.models import Publisher
 
 from . import services
 from .constants import SEVERITY_RANK
-from .forms import PublisherForm, SigningKeyForm, UploadForm
+from .forms import PublisherForm, SigningKeyForm, SigningKeyRevokeForm, UploadForm
 from .models import Submission
+
+
+def mfa_required(view):
+    """Require two-factor authentication (TOTP) for ``view`` when ``MFA_REQUIRED_FOR_PUBLISHING`` is on.
+
+    Users without it are sent to allauth's TOTP set-up page and come back afterwards.
+    """
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if settings.MFA_REQUIRED_FOR_PUBLISHING and not is_mfa_enabled(request.user):
+            messages.warning(
+                request,
+                "Set up two-factor authentication first: it protects the keys, tokens and uploads "
+                "of your publishers.",
+            )
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _member_publisher(request: HttpRequest, slug: str) -> Publisher:
@@ -51,7 +78,7 @@ def publisher_create(request: HttpRequest) -> HttpResponse:
     return render(request, "publishing/publisher_form.html", {"form": form})
 
 
-@login_required
+@mfa_required
 def signing_key_list(request: HttpRequest, slug: str) -> HttpResponse:
     publisher = _member_publisher(request, slug)
     form = SigningKeyForm(request.POST or None)
@@ -69,14 +96,32 @@ def signing_key_list(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"Key registered. Its fingerprint is {key.fingerprint}.")
             return redirect("publishing:key-list", slug=publisher.slug)
     keys = publisher.signing_keys.all()
-    return render(
-        request,
-        "publishing/signingkey_list.html",
-        {"publisher": publisher, "keys": keys, "form": form},
-    )
+    context = {"publisher": publisher, "keys": keys, "form": form}
+    return render(request, "publishing/signingkey_list.html", context)
 
 
-@login_required
+@require_POST
+@mfa_required
+def signing_key_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Revoke one of the publisher's keys with a reason; new uploads signed by it fail."""
+    publisher = _member_publisher(request, slug)
+    key = get_object_or_404(publisher.signing_keys, pk=pk)
+    form = SigningKeyRevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason to revoke the key.")
+        return redirect("publishing:key-list", slug=publisher.slug)
+    try:
+        services.signing_key_revoke(key=key, reason=form.cleaned_data["reason"], user=request.user)
+    except services.KeyRegistrationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Key {key.fingerprint} revoked: uploads signed by it are refused from now on."
+        )
+    return redirect("publishing:key-list", slug=publisher.slug)
+
+
+@mfa_required
 def package_upload(request: HttpRequest, slug: str) -> HttpResponse:
     publisher = _member_publisher(request, slug)
     form = UploadForm(request.POST or None, request.FILES or None)

@@ -104,6 +104,8 @@ def _empty_static_root(tmp_path_factory) -> Iterator[None]:
 def _fast_and_quiet(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Two-factor authentication is tested on its own (tests/publishing/test_views.py).
+    settings.MFA_REQUIRED_FOR_PUBLISHING = False
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_valid_upload_is_stored_verified_and_queued_for_review(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         submission = _create(author, pkg, release_notes="First!")
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # enqueue the verification, e-mail the members
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.IN_REVIEW
     assert submission.checked_at is not None
@@ -209,3 +209,116 @@ def test_signing_key_register_rejects_malformed_and_duplicate_keys(author, signi
         services.signing_key_register(
             publisher=author.publisher, public_key=public_key_b64(signing_key), label="again"
         )
+
+
+def test_clean_update_from_a_verified_publisher_is_published_automatically(
+    author, build_pkg, publish, submit
+):
+    publish(build_pkg())
+    author.publisher.verification = "verified"
+    author.publisher.save()
+
+    update = submit(build_pkg(version="1.1.0"))
+
+    assert update.status == SubmissionStatus.APPROVED
+    assert update.decided_by is None
+    assert update.release.published_at is not None
+    assert update.package.latest_release == update.release
+    assert update.decisions.get().note.startswith("Published automatically")
+
+
+def test_a_new_package_or_an_unverified_publisher_waits_for_review(author, build_pkg, publish, submit):
+    new = submit(build_pkg())
+    assert (new.status, new.outcome) == (SubmissionStatus.IN_REVIEW, "pending_review")
+    publish(build_pkg(version="0.9.0"))
+
+    update = submit(build_pkg(version="1.1.0"))
+
+    assert update.status == SubmissionStatus.IN_REVIEW
+    assert update.audit_verdict and update.audit_score is not None
+
+
+def test_high_findings_flag_and_are_never_published(author, build_pkg, publish, submit):
+    author.publisher.verification = "partner"
+    author.publisher.save()
+    publish(build_pkg())
+
+    update = submit(build_pkg({"run.py": b"import subprocess\nsubprocess.run(['id'])\n"}, version="1.0.1"))
+
+    assert update.status == SubmissionStatus.IN_REVIEW
+    assert update.flagged and update.outcome == "flagged"
+    assert any("high" in reason for reason in update.flag_reasons)
+
+
+def test_look_alike_identifier_of_another_publisher_is_flagged(
+    author, build_pkg, django_user_model, django_capture_on_commit_callbacks
+):
+    from nacl.signing import SigningKey
+
+    other_user = django_user_model.objects.create_user("bob", "bob@example.com", "x")
+    other = services.publisher_create(user=other_user, name="Bob", slug="bob")
+    bob_key = SigningKey.generate()
+    services.signing_key_register(publisher=other, public_key=public_key_b64(bob_key), label="bob")
+    services.submission_create(
+        publisher=other, uploader=other_user, upload=build_pkg(key=bob_key, id="weather").file(), filename="w"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        squat = _create(author, build_pkg(id="aos-weather"))
+
+    squat.refresh_from_db()
+    assert squat.similar_to == ["weather"]
+    assert squat.flagged and squat.outcome == "flagged"
+
+
+def test_every_member_is_emailed_about_an_upload(author, build_pkg, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = _create(author, build_pkg(), client_ip="203.0.113.7")
+
+    upload_mails = [m for m in mail.outbox if "was uploaded" in m.subject]
+    assert len(upload_mails) == 1
+    assert upload_mails[0].to == [author.email]
+    assert "203.0.113.7" in upload_mails[0].body
+    assert "the web form" in upload_mails[0].body
+    assert submission.client_ip == "203.0.113.7"
+
+
+def test_broker_down_leaves_the_submission_pending_for_the_sweep(author, build_pkg, monkeypatch, settings):
+    from publishing import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks.submission_verify, "delay", broker_down)
+        assert services.submission_enqueue(submission_id=1) is False
+    submission = _create(author, build_pkg())
+    Submission.objects.filter(pk=submission.pk).update(
+        updated_at=timezone.now() - timezone.timedelta(minutes=5)
+    )
+
+    swept = services.submissions_sweep()
+
+    submission.refresh_from_db()
+    assert swept == [submission.pk]
+    assert submission.status == SubmissionStatus.IN_REVIEW
+    assert services.submissions_sweep() == []
+
+
+def test_scan_timeout_hands_the_submission_to_a_reviewer(author, build_pkg):
+    submission = _create(author, build_pkg())
+
+    result = services.submission_scan_timed_out(submission=submission)
+
+    assert result.status == SubmissionStatus.IN_REVIEW and result.flagged
+    assert list(result.findings.values_list("code", flat=True)) == ["scan.timeout"]
+
+
+def test_signing_key_revoke_needs_a_reason_and_happens_once(author):
+    with pytest.raises(services.KeyRegistrationError, match="reason"):
+        services.signing_key_revoke(key=author.key, reason=" ")
+    services.signing_key_revoke(key=author.key, reason="rotated")
+    with pytest.raises(services.KeyRegistrationError, match="revoked already"):
+        services.signing_key_revoke(key=author.key, reason="again")

@@ -108,3 +108,38 @@ def test_submission_page_is_private_to_the_publisher(client, author, build_pkg, 
     client.force_login(make_user(django_user_model, "eve"))
 
     assert client.get(submission.get_absolute_url()).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", ["publishing:upload", "publishing:key-list"])
+def test_two_factor_authentication_is_required_to_publish(client, author, settings, url_name):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    settings.MFA_REQUIRED_FOR_PUBLISHING = True
+    client.force_login(author.user)
+    url = reverse(url_name, args=[author.publisher.slug])
+
+    refused = client.get(url)
+    TOTP.activate(author.user, generate_totp_secret())
+    allowed = client.get(url)
+
+    assert refused.status_code == 302
+    assert refused["Location"] == f"{reverse('mfa_activate_totp')}?next={url}"
+    assert allowed.status_code == 200
+
+
+def test_revoke_a_key_with_a_reason(client, author, build_pkg):
+    client.force_login(author.user)
+    url = reverse("publishing:key-revoke", args=[author.publisher.slug, author.key.pk])
+
+    without_reason = client.post(url, {"reason": ""}, follow=True)
+    author.key.refresh_from_db()
+    assert author.key.revoked_at is None
+    assert "Give a reason" in without_reason.content.decode()
+
+    client.post(url, {"reason": "laptop lost"})
+    author.key.refresh_from_db()
+    assert author.key.revoked_at is not None and author.key.revoked_reason == "laptop lost"
+    with open(build_pkg().path, "rb") as fh:
+        response = client.post(reverse("publishing:upload", args=[author.publisher.slug]), {"package": fh})
+    assert response.status_code == 400
+    assert "signature.key_revoked" in response.content.decode()
