@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
+    "drf_spectacular",
     "catalog",
     "publishing",
     "licensing",
@@ -253,6 +254,18 @@ SITE_BANNER = env.str("SITE_BANNER", default="")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "publishing.api.exceptions.api_exception_handler",
+    # Per token (publishing.api.throttling.PublishRateThrottle).
+    "DEFAULT_THROTTLE_RATES": {"publish": env.str("API_PUBLISH_RATE", default="30/hour")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Argent Marketplace API",
+    "DESCRIPTION": "The ArgentOS, Cloud OS and ObjectStack dialects (api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {
@@ -285,12 +298,16 @@ MFA_REQUIRED_FOR_PUBLISHING = env.bool("MFA_REQUIRED_FOR_PUBLISHING", default=Tr
 # Periodic work (Celery beat): re-enqueue submissions whose task never ran,
 # warn owners of API tokens that expire within a week.
 CELERY_BEAT_SCHEDULE = {
-    "submissions-sweep": {"task": "publishing.tasks.submissions_sweep", "schedule": 60.0},
+    "submissions-sweep": {
+        "task": "publishing.tasks.submissions_sweep",
+        "schedule": env.float("SUBMISSION_SWEEP_INTERVAL", default=60.0),
+    },
     "api-tokens-warn-expiring": {
         "task": "publishing.tasks.api_tokens_warn_expiring",
         "schedule": 24 * 3600.0,
     },
 }
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 #: Seconds a submission may stay pending or scanning before the sweep enqueues it again.
 SUBMISSION_SWEEP_PENDING_AFTER = env.int("SUBMISSION_SWEEP_PENDING_AFTER", default=60)
 SUBMISSION_SWEEP_SCANNING_AFTER = env.int("SUBMISSION_SWEEP_SCANNING_AFTER", default=600)

@@ -215,12 +215,13 @@ def start_worker(
 ) -> Iterator[Callable[..., Worker]]:
     """Start real Celery workers against the test database; all are stopped afterwards.
 
-    ``start_worker(**env)`` adds ``env`` to the worker's environment and
+    ``start_worker(beat=False, **env)`` adds ``env`` to the worker's
+    environment (with ``beat`` it also runs the Celery beat scheduler) and
     returns once the worker logs that it is ready.
     """
     workers: list[Worker] = []
 
-    def start(**extra_env: str) -> Worker:
+    def start(*, beat: bool = False, **extra_env: str) -> Worker:
         name = f"test-{uuid.uuid4().hex[:8]}"
         log = tmp_path / f"celery-{name}.log"
         env = {
@@ -238,6 +239,8 @@ def start_worker(
             "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
             "--without-heartbeat", "-n", f"{name}@%h",
         ]  # fmt: skip
+        if beat:
+            command += ["--beat", "--schedule", str(tmp_path / f"beat-{name}")]
         with log.open("wb") as out:
             process = subprocess.Popen(
                 command,
