@@ -15,13 +15,18 @@
 
   function enhance(form) {
     var input = form.querySelector('input[type="file"]');
-    var zone = form.querySelector("[data-drop-zone]");
+    var zone = input && input.closest(".form-field");
     var status = form.querySelector("[data-upload-status]");
     var bar = form.querySelector("[data-upload-progress]");
     var button = form.querySelector('button[type="submit"]');
     if (!input || !zone || !bar) return;
 
-    zone.hidden = false;
+    zone.classList.add("drop-zone");
+    var hint = document.createElement("p");
+    hint.className = "small muted";
+    hint.setAttribute("data-drop-label", "");
+    hint.textContent = "…or drag the .argent-pkg file onto this box.";
+    zone.appendChild(hint);
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (event) {
         event.preventDefault();
@@ -42,9 +47,9 @@
     });
     input.addEventListener("change", function () {
       var file = input.files && input.files[0];
-      zone.querySelector("[data-drop-label]").textContent = file
-        ? file.name + " (" + formatBytes(file.size) + ")"
-        : "Drop a .argent-pkg file here";
+      hint.textContent = file
+        ? "Selected: " + file.name + " (" + formatBytes(file.size) + ")"
+        : "…or drag the .argent-pkg file onto this box.";
     });
 
     form.addEventListener("submit", function (event) {
