@@ -2,6 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from publishing.api.docs import ApiDocsView
 
 admin.site.site_header = "Argent Marketplace review"
 admin.site.site_title = "Argent Marketplace review"
@@ -10,6 +13,9 @@ admin.site.index_title = "Moderation"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("publishing.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("", include("publishing.urls")),
     path("", include("catalog.urls")),
 ]

@@ -18,7 +18,7 @@ from catalog.permissions import explain_permissions
 from moderation import services as moderation
 
 from .constants import SEVERITY_RANK
-from .models import ApiToken, ScanFinding, SigningKey, Submission
+from .models import ApiToken, ScanFinding, ScanRule, SigningKey, Submission
 
 
 class DecisionActionForm(ActionForm):
@@ -265,3 +265,42 @@ class SigningKeyAdmin(admin.ModelAdmin):
     list_filter = ("revoked_at",)
     search_fields = ("label", "fingerprint", "publisher__slug", "publisher__name")
     readonly_fields = ("publisher", "public_key", "fingerprint", "created_by", "created_at")
+
+
+# --- YARA scan rules -------------------------------------------------------------------------
+# Appended by the scanning work; the lead may fold this import into the import block at the top.
+
+
+class ScanRuleForm(forms.ModelForm):
+    """Refuses a YARA source that does not compile, makes YARA warn (a slow string), or holds more than one rule."""
+
+    class Meta:
+        model = ScanRule
+        fields = ("name", "description", "severity", "enabled", "source")
+        widgets = {
+            "source": forms.Textarea(attrs={"rows": 24, "cols": 110, "style": "font-family: monospace"}),
+        }
+
+    def clean_source(self) -> str:
+        from . import scanning
+
+        source = self.cleaned_data["source"]
+        try:
+            scanning.validate_rule_source(source)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                "YARA cannot use this rule: %(error)s", params={"error": str(exc)}
+            ) from exc
+        return source
+
+
+@admin.register(ScanRule)
+class ScanRuleAdmin(admin.ModelAdmin):
+    """Staff edit the YARA rules every scan runs; a saved change applies from the next scan on."""
+
+    form = ScanRuleForm
+    list_display = ("name", "severity", "enabled", "description", "updated_at")
+    list_filter = ("enabled", "severity")
+    search_fields = ("name", "description", "source")
+    readonly_fields = ("created_at", "updated_at")
+    ordering = ("name",)

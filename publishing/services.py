@@ -8,6 +8,7 @@ loader) calls :func:`submission_create`; the verification task calls
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -244,6 +245,9 @@ def submission_create(
     public_key: str | None = None,
     api_token: ApiToken | None = None,
     client_ip: str | None = None,
+    allowed_identifier: str | None = None,
+    declared_manifest: dict | None = None,
+    expected_kind: str | None = None,
 ) -> Submission:
     """Accept an uploaded package file as a new submission, or refuse it with every reason.
 
@@ -259,6 +263,12 @@ def submission_create(
         public_key: ``authorPublicKey`` from the publish request, if any.
         api_token: the token the upload came with (API and CLI), recorded.
         client_ip: the uploader's address, recorded and named in the e-mail.
+        allowed_identifier: the only identifier the upload may carry (a token
+            scoped to one package), else ``403 token.package_scope``.
+        declared_manifest: a manifest sent beside the file (api.md section 1),
+            which must equal ``argent.plugin.json`` (``400 manifest.mismatch``).
+        expected_kind: the kind the request's URL names (the Cloud OS path),
+            else ``400 package.kind_mismatch``.
 
     The structural checks run here, so a bad upload is refused at once and
     nothing is written. On success the file is stored in the ``quarantine``
@@ -270,17 +280,47 @@ def submission_create(
     Raises:
         SubmissionRejected: the upload broke a rule of the package format
             (400, 413), its key is not registered to ``publisher`` (400),
-            its identifier belongs to another publisher (409), or its
-            version was uploaded before (409).
+            it breaks a rule of the request (400, 403, see above), its
+            identifier belongs to another publisher (409), or its version
+            was uploaded before (409).
     """
     upload.seek(0)
-    checked = _check_upload(
-        publisher=publisher,
-        fileobj=upload,
-        detached_signature=detached_signature,
-        public_key=public_key,
-    )
+    try:
+        checked = _check_upload(
+            publisher=publisher,
+            fileobj=upload,
+            detached_signature=detached_signature,
+            public_key=public_key,
+        )
+    except SubmissionRejected as exc:
+        if declared_manifest is not None and exc.status == 400:
+            exc.problems += _manifest_mismatch(_raw_manifest(upload), declared_manifest)
+        raise
     inspection, manifest = checked.inspection, checked.inspection.manifest
+    if allowed_identifier is not None and manifest.id != allowed_identifier:
+        raise SubmissionRejected(
+            [
+                _problem(
+                    "token.package_scope",
+                    f"This token may only publish '{allowed_identifier}', not '{manifest.id}'.",
+                    "id",
+                    manifest.id,
+                )
+            ],
+            status=403,
+        )
+    request_problems = _manifest_mismatch(manifest.raw, declared_manifest)
+    if expected_kind is not None and manifest.kind != expected_kind:
+        request_problems.append(
+            _problem(
+                "package.kind_mismatch",
+                f"The package is a {manifest.kind}, but it was sent to the {expected_kind} listings.",
+                "kind",
+                manifest.kind,
+            )
+        )
+    if request_problems:
+        raise SubmissionRejected(request_problems)
 
     existing = Package.objects.filter(identifier=manifest.id).first()
     if existing is not None and existing.publisher_id != publisher.pk:
@@ -332,6 +372,10 @@ def submission_create(
                 api_token=api_token,
                 client_ip=client_ip,
             )
+            # The manifest's warnings show at once; the verification task replaces them with its own.
+            ScanFinding.objects.bulk_create(
+                _finding_from_problem(p, Severity.LOW, submission=submission) for p in inspection.warnings
+            )
             if created:
                 others = Package.objects.exclude(publisher=publisher).values_list("identifier", flat=True)
                 submission.similar_to = similar_identifiers(manifest.id, others)
@@ -379,7 +423,8 @@ def _notify_upload(submission_id: int) -> None:
     context = {
         "submission": submission,
         "url": settings.SITE_URL + submission.get_absolute_url(),
-        "tokens_url": settings.SITE_URL + reverse("publishing:key-list", args=[submission.publisher.slug]),
+        "keys_url": settings.SITE_URL + reverse("publishing:key-list", args=[submission.publisher.slug]),
+        "tokens_url": settings.SITE_URL + reverse("publishing:token-list", args=[submission.publisher.slug]),
     }
     send_mail(
         subject=f"[Argent Marketplace] A new version of {submission.package.identifier} was uploaded",
@@ -411,6 +456,31 @@ def submissions_sweep(*, now: datetime | None = None) -> list[int]:
         )
     ).values_list("pk", flat=True)
     return [pk for pk in lost if submission_enqueue(submission_id=pk)]
+
+
+def _raw_manifest(upload: File) -> object:
+    """The manifest JSON inside an upload that failed inspection, or None when unreadable."""
+    upload.seek(0)
+    try:
+        members = pkgformat.read_archive(upload, limits=package_limits()).members
+        return json.loads(members["argent.plugin.json"].decode("utf-8-sig"))
+    except (pkgformat.PackageInvalid, KeyError, ValueError, RecursionError):
+        return None
+    finally:
+        upload.seek(0)
+
+
+def _manifest_mismatch(inside: object, declared: dict | None) -> list[pkgformat.Problem]:
+    """``manifest.mismatch`` when a manifest sent beside the file differs from the one inside."""
+    if declared is None or declared == inside:
+        return []
+    return [
+        _problem(
+            "manifest.mismatch",
+            "The manifest sent with the request differs from argent.plugin.json inside the package.",
+            "manifest",
+        )
+    ]
 
 
 def _version_taken(manifest: pkgformat.Manifest) -> pkgformat.Problem:
@@ -536,8 +606,11 @@ def _record_checks(
     return submission
 
 
-def _finding_from_problem(problem: pkgformat.Problem, severity: str) -> ScanFinding:
+def _finding_from_problem(
+    problem: pkgformat.Problem, severity: str, submission: Submission | None = None
+) -> ScanFinding:
     return ScanFinding(
+        submission=submission,
         code=problem.code,
         severity=severity,
         message=problem.message,

@@ -20,8 +20,10 @@ from catalog.models import Publisher
 
 from . import services
 from .constants import SEVERITY_RANK
+from .format import Problem
 from .forms import PublisherForm, SigningKeyForm, SigningKeyRevokeForm, UploadForm
 from .models import Submission
+from .uploads import cap_upload_size
 
 
 def mfa_required(view):
@@ -121,12 +123,17 @@ def signing_key_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     return redirect("publishing:key-list", slug=publisher.slug)
 
 
+@cap_upload_size
 @mfa_required
 def package_upload(request: HttpRequest, slug: str) -> HttpResponse:
     publisher = _member_publisher(request, slug)
     form = UploadForm(request.POST or None, request.FILES or None)
     problems, status = [], 200
-    if request.method == "POST" and form.is_valid():
+    if request.upload_too_large:
+        form = UploadForm()
+        problems = [Problem(code="archive.too_large", message=str(request.upload_too_large), field="package")]
+        status = 413
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["package"]
         try:
             submission = services.submission_create(

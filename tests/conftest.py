@@ -130,21 +130,41 @@ def celery_mode(settings, celery_eager: bool):
 # --- data from migrations ------------------------------------------------------------
 
 
-@pytest.fixture
-def migrated_data(transactional_db) -> None:
-    """Restore the rows data migrations seed (kinds, categories) in a transactional test.
+#: The data migrations' seed functions, as (module, function name).
+DATA_MIGRATIONS = [
+    ("catalog.migrations.0003_seed_kinds_categories", "seed"),
+    ("publishing.migrations.0003_starter_scan_rules", "load_rules"),
+]
 
-    A transactional test ends with a flush that empties every table, so the
-    next one would find no kinds or categories. ``serialized_rollback`` does not
-    help here: mixed with plain transactional tests it collides on content
-    types. The seed functions are idempotent (``update_or_create``).
-    """
+
+def reseed() -> None:
+    """Run the data migrations' seed functions again (they are idempotent)."""
     import importlib
 
     from django.apps import apps
 
-    seed = importlib.import_module("catalog.migrations.0003_seed_kinds_categories").seed
-    seed(apps, None)  # it uses no schema editor
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)  # they use no schema editor
+
+
+@pytest.fixture
+def migrated_data(transactional_db) -> None:
+    """Restore the rows data migrations seed (kinds, categories, scan rules) in a transactional test.
+
+    A transactional test ends with a flush that empties every table, so the
+    next one would find no kinds, categories or scan rules. ``serialized_rollback``
+    does not help here: mixed with plain transactional tests it collides on
+    content types.
+    """
+    reseed()
+
+
+@pytest.fixture(autouse=True)
+def _reseed_transactional(request) -> None:
+    """Every transactional test starts with the seeded rows (see ``migrated_data``)."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("migrated_data")
 
 
 # --- people, publishers and keys ----------------------------------------------------

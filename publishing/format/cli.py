@@ -1,18 +1,40 @@
-"""The ``mkt`` command: make keys, build packages and verify them.
+"""The ``mkt`` command: make keys, scaffold, build, verify and publish packages.
 
-Exit codes: 0 success, 1 an invalid package or another failure (every problem is
-listed as ``code field: message``), 2 a usage error (click's convention).
+Exit codes: 0 success, 1 an invalid package, a package the server rejected, or
+another failure (every problem is listed as ``code field: message``), 2 a usage or
+configuration error (click's convention), 3 a network error (the server could not
+be reached or did not answer with JSON).
+
+Commands:
+
+* ``mkt keygen [--out FILE]``: a new Ed25519 signing key;
+* ``mkt init [DIR]``: scaffold ``argent.plugin.json`` and ``README.md``;
+* ``mkt build DIR --key FILE [--out FILE]``: build and sign a package;
+* ``mkt verify FILE [--key B64] [--signature B64]``: verify a package (a detached
+  signature in ``FILE.sig`` or ``ID-VERSION.sig`` beside it is used automatically);
+* ``mkt login [--url URL]``: store the marketplace URL and an author token;
+* ``mkt publish FILE [--url URL] [--token TOKEN] [--signature-file FILE]
+  [--changelog TEXT] [--wait SECONDS]``: upload a package.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urljoin, urlsplit
 
 import click
 
+from . import client, config, scaffold
 from .builder import build_package, package_filename
 from .errors import FormatError, Problem
+from .manifest import CATEGORIES, KINDS
 from .package import inspect_package
 from .signing import (
     fingerprint,
@@ -22,9 +44,19 @@ from .signing import (
     save_signing_key,
 )
 
-__all__ = ["main"]
+__all__ = ["EXIT_INVALID", "EXIT_NETWORK", "EXIT_OK", "EXIT_USAGE", "main"]
 
 DEFAULT_KEY_PATH = "argent-signing.key"
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_NETWORK = 3
+#: Seconds between two polls of a submission under ``mkt publish --wait``.
+POLL_INTERVAL = 2.0
+#: The server waits at most this long on ``?wait=N`` (spec api.md section 1).
+SERVER_MAX_WAIT = 60
+#: A detached signature file larger than this is certainly not a signature.
+_MAX_SIGNATURE_FILE = 4096
 
 
 def _format_problem(problem: Problem) -> str:
@@ -33,19 +65,27 @@ def _format_problem(problem: Problem) -> str:
     return f"{prefix}{problem.code}{field}: {problem.message}"
 
 
-def _fail(error: FormatError) -> None:
+def _fail(error: FormatError) -> NoReturn:
     """Print every problem of ``error`` to stderr and exit with status 1."""
     problems = error.problems or [Problem("error", str(error))]
     for problem in problems:
         click.echo(_format_problem(problem), err=True)
     for warning in getattr(error, "warnings", []):
         click.echo(_format_problem(warning), err=True)
-    raise SystemExit(1)
+    raise SystemExit(EXIT_INVALID)
+
+
+def _exit(code: int, message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(code)
 
 
 @click.group()
 def main() -> None:
-    """Build, sign and verify .argent-pkg packages."""
+    """Build, sign, verify and publish .argent-pkg packages."""
+
+
+# --- keys, building and verifying ---------------------------------------------------
 
 
 @main.command()
@@ -103,17 +143,56 @@ def build(directory: str, key_path: str, out: str | None) -> None:
     click.echo(f"size: {len(package)}")
 
 
+def signature_file_for(file: str | os.PathLike[str]) -> Path | None:
+    """The detached signature beside ``file``: ``FILE.sig``, else ``ID-VERSION.sig``.
+
+    Spec section 3 names the file ``ID-VERSION.sig``; ``FILE.sig`` (the whole file
+    name plus ``.sig``, as ``gpg --detach-sign`` does) is looked for first.
+    """
+    path = Path(file)
+    candidates = [path.with_name(path.name + ".sig")]
+    if path.suffix:
+        candidates.append(path.with_suffix(".sig"))
+    return next((candidate for candidate in candidates if candidate.is_file()), None)
+
+
+def read_signature_file(path: Path) -> str:
+    """The base64 text of a detached signature file (surrounding whitespace removed)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(_MAX_SIGNATURE_FILE + 1)
+    except OSError as exc:
+        _exit(EXIT_USAGE, f"cannot read {path}: {exc.strerror}")
+    if len(raw) > _MAX_SIGNATURE_FILE:
+        _exit(EXIT_USAGE, f"{path} is too large to be a detached signature.")
+    # Undecodable bytes survive as U+FFFD, so the verifier reports signature.malformed.
+    return raw.decode("ascii", "replace").strip()
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--key", "public_key", default=None, help="The author's public key (base64).")
-@click.option("--signature", "signature", default=None, help="A detached signature of FILE (base64).")
+@click.option(
+    "--signature",
+    "signature",
+    default=None,
+    help="A detached signature of FILE (base64). Default: the content of FILE.sig or ID-VERSION.sig "
+    "beside FILE, when there is one.",
+)
 def verify(file: str, public_key: str | None, signature: str | None) -> None:
     """Verify the package FILE: container, checksums, manifest and signatures."""
+    signature_path = None
+    if signature is None:
+        signature_path = signature_file_for(file)
+        if signature_path is not None:
+            signature = read_signature_file(signature_path)
     try:
         with open(file, "rb") as handle:
             inspection = inspect_package(handle, detached_signature=signature, public_key=public_key)
     except FormatError as error:
         click.echo(f"{file}: INVALID", err=True)
+        if signature_path is not None:
+            click.echo(f"signature file: {signature_path}", err=True)
         _fail(error)
     manifest = inspection.manifest
     click.echo(f"{file}: OK")
@@ -122,5 +201,306 @@ def verify(file: str, public_key: str | None, signature: str | None) -> None:
     click.echo(f"size: {inspection.size}")
     click.echo(f"key: {inspection.key_fingerprint}")
     click.echo(f"signatures: {', '.join(sorted(inspection.signatures))}")
+    if signature_path is not None:
+        click.echo(f"signature file: {signature_path}")
     for warning in inspection.warnings:
         click.echo(_format_problem(warning))
+
+
+# --- scaffolding ---------------------------------------------------------------------
+
+
+def _ask(value: Any, yes: bool, prompt: str, default: Any, **kwargs: Any) -> Any:
+    """``value`` when given, else ``default`` under ``--yes``, else an interactive prompt."""
+    if value is not None:
+        return value
+    if yes:
+        return default
+    return click.prompt(prompt, default=default, **kwargs)
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--id", "package_id", default=None, help="Package identifier (default: the directory name).")
+@click.option("--name", default=None, help="Display name (default: the identifier).")
+@click.option("--version", default=None, help="Semantic version (default: 0.1.0).")
+@click.option("--kind", type=click.Choice(sorted(KINDS)), default=None, help="Kind (default: plugin).")
+@click.option("--category", type=click.Choice(CATEGORIES), default=None, help="Category (default: other).")
+@click.option("--description", default=None, help="One to 500 characters.")
+@click.option("--license", "license_", default=None, help="SPDX expression or 'proprietary' (default MIT).")
+@click.option("--author", default=None, help="Author name shown on the listing.")
+@click.option("--permission", "permissions", multiple=True, help="A permission; repeat for several.")
+@click.option("--yes", "-y", is_flag=True, help="Do not prompt: use the defaults for whatever is not given.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def init(
+    directory: str,
+    package_id: str | None,
+    name: str | None,
+    version: str | None,
+    kind: str | None,
+    category: str | None,
+    description: str | None,
+    license_: str | None,
+    author: str | None,
+    permissions: tuple[str, ...],
+    yes: bool,
+    force: bool,
+) -> None:
+    """Create argent.plugin.json and README.md for a new package in DIRECTORY (default: here)."""
+    target = Path(directory)
+    package_id = _ask(package_id, yes, "Package id", scaffold.default_id(target))
+    name = _ask(name, yes, "Display name", package_id)
+    version = _ask(version, yes, "Version", "0.1.0")
+    kind = _ask(kind, yes, "Kind", "plugin", type=click.Choice(sorted(KINDS)))
+    category = _ask(
+        category,
+        yes,
+        "Category",
+        "integration" if kind == "connector" else "other",
+        type=click.Choice(CATEGORIES),
+    )
+    description = _ask(description, yes, "Description", f"{name}, a {kind} for ArgentOS.")
+    license_ = _ask(license_, yes, "License (SPDX, or 'proprietary')", "MIT")
+    author = _ask(author, yes, "Author name", os.environ.get("USER") or name)
+    if not permissions and not yes:
+        answer = click.prompt("Permissions (comma-separated, empty for none)", default="", show_default=False)
+        permissions = tuple(item.strip() for item in answer.split(",") if item.strip())
+    answers = scaffold.Answers(
+        id=package_id,
+        name=name,
+        version=version,
+        kind=kind,
+        category=category,
+        description=description,
+        license=license_ or None,
+        author=author or None,
+        permissions=list(permissions),
+    )
+    try:
+        files, manifest = scaffold.scaffold_files(answers)
+    except FormatError as error:
+        _fail(error)
+    clashes = scaffold.existing(target, files)
+    if clashes and not force:
+        _exit(EXIT_INVALID, f"{', '.join(clashes)} already exist(s) in {target}; use --force to overwrite.")
+    for path in scaffold.write_files(target, files):
+        click.echo(f"wrote {path}")
+    for warning in manifest.warnings:
+        click.echo(_format_problem(warning))
+    click.echo(f"Next: mkt keygen, then mkt build {directory} --key argent-signing.key")
+
+
+# --- talking to the marketplace ---------------------------------------------------------
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _exit(EXIT_USAGE, f"{url!r} is not an http:// or https:// URL.")
+    return url.rstrip("/")
+
+
+def _settings(url: str | None, token: str | None) -> config.Settings:
+    try:
+        settings = config.resolve(url, token)
+    except config.ConfigError as exc:
+        _exit(EXIT_USAGE, str(exc))
+    _check_url(settings.url)
+    return settings
+
+
+@main.command()
+@click.option("--url", default=None, help=f"The marketplace (default: $MKT_URL or {config.DEFAULT_URL}).")
+def login(url: str | None) -> None:
+    """Store the marketplace URL and an author token (asked for, hidden) in the config file."""
+    url = _check_url(url or os.environ.get(config.ENV_URL) or config.DEFAULT_URL)
+    token = click.prompt("Author token (mkt_...)", hide_input=True).strip()
+    if not token:
+        _exit(EXIT_USAGE, "no token given.")
+    if not token.startswith("mkt_"):
+        click.echo("warning: author tokens start with 'mkt_'; storing it anyway.", err=True)
+    try:
+        path = config.write_config({"url": url, "token": token})
+    except OSError as exc:
+        _exit(EXIT_USAGE, f"cannot write {config.config_path()}: {exc.strerror}")
+    click.echo(f"wrote {path} (mode 0600)")
+
+
+def _problem_line(item: Any) -> str:
+    """``code field: message`` for an error or warning object of the API."""
+    if not isinstance(item, dict):
+        return str(item)
+    field = f" {item['field']}" if item.get("field") not in (None, "") else ""
+    return f"{item.get('code', 'error')}{field}: {item.get('message', '')}"
+
+
+def _finding_line(item: Any) -> str:
+    """``severity code path:line: message`` for a scan finding of the API."""
+    if not isinstance(item, dict):
+        return str(item)
+    where = str(item.get("path") or "")
+    if item.get("line") not in (None, ""):
+        where += f":{item['line']}"
+    parts = [str(item.get("severity", "")).upper() or "-", str(item.get("code", ""))]
+    if where:
+        parts.append(where + ":")
+    parts.append(str(item.get("message", "")))
+    line = " ".join(part for part in parts if part)
+    if item.get("excerpt"):
+        line += f"\n      {item['excerpt']}"
+    return line
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextmanager
+def _progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar of bytes sent, or nothing when stdout is not a terminal."""
+    if not _stdout_is_tty():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda sent: progress.update(task, advance=sent)
+
+
+def _print_errors(response: client.ApiResponse) -> NoReturn:
+    errors = response.body.get("errors")
+    click.echo(f"rejected: HTTP {response.status}", err=True)
+    if isinstance(errors, list) and errors:
+        for item in errors:
+            click.echo(_problem_line(item), err=True)
+    else:
+        detail = response.body.get("detail") or response.body.get("message") or response.body
+        click.echo(f"error: {detail}", err=True)
+    raise SystemExit(EXIT_INVALID)
+
+
+def _submission(body: dict[str, Any]) -> dict[str, Any]:
+    inner = body.get("submission")
+    if isinstance(inner, dict) and "status" in inner:
+        return inner
+    return body
+
+
+def _wait_for_submission(
+    settings: config.Settings, submission_id: object, deadline: float
+) -> dict[str, Any] | None:
+    """Poll the submission until it leaves ``scanning`` or ``deadline`` passes."""
+    latest = None
+    while True:
+        try:
+            response = client.get_json(settings.url, client.submission_path(submission_id), settings.token)
+        except client.NetworkError as exc:
+            _exit(EXIT_NETWORK, str(exc))
+        if not response.ok:
+            _print_errors(response)
+        latest = _submission(response.body)
+        if latest.get("status") != "scanning" or time.monotonic() >= deadline:
+            return latest
+        time.sleep(max(0.0, min(POLL_INTERVAL, deadline - time.monotonic())))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--url", default=None, help=f"The marketplace (default: $MKT_URL, config, {config.DEFAULT_URL})."
+)
+@click.option("--token", default=None, help="Author token (default: $MKT_TOKEN, then the config file).")
+@click.option(
+    "--signature-file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Detached signature to send (default: FILE.sig or ID-VERSION.sig beside FILE, if present).",
+)
+@click.option("--changelog", default=None, help="What changed in this version.")
+@click.option(
+    "--wait",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Wait up to SECONDS for the scan to finish and show its findings.",
+)
+def publish(
+    file: str,
+    url: str | None,
+    token: str | None,
+    signature_file: str | None,
+    changelog: str | None,
+    wait: int | None,
+) -> None:
+    """Upload the package FILE to the marketplace."""
+    settings = _settings(url, token)
+    signature_path = Path(signature_file) if signature_file else signature_file_for(file)
+    signature = read_signature_file(signature_path) if signature_path else None
+    size = os.path.getsize(file)
+    started = time.monotonic()
+    deadline = started + (wait or 0)
+    try:
+        with _progress_bar(size, f"Uploading {Path(file).name}") as progress:
+            response = client.publish(
+                settings.url,
+                settings.token or "",
+                file,
+                signature=signature,
+                changelog=changelog,
+                wait=min(wait, SERVER_MAX_WAIT) if wait else None,
+                progress=progress,
+                timeout=client.TIMEOUT + min(wait or 0, SERVER_MAX_WAIT),
+            )
+    except client.NetworkError as exc:
+        _exit(EXIT_NETWORK, str(exc))
+    if not response.ok:
+        _print_errors(response)
+
+    body = response.body
+    submission = body.get("submission") if isinstance(body.get("submission"), dict) else {}
+    status = body.get("status", "?")
+    click.echo(f"package: {body.get('packageId', '?')} {body.get('version', '?')}")
+    click.echo(f"sha256: {body.get('fileHash', '?')}")
+    if signature_path is not None:
+        click.echo(f"signature file: {signature_path}")
+    for warning in body.get("warnings") or []:
+        click.echo(f"warning: {_problem_line(warning)}")
+    final = None
+    if wait and status == "scanning" and submission.get("id") is not None:
+        final = _wait_for_submission(settings, submission["id"], deadline)
+        status = final.get("status", status)
+    click.echo(f"status: {status}")
+    findings = (final or body).get("findings") or []
+    if findings:
+        click.echo(f"findings ({len(findings)}):")
+        for finding in findings:
+            click.echo(f"  {_finding_line(finding)}")
+    elif final is not None and status != "scanning":
+        click.echo("findings: none")
+    details = final or {}
+    for reason in details.get("flagReasons") or []:
+        click.echo(f"flagged: {reason}")
+    notes = details.get("reviewerNotes") or details.get("reviewer_notes")
+    if notes:
+        click.echo(f"reviewer notes: {notes}")
+    if status == "scanning" and wait:
+        click.echo(f"still scanning after {wait} s; check the submission page later.")
+    if submission.get("url"):
+        click.echo(f"submission: {urljoin(settings.url + '/', str(submission['url']))}")

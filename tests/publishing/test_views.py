@@ -143,3 +143,15 @@ def test_revoke_a_key_with_a_reason(client, author, build_pkg):
         response = client.post(reverse("publishing:upload", args=[author.publisher.slug]), {"package": fh})
     assert response.status_code == 400
     assert "signature.key_revoked" in response.content.decode()
+
+
+def test_upload_over_the_size_cap_is_refused_before_it_is_read(client, author, build_pkg, settings):
+    settings.PACKAGE_MAX_COMPRESSED_BYTES = 200
+    client.force_login(author.user)
+
+    with open(build_pkg().path, "rb") as fh:
+        response = client.post(reverse("publishing:upload", args=[author.publisher.slug]), {"package": fh})
+
+    assert response.status_code == 413
+    assert "archive.too_large" in response.content.decode()
+    assert not Submission.objects.exists()

@@ -1,0 +1,400 @@
+"""Capability checks on Python members by reading their syntax tree (``ast``); nothing is executed.
+
+Reports, once per member and per code, at the first occurrence:
+
+* ``scan.undeclared_network`` (medium): imports or uses of network modules
+  (:data:`NETWORK_MODULES`) or ``asyncio`` connection functions without a
+  ``network`` or ``network:HOST`` permission;
+* ``scan.undeclared_process`` (high): ``subprocess``, ``os.system``,
+  ``os.popen``, ``os.exec*``, ``os.spawn*``, ``os.posix_spawn*``,
+  ``os.fork*``, ``pty.spawn``, ``asyncio.create_subprocess_*`` and the like
+  without ``process``;
+* ``scan.undeclared_fs_write`` (medium): ``open(..., mode)`` with ``w``,
+  ``a``, ``x`` or ``+`` (also ``io``/``codecs``/``gzip``/``bz2``/``lzma``/
+  ``tarfile``/``zipfile``), ``Path.write_text``/``write_bytes``/``touch``/
+  ``mkdir``/``unlink``/``rmdir``/``symlink_to``, ``os.remove``/``unlink``/
+  ``rename``/``replace``/``makedirs``/..., ``os.open`` with a write flag and
+  ``shutil`` copies, moves and deletions, without ``fs:write``;
+* ``scan.undeclared_secret`` (medium): ``os.environ[NAME]``,
+  ``os.environ.get(NAME)`` or ``os.getenv(NAME)`` of a literal name that looks
+  like a secret (a ``_``-separated word such as ``TOKEN``, ``KEY``,
+  ``SECRET``, ``PASSWORD``, ``CREDENTIAL(S)``) without ``secrets:NAME``;
+* ``scan.dynamic_code`` (medium): ``eval``, ``exec`` or ``compile`` of
+  anything but a string literal, whatever the permissions;
+* ``scan.python_unparsable`` (low): the member is not valid Python 3.11.
+
+Names are resolved through the member's own imports (``import os as o``,
+``from os import system``), so aliases do not hide a call. A local variable
+that shadows a module name is not tracked: this is a review aid, not a proof.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from publishing.constants import Severity
+
+from .base import Hit, declares
+from .capabilities import FS_WRITE, NETWORK, PROCESS
+
+#: Modules (and their submodules) whose import or use is network access.
+NETWORK_MODULES = frozenset(
+    {
+        "socket",
+        "socketserver",
+        "urllib.request",
+        "urllib3",
+        "http.client",
+        "http.server",
+        "requests",
+        "httpx",
+        "aiohttp",
+        "ftplib",
+        "smtplib",
+        "poplib",
+        "imaplib",
+        "nntplib",
+        "telnetlib",
+        "xmlrpc.client",
+        "xmlrpc.server",
+        "websocket",
+        "websockets",
+        "paramiko",
+        "pycurl",
+        "grpc",
+        "zmq",
+        "asyncssh",
+        "tornado.httpclient",
+        "twisted.internet",
+        "asyncio.open_connection",
+        "asyncio.start_server",
+        "asyncio.open_unix_connection",
+        "asyncio.start_unix_server",
+    }
+)
+#: Modules and functions that start processes.
+PROCESS_NAMES = frozenset(
+    {
+        "subprocess",
+        "pexpect",
+        "sh",
+        "plumbum",
+        "os.system",
+        "os.popen",
+        "os.fork",
+        "os.forkpty",
+        "os.startfile",
+        "os.posix_spawn",
+        "os.posix_spawnp",
+        "pty.spawn",
+        "pty.fork",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+    }
+)
+PROCESS_PREFIXES = ("os.exec", "os.spawn")
+#: Functions that write, move or delete files whatever their arguments.
+FS_WRITE_NAMES = frozenset(
+    {
+        "os.remove",
+        "os.unlink",
+        "os.rename",
+        "os.renames",
+        "os.replace",
+        "os.makedirs",
+        "os.mkdir",
+        "os.rmdir",
+        "os.removedirs",
+        "os.truncate",
+        "os.symlink",
+        "os.link",
+        "os.mkfifo",
+        "os.mknod",
+        "os.chmod",
+        "os.chown",
+        "os.lchown",
+        "os.utime",
+        "shutil.copy",
+        "shutil.copy2",
+        "shutil.copyfile",
+        "shutil.copytree",
+        "shutil.copymode",
+        "shutil.copystat",
+        "shutil.move",
+        "shutil.rmtree",
+        "shutil.make_archive",
+        "shutil.unpack_archive",
+        "shutil.chown",
+    }
+)
+#: Method names that write whatever the receiver (``pathlib.Path`` methods with unambiguous names).
+FS_WRITE_METHODS = frozenset(
+    {"write_text", "write_bytes", "touch", "mkdir", "unlink", "rmdir", "symlink_to", "hardlink_to", "link_to"}
+)
+#: Open-like functions whose mode is the second positional argument.
+OPEN_FUNCTIONS = frozenset(
+    {
+        "open",
+        "builtins.open",
+        "io.open",
+        "codecs.open",
+        "gzip.open",
+        "bz2.open",
+        "lzma.open",
+        "tarfile.open",
+        "zipfile.ZipFile",
+        "dbm.open",
+        "shelve.open",
+    }
+)
+#: ``os.open`` flags that write.
+OS_OPEN_WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC"})
+_MODE_RE = re.compile(r"[rwxabtU+cn]{1,4}(?::(?:gz|bz2|xz|\*))?")
+_WRITE_MODE_CHARS = frozenset("wax+cn")
+_ENV_READERS = frozenset(
+    {"os.getenv", "os.getenvb", "os.environ.get", "os.environ.pop", "os.environ.setdefault"}
+)
+_ENVIRON = frozenset({"os.environ", "os.environb"})
+#: ``_``-separated words (or word endings) that make an environment variable look like a secret.
+SECRET_WORDS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "CREDENTIALS")
+SECRET_WORD_ENDINGS = ("APIKEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIALS")
+_DYNAMIC_BUILTINS = frozenset(
+    {"eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile"}
+)
+#: Python members larger than this (bytes) are not parsed; the line patterns check them instead.
+MAX_AST_BYTES = 4 * 1024 * 1024
+
+
+def looks_secret(name: str) -> bool:
+    """Whether an environment variable name looks like it holds a secret (``GITHUB_TOKEN``, ``DB_PASSWORD``)."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", name.upper()) if w]
+    if "PUBLIC" in words:
+        return False
+    return any(w in SECRET_WORDS or w.endswith(SECRET_WORD_ENDINGS) for w in words)
+
+
+def _matches(qualname: str, names: frozenset[str]) -> bool:
+    """Whether ``qualname`` is one of ``names`` or inside one (``urllib.request.urlopen``)."""
+    parts = qualname.split(".")
+    return any(".".join(parts[:i]) in names for i in range(1, len(parts) + 1))
+
+
+class _Checker:
+    def __init__(self, tree: ast.Module, permissions: tuple[str, ...]) -> None:
+        self.tree = tree
+        self.permissions = permissions
+        self.aliases: dict[str, str] = {}
+        self.first: dict[str, tuple[int, str]] = {}
+        self.secret_names: dict[str, int] = {}
+        self.nodes = list(ast.walk(tree))  # walked twice: imports first, then uses
+
+    # --- names ----------------------------------------------------------------------------
+
+    def collect_imports(self) -> None:
+        for node in self.nodes:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
+                    else:
+                        head = alias.name.split(".")[0]
+                        self.aliases[head] = head
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def qualname(self, node: ast.AST, *, imported_only: bool = False) -> str | None:
+        """``a.b.c`` for a ``Name``/``Attribute`` chain, with the first name resolved through imports.
+
+        ``__import__("os").system`` reads as ``os.system``. With ``imported_only``,
+        chains that do not start with an imported name give ``None``.
+        """
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            if imported_only and node.id not in self.aliases:
+                return None
+            head = self.aliases.get(node.id, node.id)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "__import__"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            head = node.args[0].value
+        else:
+            return None
+        return ".".join([head, *reversed(parts)])
+
+    # --- reporting ------------------------------------------------------------------------
+
+    def report(self, code: str, line: int, detail: str) -> None:
+        if code not in self.first or line < self.first[code][0]:
+            self.first[code] = (line, detail)
+
+    def use(self, capability, line: int, detail: str) -> None:
+        if not declares(self.permissions, capability.permission):
+            self.report(capability.code, line, detail)
+
+    def check_module_name(self, name: str, line: int) -> None:
+        if _matches(name, NETWORK_MODULES):
+            self.use(NETWORK, line, name)
+        if _matches(name, PROCESS_NAMES) or name.startswith(PROCESS_PREFIXES):
+            self.use(PROCESS, line, name)
+        if _matches(name, FS_WRITE_NAMES):
+            self.use(FS_WRITE, line, name)
+
+    # --- the walk -------------------------------------------------------------------------
+
+    def run(self) -> list[Hit]:
+        self.collect_imports()
+        for node in self.nodes:
+            line = getattr(node, "lineno", 1)
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.check_module_name(alias.name, line)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                self.check_module_name(node.module, line)
+                for alias in node.names:
+                    self.check_module_name(f"{node.module}.{alias.name}", line)
+            elif isinstance(node, ast.Attribute | ast.Name) and isinstance(node.ctx, ast.Load):
+                # ``os.system``, ``urllib.request.urlopen``; ``system`` after ``from os import system``.
+                name = self.qualname(node, imported_only=True)
+                if name and name != getattr(node, "id", None):
+                    self.check_module_name(name, line)
+            if isinstance(node, ast.Call):
+                self.check_call(node, line)
+            elif isinstance(node, ast.Subscript):
+                self.check_environ_subscript(node, line)
+        return self.hits()
+
+    def check_call(self, node: ast.Call, line: int) -> None:
+        func = node.func
+        name = self.qualname(func)
+        if name in ("__import__", "importlib.import_module") and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                self.check_module_name(arg.value, line)
+        if name in _DYNAMIC_BUILTINS and (func_is_builtin(func, self.aliases) or "." in name):
+            first = node.args[0] if node.args else None
+            if first is not None and not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                self.report("scan.dynamic_code", line, name.rsplit(".", 1)[-1])
+        if name in OPEN_FUNCTIONS and (name != "open" or func_is_builtin(func, self.aliases)):
+            index = 1
+            if _is_write_mode(_mode_argument(node, index)):
+                self.use(FS_WRITE, line, f"{name}() for writing")
+        elif isinstance(func, ast.Attribute):
+            if func.attr == "open" and name not in OPEN_FUNCTIONS and name != "os.open":
+                if _is_write_mode(_mode_argument(node, 0)):
+                    self.use(FS_WRITE, line, ".open() for writing")
+            elif func.attr in FS_WRITE_METHODS and not (name or "").startswith(("os.", "shutil.")):
+                self.use(FS_WRITE, line, f".{func.attr}()")
+        if name == "os.open" and len(node.args) > 1 and self._has_write_flag(node.args[1]):
+            self.use(FS_WRITE, line, "os.open() with a write flag")
+        if name in _ENV_READERS and node.args:
+            self.check_secret_name(node.args[0], line)
+
+    def check_environ_subscript(self, node: ast.Subscript, line: int) -> None:
+        if self.qualname(node.value) in _ENVIRON and isinstance(node.ctx, ast.Load):
+            self.check_secret_name(node.slice, line)
+
+    def check_secret_name(self, arg: ast.AST, line: int) -> None:
+        if (
+            isinstance(arg, ast.Constant)
+            and isinstance(arg.value, str)
+            and looks_secret(arg.value)
+            and f"secrets:{arg.value}" not in self.permissions
+        ):
+            self.secret_names.setdefault(arg.value, line)
+
+    def _has_write_flag(self, node: ast.AST) -> bool:
+        for sub in ast.walk(node):
+            name = self.qualname(sub) if isinstance(sub, ast.Attribute | ast.Name) else None
+            if name and name.rsplit(".", 1)[-1] in OS_OPEN_WRITE_FLAGS:
+                return True
+        return False
+
+    def hits(self) -> list[Hit]:
+        hits = []
+        capabilities = {c.code: c for c in (NETWORK, PROCESS, FS_WRITE)}
+        for code, (line, detail) in self.first.items():
+            if code in capabilities:
+                capability = capabilities[code]
+                hits.append(Hit(code, capability.severity, capability.message(detail), line=line))
+            else:  # scan.dynamic_code
+                hits.append(
+                    Hit(
+                        code,
+                        Severity.MEDIUM,
+                        f"Runs dynamically built code ({detail}() of data that is not a string literal).",
+                        line=line,
+                    )
+                )
+        if self.secret_names:
+            names = sorted(self.secret_names, key=self.secret_names.__getitem__)
+            wanted = ", ".join(f"'secrets:{n}'" for n in names)
+            hits.append(
+                Hit(
+                    "scan.undeclared_secret",
+                    Severity.MEDIUM,
+                    f"Reads the secret-looking environment variable(s) {', '.join(names)} without "
+                    f"declaring {wanted} (spec section 5).",
+                    line=min(self.secret_names.values()),
+                )
+            )
+        return hits
+
+
+def func_is_builtin(func: ast.AST, aliases: dict[str, str]) -> bool:
+    """Whether ``func`` is a bare name not rebound by an import (``open``, ``eval``)."""
+    return isinstance(func, ast.Name) and func.id not in aliases
+
+
+def _mode_argument(node: ast.Call, index: int) -> object:
+    for keyword in node.keywords:
+        if keyword.arg == "mode":
+            return keyword.value.value if isinstance(keyword.value, ast.Constant) else None
+    if len(node.args) > index and isinstance(node.args[index], ast.Constant):
+        return node.args[index].value
+    return None
+
+
+def _is_write_mode(mode: object) -> bool:
+    return isinstance(mode, str) and bool(_MODE_RE.fullmatch(mode)) and bool(_WRITE_MODE_CHARS & set(mode))
+
+
+def check_python(data: bytes, permissions: tuple[str, ...]) -> list[Hit]:
+    """Hits for one Python member (see the module docstring); never raises on bad input.
+
+    Members over :data:`MAX_AST_BYTES` are not parsed (the caller runs the line patterns).
+    """
+    try:
+        tree = ast.parse(data, type_comments=False)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        reason = getattr(exc, "msg", None) or exc.__class__.__name__
+        return [
+            Hit(
+                "scan.python_unparsable",
+                Severity.LOW,
+                f"Not valid Python 3.11 ({reason}); the capability checks could not read it.",
+                line=line,
+            )
+        ]
+    try:
+        return _Checker(tree, permissions).run()
+    except RecursionError:
+        return [
+            Hit(
+                "scan.python_unparsable",
+                Severity.LOW,
+                "Nested too deeply for the capability checks to read it.",
+                line=1,
+            )
+        ]

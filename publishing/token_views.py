@@ -1,0 +1,99 @@
+"""API token pages: list a publisher's tokens, create one (shown once), revoke one.
+
+Members of the publisher only, behind two-factor authentication
+(``publishing.views.mfa_required``, which includes ``login_required``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from catalog.models import Package
+
+from . import tokens
+from .models import ApiToken
+from .views import _member_publisher, mfa_required
+
+#: Session key holding a just-created token until the list page shows it once.
+NEW_TOKEN_SESSION_KEY = "publishing.new_api_token"  # noqa: S105 - a session key, not a secret.
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What uses it, e.g. “GitHub Actions release job”.", strip=True
+    )
+    package = forms.ModelChoiceField(
+        queryset=Package.objects.none(),
+        required=False,
+        empty_label="Any package of this publisher",
+        help_text="Limit the token to publishing this one package.",
+    )
+    expires_days = forms.IntegerField(
+        label="Expires after (days)",
+        min_value=tokens.MIN_EXPIRES_DAYS,
+        max_value=tokens.MAX_EXPIRES_DAYS,
+        initial=tokens.DEFAULT_EXPIRES_DAYS,
+        help_text="1 to 365 days. You get an e-mail a week before it expires.",
+    )
+
+    def __init__(self, *args, publisher, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["package"].queryset = publisher.packages.order_by("identifier")
+        self.fields["package"].label_from_instance = lambda package: package.identifier
+
+
+@never_cache
+@mfa_required
+def token_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The publisher's tokens, and a just-created token's secret exactly once."""
+    publisher = _member_publisher(request, slug)
+    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    if new_token and new_token.get("publisher") != publisher.slug:
+        new_token = None
+    api_tokens = publisher.api_tokens.select_related("package", "user", "revoked_by")
+    context = {"publisher": publisher, "tokens": api_tokens, "new_token": new_token, "now": timezone.now()}
+    return render(request, "publishing/token_list.html", context)
+
+
+@mfa_required
+def token_create(request: HttpRequest, slug: str) -> HttpResponse:
+    publisher = _member_publisher(request, slug)
+    form = ApiTokenForm(request.POST or None, publisher=publisher)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = tokens.api_token_create(user=request.user, publisher=publisher, **form.cleaned_data)
+        except tokens.ApiTokenNotAllowed as exc:
+            form.add_error(None, str(exc))
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {
+                "publisher": publisher.slug,
+                "name": token.name,
+                "raw": raw,
+            }
+            return redirect("publishing:token-list", slug=publisher.slug)
+    return render(request, "publishing/token_form.html", {"publisher": publisher, "form": form})
+
+
+@mfa_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: confirm; POST: revoke. Members of the token's publisher (and staff) only."""
+    token = get_object_or_404(ApiToken.objects.select_related("publisher", "package"), pk=pk)
+    if token.publisher is not None:
+        _member_publisher(request, token.publisher.slug)
+    if request.method == "POST":
+        tokens.api_token_revoke(token=token, by=request.user)
+        messages.success(request, f"Token “{token.name}” ({token.token_prefix}…) revoked.")
+        if token.publisher is None:
+            return redirect("publishing:dashboard")
+        return redirect("publishing:token-list", slug=token.publisher.slug)
+    if not tokens.api_token_can_manage(token=token, user=request.user):
+        raise PermissionDenied("You cannot revoke this token.")
+    return render(
+        request, "publishing/token_confirm_revoke.html", {"token": token, "publisher": token.publisher}
+    )

@@ -1,0 +1,223 @@
+"""How fast is publishing? A ~20 MiB package through hashing, inflating, verifying, scanning and the API.
+
+    .venv/bin/python scripts/benchmark_publish.py [--files 500] [--seed 20260]
+
+Builds a package of 500 files (deterministic seed): half Python source text
+(compressible), half random bytes (incompressible), about 20 MiB compressed. Then
+prints, measured in this run on this machine: the raw SHA-256 and gzip-inflate
+speed over that file (the floor for any reader), ``inspect_package`` (the verify
+step), the scan (``publishing.scanning.scan``, "n/a" when it cannot be imported or
+fails), and the server time of ``POST /api/v1/publish`` (median of 5 uploads of
+unique versions, through ``django.test.Client`` against a throwaway SQLite database
+and storage directory; "n/a" when the API is not there). MB/s are 10^6 bytes of the
+package file per second. Not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nacl.signing import SigningKey  # noqa: E402
+
+from publishing.format import build_package, inspect_package, public_key_b64  # noqa: E402
+
+KiB = 1024
+MiB = 1024 * KiB
+WORDS = (
+    "import",
+    "def",
+    "return",
+    "self",
+    "request",
+    "response",
+    "package",
+    "manifest",
+    "version",
+    "signature",
+    "archive",
+    "member",
+    "value",
+    "result",
+    "error",
+    "token",
+    "publisher",
+    "client",
+    "server",
+    "upload",
+    "download",
+    "scan",
+    "finding",
+)
+
+
+def make_members(count: int, seed: int, version: str) -> dict[str, bytes]:
+    rnd = random.Random(seed)  # noqa: S311 - deterministic test data, not secrets
+    members: dict[str, bytes] = {
+        "argent.plugin.json": json.dumps(
+            {
+                "id": "bench-plugin",
+                "name": "Benchmark plugin",
+                "version": version,
+                "description": "A large package for the publishing benchmark.",
+                "author": {"name": "Bench"},
+                "kind": "plugin",
+                "category": "developer-tools",
+                "license": "MIT",
+                "permissions": ["network", "process", "fs:write"],
+            },
+            indent=2,
+        ).encode(),
+        "README.md": b"# Benchmark plugin\n\nRandom data and generated source.\n",
+    }
+    for index in range(count - len(members)):
+        if index % 2:
+            members[f"data/blob-{index:04d}.bin"] = rnd.randbytes(72 * KiB)
+        else:
+            lines = []
+            while sum(map(len, lines)) < 24 * KiB:
+                words = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(3, 10)))
+                lines.append(f"    {words}  # {rnd.randint(0, 10**6)}\n")
+            members[f"src/module_{index:04d}.py"] = ("def main():\n" + "".join(lines)).encode()
+    return members
+
+
+def timed(function: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
+    """Best wall time of ``repeat`` runs, in seconds, and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def mbps(size: int, seconds: float) -> str:
+    return f"{size / seconds / 1e6:8.1f}"
+
+
+def server_timing(key: SigningKey, packages: list[bytes]) -> tuple[str, str]:
+    """Median server time of POST /api/v1/publish, and the statuses seen."""
+    data_dir = tempfile.mkdtemp(prefix="mkt-bench-")
+    os.environ["DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ["STORAGE_BACKEND"] = "local"
+    os.environ["API_PUBLISH_RATE"] = "10000/hour"
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from publishing import services
+    from publishing.tokens import api_token_create
+
+    user = get_user_model().objects.create_user(
+        username="bench", email="bench@example.com", password="x" * 20
+    )
+    try:
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    except Exception:  # noqa: BLE001, S110 - only needed where e-mail verification is enforced
+        pass
+    publisher = services.publisher_create(user=user, name="Bench", slug="bench")
+    services.signing_key_register(
+        publisher=publisher, public_key=public_key_b64(key), label="bench", user=user
+    )
+    _, raw = api_token_create(user=user, name="bench", publisher=publisher)
+    client = Client()
+    times, statuses = [], []
+    for index, package in enumerate(packages):
+        upload = SimpleUploadedFile(f"bench-plugin-1.0.{index}.argent-pkg", package, "application/gzip")
+        start = time.perf_counter()
+        response = client.post(
+            "/api/v1/publish", {"package": upload}, headers={"authorization": f"Bearer {raw}"}
+        )
+        times.append(time.perf_counter() - start)
+        body = response.json()
+        statuses.append(
+            f"{response.status_code} {body.get('status') or body.get('errors', [{}])[0].get('code')}"
+        )
+    return f"{statistics.median(times) * 1000:8.0f}", ", ".join(sorted(set(statuses)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=20260)
+    parser.add_argument("--uploads", type=int, default=5)
+    args = parser.parse_args()
+
+    key = SigningKey(hashlib.sha256(b"benchmark key %d" % args.seed).digest())
+    start = time.perf_counter()
+    members = make_members(args.files, args.seed, "1.0.0")
+    package = build_package(members, signing_key=key)
+    build_seconds = time.perf_counter() - start
+    size = len(package)
+    inflated = sum(len(content) for content in members.values())
+    print(f"package: {args.files} files, {size / MiB:.1f} MiB compressed, {inflated / MiB:.1f} MiB inflated")
+    print(f"build (make members, tar, gzip, sign): {build_seconds * 1000:.0f} ms")
+
+    rows: list[tuple[str, str, str]] = []
+    seconds, _ = timed(lambda: hashlib.sha256(package).digest())
+    rows.append(("SHA-256 of the file", mbps(size, seconds), f"{seconds * 1000:8.1f}"))
+    seconds, _ = timed(lambda: zlib.decompress(package, wbits=31))
+    rows.append(("gzip inflate (zlib)", mbps(size, seconds), f"{seconds * 1000:8.1f}"))
+    seconds, inspection = timed(lambda: inspect_package(package))
+    rows.append(("inspect_package (verify)", mbps(size, seconds), f"{seconds * 1000:8.1f}"))
+
+    try:
+        from publishing.scanning import scan
+
+        seconds, findings = timed(lambda: scan(inspection), repeat=1)
+        rows.append((f"scan ({len(findings)} findings)", mbps(size, seconds), f"{seconds * 1000:8.1f}"))
+    except Exception as exc:  # noqa: BLE001 - the scanner is being rewritten; report, don't fail
+        rows.append((f"scan: n/a ({type(exc).__name__}: {str(exc)[:60]})", "     n/a", "     n/a"))
+
+    try:
+        packages = [
+            build_package(make_members(args.files, args.seed, f"1.0.{index}"), signing_key=key)
+            for index in range(args.uploads)
+        ]
+        median_ms, statuses = server_timing(key, packages)
+        rows.append(
+            (
+                f"POST /api/v1/publish, median of {args.uploads} [{statuses}]",
+                mbps(size, float(median_ms) / 1000),
+                median_ms,
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 - the API may not exist yet
+        rows.append(
+            (f"POST /api/v1/publish: n/a ({type(exc).__name__}: {str(exc)[:80]})", "     n/a", "     n/a")
+        )
+
+    width = max(len(row[0]) for row in rows)
+    print()
+    print(f"{'step':<{width}}  {'MB/s':>8}  {'ms':>8}")
+    print(f"{'-' * width}  {'-' * 8}  {'-' * 8}")
+    for name, speed, ms in rows:
+        print(f"{name:<{width}}  {speed:>8}  {ms:>8}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""API token services (publishing/tokens.py) and the token pages (publishing/token_views.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import PublisherMember
+from publishing import services, tokens
+from publishing.models import ApiToken
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+# --- api_token_create ------------------------------------------------------------------------
+
+
+def test_create_stores_only_the_hash_and_a_prefix(author):
+    token, raw = tokens.api_token_create(user=author.user, name=" ci ", publisher=author.publisher)
+
+    assert raw.startswith("mkt_") and len(raw) == 4 + 43
+    stored = ApiToken.objects.get()
+    assert stored.name == "ci"
+    assert stored.token_hash == tokens.token_hash(raw) and len(stored.token_hash) == 64
+    assert stored.token_prefix == raw[:12]
+    assert raw not in {str(getattr(stored, f.attname)) for f in ApiToken._meta.fields}
+    assert timedelta(days=89, hours=23) < stored.expires_at - timezone.now() <= timedelta(days=90)
+
+
+def test_create_with_a_package_and_expiry(author, build_pkg, submit):
+    package = submit(build_pkg()).package
+
+    token, _ = tokens.api_token_create(
+        user=author.user, name="one", publisher=author.publisher, package=package, expires_days=1
+    )
+
+    assert token.package == package
+    assert token.expires_at - timezone.now() <= timedelta(days=1)
+
+
+@pytest.mark.parametrize("days", [0, 366, -5])
+def test_expiry_must_be_1_to_365_days(author, days):
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="1 to 365"):
+        tokens.api_token_create(user=author.user, name="x", publisher=author.publisher, expires_days=days)
+
+
+def test_author_tokens_need_membership_and_own_packages(author, build_pkg, submit, django_user_model):
+    bob = make_user(django_user_model, "bob")
+    bobs = services.publisher_create(user=bob, name="Bob", slug="bob")
+    package = submit(build_pkg()).package
+
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="not a member"):
+        tokens.api_token_create(user=bob, name="x", publisher=author.publisher)
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="does not belong"):
+        tokens.api_token_create(user=bob, name="x", publisher=bobs, package=package)
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="needs a publisher"):
+        tokens.api_token_create(user=bob, name="x")
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="name"):
+        tokens.api_token_create(user=bob, name="  ", publisher=bobs)
+
+
+def test_staff_tokens_only_for_staff_and_without_publisher(author, reviewer):
+    token, _ = tokens.api_token_create(user=reviewer, name="ops", staff=True)
+    assert token.is_staff_token and token.publisher is None
+
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="Only staff"):
+        tokens.api_token_create(user=author.user, name="x", staff=True)
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="no publisher"):
+        tokens.api_token_create(user=reviewer, name="x", staff=True, publisher=author.publisher)
+
+
+# --- api_token_authenticate --------------------------------------------------------------------
+
+
+def test_authenticate_accepts_a_live_token(author):
+    token, raw = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+
+    assert tokens.api_token_authenticate(raw) == token
+
+
+@pytest.mark.parametrize("raw", ["", "nonsense", "mkt_unknown"])
+def test_authenticate_refuses_unknown_tokens(raw):
+    with pytest.raises(tokens.ApiTokenInvalid) as info:
+        tokens.api_token_authenticate(raw)
+    assert info.value.code == "token.unknown"
+
+
+def test_authenticate_refuses_expired_revoked_and_orphaned_tokens(author):
+    token, raw = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+
+    def code() -> str:
+        with pytest.raises(tokens.ApiTokenInvalid) as info:
+            tokens.api_token_authenticate(raw)
+        return info.value.code
+
+    ApiToken.objects.update(expires_at=timezone.now())
+    assert code() == "token.expired"
+    ApiToken.objects.update(expires_at=timezone.now() + timedelta(days=1))
+    PublisherMember.objects.filter(user=author.user).delete()
+    assert code() == "token.owner_inactive"
+    tokens.api_token_revoke(token=token, by=author.user)
+    assert code() == "token.revoked"
+
+
+# --- api_token_record_use ------------------------------------------------------------------------
+
+
+def test_record_use_writes_at_most_once_a_minute(author, django_assert_num_queries):
+    token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+
+    with django_assert_num_queries(1):
+        tokens.api_token_record_use(token=token, ip="192.0.2.1")
+    with django_assert_num_queries(0):
+        tokens.api_token_record_use(token=token, ip="192.0.2.2")
+    fresh = ApiToken.objects.get()
+    with django_assert_num_queries(0):
+        tokens.api_token_record_use(token=fresh, ip="192.0.2.3")
+    assert (fresh.last_used_ip, ApiToken.objects.get().last_used_ip) == ("192.0.2.1", "192.0.2.1")
+
+    ApiToken.objects.update(last_used_at=timezone.now() - timedelta(minutes=2))
+    tokens.api_token_record_use(token=ApiToken.objects.get(), ip="192.0.2.4")
+    assert ApiToken.objects.get().last_used_ip == "192.0.2.4"
+
+
+# --- api_token_revoke ---------------------------------------------------------------------------
+
+
+def test_revoke_is_idempotent_and_checks_permission(author, reviewer, django_user_model):
+    token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    bob = make_user(django_user_model, "bob")
+
+    with pytest.raises(PermissionDenied):
+        tokens.api_token_revoke(token=token, by=bob)
+    revoked = tokens.api_token_revoke(token=token, by=reviewer)
+    first = revoked.revoked_at
+    assert first is not None and revoked.revoked_by == reviewer
+    assert tokens.api_token_revoke(token=token, by=author.user).revoked_at == first
+
+
+# --- api_tokens_warn_expiring -------------------------------------------------------------------
+
+
+def test_expiry_warning_is_sent_once(author, reviewer, mailoutbox):
+    soon, _ = tokens.api_token_create(
+        user=author.user, name="soon", publisher=author.publisher, expires_days=5
+    )
+    tokens.api_token_create(user=author.user, name="later", publisher=author.publisher, expires_days=30)
+    gone, _ = tokens.api_token_create(
+        user=author.user, name="gone", publisher=author.publisher, expires_days=2
+    )
+    tokens.api_token_revoke(token=gone, by=author.user)
+    tokens.api_token_create(user=reviewer, name="ops", staff=True, expires_days=3)
+
+    assert tokens.api_tokens_warn_expiring() == 2
+    assert tokens.api_tokens_warn_expiring() == 0
+
+    assert sorted(m.to[0] for m in mailoutbox) == [author.user.email, reviewer.email]
+    mail = next(m for m in mailoutbox if m.to == [author.user.email])
+    assert "soon" in mail.subject
+    assert soon.token_prefix in mail.body
+    assert reverse("publishing:token-list", args=[author.publisher.slug]) in mail.body
+    assert ApiToken.objects.get(pk=soon.pk).expiry_warning_sent_at is not None
+    assert ApiToken.objects.get(name="later").expiry_warning_sent_at is None
+
+
+def test_expiry_warning_task_calls_the_service(author, mailoutbox):
+    from publishing import tasks
+
+    tokens.api_token_create(user=author.user, name="soon", publisher=author.publisher, expires_days=1)
+
+    assert tasks.api_tokens_warn_expiring() == 1
+    assert len(mailoutbox) == 1
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def test_token_pages_need_membership(client, author, django_user_model):
+    bob = make_user(django_user_model, "bob")
+    token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    list_url = reverse("publishing:token-list", args=[author.publisher.slug])
+
+    assert client.get(list_url).status_code == 302
+    client.force_login(bob)
+    assert client.get(list_url).status_code == 403
+    assert client.get(reverse("publishing:token-create", args=[author.publisher.slug])).status_code == 403
+    assert client.post(reverse("publishing:token-revoke", args=[token.pk])).status_code == 403
+    assert ApiToken.objects.get().revoked_at is None
+
+
+def test_create_shows_the_token_once_then_lists_it(client, author, build_pkg, submit):
+    package = submit(build_pkg()).package
+    client.force_login(author.user)
+    create_url = reverse("publishing:token-create", args=[author.publisher.slug])
+    assert client.get(create_url).status_code == 200
+
+    response = client.post(create_url, {"name": "GitHub release", "package": package.pk, "expires_days": 30})
+
+    list_url = reverse("publishing:token-list", args=[author.publisher.slug])
+    assert response.status_code == 302 and response["Location"] == list_url
+    page = client.get(list_url)
+    raw = page.context["new_token"]["raw"]
+    token = tokens.api_token_authenticate(raw)
+    assert token.package == package and token.user == author.user
+    content = page.content.decode()
+    assert (
+        raw in content and f"MKT_TOKEN={raw}" in content and 'data-copy-target="new-token-value"' in content
+    )
+    assert "GitHub release" in content and token.token_prefix in content and "hello-connector" in content
+
+    again = client.get(list_url).content.decode()
+    assert raw not in again and token.token_prefix in again
+
+
+def test_create_form_errors(client, author):
+    client.force_login(author.user)
+
+    response = client.post(
+        reverse("publishing:token-create", args=[author.publisher.slug]), {"name": "", "expires_days": 400}
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"name", "expires_days"}
+    assert not ApiToken.objects.exists()
+
+
+def test_revoke_asks_then_revokes(client, author):
+    token, raw = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    client.force_login(author.user)
+    url = reverse("publishing:token-revoke", args=[token.pk])
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and token.token_prefix in confirm.content.decode()
+    assert ApiToken.objects.get().revoked_at is None
+
+    response = client.post(url)
+
+    assert response["Location"] == reverse("publishing:token-list", args=[author.publisher.slug])
+    assert ApiToken.objects.get().revoked_by == author.user
+    with pytest.raises(tokens.ApiTokenInvalid):
+        tokens.api_token_authenticate(raw)
+    assert "Revoked" in client.get(response["Location"]).content.decode()
+
+
+def test_token_pages_require_two_factor_when_configured(client, author, settings):
+    settings.MFA_REQUIRED_FOR_PUBLISHING = True
+    client.force_login(author.user)
+
+    response = client.get(reverse("publishing:token-list", args=[author.publisher.slug]))
+
+    assert response.status_code == 302 and reverse("mfa_activate_totp") in response["Location"]
+
+
+def test_publisher_tabs_link_to_tokens(client, author):
+    client.force_login(author.user)
+
+    page = client.get(reverse("publishing:key-list", args=[author.publisher.slug])).content.decode()
+
+    assert reverse("publishing:token-list", args=[author.publisher.slug]) in page
