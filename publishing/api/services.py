@@ -83,6 +83,8 @@ def submission_wait(*, submission: Submission, seconds: float) -> Submission:
     Returns the submission as last read; its ``outcome`` says whether the checks finished.
     """
     deadline = time.monotonic() + min(max(seconds, 0), MAX_WAIT_SECONDS)
+    # The checks may have finished already (eager tasks, or a fast worker).
+    submission.refresh_from_db(fields=["status", "flagged", "updated_at"])
     while submission.status in CHECKING_STATUSES and time.monotonic() < deadline:
         time.sleep(min(WAIT_POLL_SECONDS, max(deadline - time.monotonic(), 0)))
         submission.refresh_from_db(fields=["status", "flagged", "updated_at"])
