@@ -35,7 +35,7 @@ class ScanFindingInline(admin.TabularInline):
     model = ScanFinding
     extra = 0
     can_delete = False
-    fields = ("severity", "code", "message", "path", "field", "excerpt")
+    fields = ("severity", "code", "message", "path", "line", "field", "excerpt")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -70,11 +70,15 @@ class SubmissionAdmin(admin.ModelAdmin):
         "version",
         "publisher",
         "status",
+        "flagged",
+        "audit_verdict",
         "is_new_package",
         "created_at",
     )
     list_filter = (
         "status",
+        "flagged",
+        "audit_verdict",
         "is_new_package",
         HighestSeverityFilter,
         "package__kind",

@@ -49,6 +49,8 @@ def test_reviewer_sees_queue_findings_and_manifest(client, group_reviewer, submi
     page = client.get(reverse("admin:publishing_submission_change", args=[submission.pk]))
 
     assert "hello-connector" in changelist.content.decode()
+    assert "column-flagged" in changelist.content.decode()
+    assert "column-audit_verdict" in changelist.content.decode()
     body = page.content.decode()
     assert page.status_code == 200
     assert "scan.undeclared_process" in body
