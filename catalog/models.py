@@ -131,6 +131,17 @@ class Package(models.Model):
     homepage = models.URLField(blank=True)
     repository = models.URLField(blank=True)
     status = models.CharField(max_length=16, choices=ListingStatus.choices, default=ListingStatus.SUBMITTED)
+    status_reason = models.TextField(
+        blank=True, help_text="Shown to customers while suspended or deprecated."
+    )
+    replacement = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        help_text="The package to use instead of this deprecated one.",
+    )
     latest_release = models.ForeignKey(
         "Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -143,6 +154,10 @@ class Package(models.Model):
     class Meta:
         ordering = ["display_name"]
         indexes = [models.Index(fields=["status", "-updated_at"])]
+        permissions = [
+            ("moderate_package", "Can suspend, deprecate, unlist a listing and yank a release"),
+            ("unsuspend_package", "Can lift a suspension"),
+        ]
 
     def __str__(self) -> str:
         return self.identifier

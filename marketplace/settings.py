@@ -314,3 +314,7 @@ SUBMISSION_SWEEP_SCANNING_AFTER = env.int("SUBMISSION_SWEEP_SCANNING_AFTER", def
 # Enqueueing never makes a request wait on a broker that is down: the sweep catches up.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+
+# Moderation queue due dates, in working days (Monday to Friday).
+MODERATION_DUE_WORKING_DAYS_UPDATE = env.int("MODERATION_DUE_WORKING_DAYS_UPDATE", default=2)
+MODERATION_DUE_WORKING_DAYS_NEW = env.int("MODERATION_DUE_WORKING_DAYS_NEW", default=5)

@@ -27,3 +27,7 @@ class DecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Reports, blocklist, retro-hunts and verification requests register themselves there.
+from . import admin_reports  # noqa: E402, F401

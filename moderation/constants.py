@@ -1,19 +1,68 @@
-"""Choices for moderation decisions."""
+"""Choices for moderation: decisions, reports, blocks and verification requests."""
 
 from django.db import models
 
 
 class Action(models.TextChoices):
+    """What an audit-log entry records."""
+
     APPROVE = "approve", "Approve"
     REJECT = "reject", "Reject"
     REQUEST_CHANGES = "request-changes", "Request changes"
     FLAG = "flag", "Flag for a senior reviewer"
+    SUSPEND = "suspend", "Suspend listing"
+    UNSUSPEND = "unsuspend", "Unsuspend listing"
+    DEPRECATE = "deprecate", "Deprecate listing"
+    UNLIST = "unlist", "Unlist listing"
+    YANK = "yank", "Yank release"
+    QUARANTINE = "quarantine", "Quarantine after a trusted report"
+    REPORT_RESOLVE = "report-resolve", "Resolve report"
+    BLOCK_REQUEST = "block-request", "Request a block"
+    BLOCK_CONFIRM = "block-confirm", "Confirm a block"
+    BLOCK_LIFT = "block-lift", "Lift a block"
+    VERIFICATION_GRANT = "verification-grant", "Grant verification"
+    VERIFICATION_REFUSE = "verification-refuse", "Refuse verification"
+    RETRO_HUNT = "retro-hunt", "Run a retro-hunt"
 
 
-#: How a decision reads in the e-mail to the author.
+#: How a decision on a submission reads in the e-mail to the author.
 OUTCOME_WORDS = {
     Action.APPROVE: "approved and published",
     Action.REJECT: "rejected",
     Action.REQUEST_CHANGES: "sent back: changes requested",
     Action.FLAG: "flagged for a senior reviewer",
 }
+
+
+class ReportReason(models.TextChoices):
+    MALWARE = "malware", "Malware"
+    SPAM = "spam", "Spam"
+    IMPERSONATION = "impersonation", "Impersonation"
+    LICENSE_BREACH = "license-breach", "License breach"
+    OTHER = "other", "Other"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACTIONED = "actioned", "Actioned"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class BlockSeverity(models.TextChoices):
+    """Blocklist severity (api.md section 1, ``GET /api/v1/blocklist``)."""
+
+    SOFT = "soft", "Soft: clients warn"
+    HARD = "hard", "Hard: clients disable"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+
+
+class HuntStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

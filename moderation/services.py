@@ -45,18 +45,48 @@ def _lock(submission: Submission) -> Submission:
     )
 
 
+def audit_log(
+    *,
+    action: str,
+    reviewer: AbstractBaseUser | None,
+    note: str = "",
+    submission: Submission | None = None,
+    package: Package | None = None,
+    release: Release | None = None,
+    publisher=None,
+    before: str = "",
+    after: str = "",
+) -> Decision:
+    """Append one entry to the audit log (who, when, what, note, status before and after).
+
+    Every moderation action writes exactly one entry through this function;
+    entries are never edited. ``reviewer`` is None for the automatic policy.
+    """
+    return Decision.objects.create(
+        action=action,
+        reviewer=reviewer,
+        note=note,
+        submission=submission,
+        package=package or (submission.package if submission else None),
+        release=release or (submission.release if submission else None),
+        publisher=publisher or (submission.publisher if submission else None),
+        status_before=before,
+        status_after=after,
+    )
+
+
 def _record(*, submission: Submission, reviewer, action: str, note: str, before: str) -> Decision:
     submission.reviewer_notes = note
     submission.decided_by = reviewer
     submission.decided_at = timezone.now()
     submission.save()
-    decision = Decision.objects.create(
-        submission=submission,
-        reviewer=reviewer,
+    decision = audit_log(
         action=action,
+        reviewer=reviewer,
         note=note,
-        status_before=before,
-        status_after=submission.status,
+        submission=submission,
+        before=before,
+        after=submission.status,
     )
     transaction.on_commit(lambda: _notify(decision.pk))
     return decision
@@ -197,3 +227,147 @@ def submission_request_changes(
         action=Action.REQUEST_CHANGES,
         status=SubmissionStatus.CHANGES_REQUESTED,
     )
+
+
+def submission_flag(
+    *, submission: Submission, reviewer: AbstractBaseUser | None, note: str = ""
+) -> Submission:
+    """Flag a submission for a senior reviewer: it stays in review, marked escalated and flagged.
+
+    Raises:
+        DecisionError: the submission is not awaiting a decision.
+    """
+    with transaction.atomic():
+        submission = _lock(submission)
+        before = submission.status
+        if before not in DECIDABLE:
+            raise DecisionError(f"Submission #{submission.pk} is {submission.get_status_display().lower()}.")
+        submission.escalated = True
+        submission.flagged = True
+        reason = f"Flagged for a senior reviewer{': ' + note.strip() if note.strip() else '.'}"
+        submission.flag_reasons = list(dict.fromkeys([*submission.flag_reasons, reason]))
+        submission.save(update_fields=["escalated", "flagged", "flag_reasons", "updated_at"])
+        audit_log(
+            action=Action.FLAG,
+            reviewer=reviewer,
+            note=note.strip(),
+            submission=submission,
+            before=before,
+            after=before,
+        )
+    return submission
+
+
+def _require(text: str, what: str) -> str:
+    if not text.strip():
+        raise DecisionError(f"{what} is required.")
+    return text.strip()
+
+
+def _set_listing_status(
+    *, package: Package, reviewer, action: str, status: str, note: str, reason: str = "", replacement=None
+) -> Package:
+    with transaction.atomic():
+        package = Package.objects.select_for_update().get(pk=package.pk)
+        before = package.status
+        package.status = status
+        package.status_reason = reason
+        if action == Action.DEPRECATE:
+            package.replacement = replacement
+        package.save(update_fields=["status", "status_reason", "replacement", "updated_at"])
+        audit_log(action=action, reviewer=reviewer, note=note, package=package, before=before, after=status)
+    return package
+
+
+def package_suspend(*, package: Package, reviewer: AbstractBaseUser | None, reason: str) -> Package:
+    """Suspend a listing: hidden from the catalog, downloads refused, the listing page shows ``reason``.
+
+    Raises:
+        DecisionError: no reason given, or already suspended.
+    """
+    reason = _require(reason, "A reason")
+    if package.status == ListingStatus.SUSPENDED:
+        raise DecisionError(f"{package.identifier} is suspended already.")
+    return _set_listing_status(
+        package=package, reviewer=reviewer, action=Action.SUSPEND, status=ListingStatus.SUSPENDED, note=reason,
+        reason=reason,
+    )  # fmt: skip
+
+
+def _status_without_moderation(package: Package) -> str:
+    """The status a listing has when no moderation action holds it: published if it has a release."""
+    if package.releases.published().exists():
+        return ListingStatus.PUBLISHED
+    return (
+        ListingStatus.IN_REVIEW
+        if package.submissions.filter(status="in-review").exists()
+        else ListingStatus.DRAFT
+    )
+
+
+def package_unsuspend(*, package: Package, reviewer: AbstractBaseUser | None, note: str = "") -> Package:
+    """Lift a suspension (or a quarantine); the listing returns to what its releases make it.
+
+    Raises:
+        DecisionError: the listing is not suspended.
+    """
+    if package.status != ListingStatus.SUSPENDED:
+        raise DecisionError(f"{package.identifier} is not suspended.")
+    return _set_listing_status(
+        package=package, reviewer=reviewer, action=Action.UNSUSPEND, status=_status_without_moderation(package),
+        note=note.strip(),
+    )  # fmt: skip
+
+
+def package_deprecate(
+    *, package: Package, reviewer: AbstractBaseUser | None, reason: str, replacement: Package | None = None
+) -> Package:
+    """Deprecate a listing: still installable, shown with ``reason`` and an optional replacement.
+
+    Raises:
+        DecisionError: no reason, or the replacement is the package itself.
+    """
+    reason = _require(reason, "A reason")
+    if replacement is not None and replacement.pk == package.pk:
+        raise DecisionError("A package cannot replace itself.")
+    return _set_listing_status(
+        package=package, reviewer=reviewer, action=Action.DEPRECATE, status=ListingStatus.DEPRECATED, note=reason,
+        reason=reason, replacement=replacement,
+    )  # fmt: skip
+
+
+def package_unlist(*, package: Package, reviewer: AbstractBaseUser | None, note: str = "") -> Package:
+    """Unlist a listing: gone from browsing and search, still reachable by its address."""
+    return _set_listing_status(
+        package=package,
+        reviewer=reviewer,
+        action=Action.UNLIST,
+        status=ListingStatus.UNLISTED,
+        note=note.strip(),
+    )
+
+
+def release_yank(*, release: Release, reviewer: AbstractBaseUser | None, reason: str) -> Release:
+    """Yank a published release with a reason: it stays downloadable by version, never the latest.
+
+    Raises:
+        DecisionError: no reason, not published, or yanked already.
+    """
+    reason = _require(reason, "A reason")
+    with transaction.atomic():
+        release = Release.objects.select_for_update().select_related("package").get(pk=release.pk)
+        if release.published_at is None:
+            raise DecisionError(f"{release} is not published.")
+        if release.yanked:
+            raise DecisionError(f"{release} is yanked already.")
+        release.yanked, release.yanked_reason = True, reason
+        release.save(update_fields=["yanked", "yanked_reason"])
+        package = release.package
+        latest = latest_version(package)
+        if latest is not None and package.latest_release_id != latest.pk:
+            package_apply_release(package=package, release=latest)
+        package.latest_release = latest
+        package.save()
+        audit_log(action=Action.YANK, reviewer=reviewer, note=reason, release=release, package=package,
+                  before="published", after="yanked")  # fmt: skip
+    return release

@@ -88,6 +88,20 @@ class Submission(models.Model):
         "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
     )
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaced_by",
+        help_text="The submission sent back with 'changes requested' that this upload answers.",
+    )
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Place in the moderation queue; kept from the submission it replaces.",
+    )
+    escalated = models.BooleanField(default=False, help_text="Flagged for a senior reviewer.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -372,6 +372,20 @@ def submission_create(
                 api_token=api_token,
                 client_ip=client_ip,
             )
+            # An answer to "changes requested" keeps the place in the queue of the submission it replaces.
+            previous = (
+                package.submissions.filter(
+                    status=SubmissionStatus.CHANGES_REQUESTED, replaced_by__isnull=True
+                )
+                .exclude(pk=submission.pk)
+                .order_by("-created_at")
+                .first()
+            )
+            submission.replaces = previous
+            submission.queued_at = (
+                (previous.queued_at or previous.created_at) if previous else submission.created_at
+            )
+            submission.save(update_fields=["replaces", "queued_at"])
             # The manifest's warnings show at once; the verification task replaces them with its own.
             ScanFinding.objects.bulk_create(
                 _finding_from_problem(p, Severity.LOW, submission=submission) for p in inspection.warnings

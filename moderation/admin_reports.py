@@ -1,0 +1,1 @@
+"""Admin for reports, trusted reporters, the blocklist, retro-hunts and verification requests."""
