@@ -4,11 +4,20 @@ from django.db import models
 
 from .constants import ListingStatus
 
+#: Listing statuses shown in browsing and search.
+BROWSABLE = (ListingStatus.PUBLISHED, ListingStatus.DEPRECATED)
+#: Listing statuses whose page and downloads answer to anyone with the address.
+REACHABLE = (*BROWSABLE, ListingStatus.UNLISTED)
+
 
 class PackageQuerySet(models.QuerySet):
     def listed(self) -> "PackageQuerySet":
-        """Packages a customer can browse: published and with a published release."""
-        return self.filter(status=ListingStatus.PUBLISHED, latest_release__isnull=False)
+        """Packages a customer can browse and search: published or deprecated, with a published release."""
+        return self.filter(status__in=BROWSABLE, latest_release__isnull=False)
+
+    def reachable(self) -> "PackageQuerySet":
+        """Packages whose page and downloads answer: browsable ones plus unlisted ones (by address)."""
+        return self.filter(status__in=REACHABLE, latest_release__isnull=False)
 
     def for_cards(self) -> "PackageQuerySet":
         """Join what a package card shows, so a page costs one query."""

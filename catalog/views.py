@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
 from publishing.models import Submission
 
+from .constants import ListingStatus
 from .markdown import render_markdown
 from .models import Package, Release
 from .permissions import explain_permissions
@@ -45,11 +46,18 @@ class PackageDetailView(DetailView):
     def get_object(self, queryset=None) -> Package:
         published = Release.objects.published().order_by("-published_at")
         return get_object_or_404(
-            Package.objects.listed()
+            Package.objects.reachable()
             .for_cards()
+            .select_related("replacement")
             .prefetch_related(Prefetch("releases", queryset=published, to_attr="published_releases")),
             identifier=self.kwargs["identifier"],
         )
+
+    def get(self, request, *args, **kwargs):
+        suspended = _suspended(request, self.kwargs["identifier"])
+        if suspended is not None:
+            return suspended
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -66,11 +74,30 @@ class PackageDetailView(DetailView):
         return context
 
 
-def release_download(request: HttpRequest, identifier: str, version: str) -> FileResponse:
-    """Serve the bytes of a published release's artifact, as uploaded and signed."""
+def _suspended(request: HttpRequest, identifier: str) -> HttpResponse | None:
+    """The reason page (410) when the listing ``identifier`` is suspended, else None."""
+    package = Package.objects.filter(identifier=identifier, status=ListingStatus.SUSPENDED).first()
+    if package is None:
+        return None
+    return render(
+        request,
+        "catalog/package_suspended.html",
+        {"package": package},
+        status=410,
+    )
+
+
+def release_download(request: HttpRequest, identifier: str, version: str) -> HttpResponse:
+    """Serve the bytes of a published release's artifact, as uploaded and signed.
+
+    Suspended listings answer with their reason page (410) instead.
+    """
+    suspended = _suspended(request, identifier)
+    if suspended is not None:
+        return suspended
     release = get_object_or_404(
         Release.objects.published().select_related("package"),
-        package__in=Package.objects.listed(),
+        package__in=Package.objects.reachable(),
         package__identifier=identifier,
         version=version,
     )

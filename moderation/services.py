@@ -265,11 +265,29 @@ def _require(text: str, what: str) -> str:
 
 
 def _set_listing_status(
-    *, package: Package, reviewer, action: str, status: str, note: str, reason: str = "", replacement=None
+    *,
+    package: Package,
+    reviewer,
+    action: str,
+    status: str | None,
+    note: str,
+    reason: str = "",
+    replacement=None,
+    require: str | None = None,
+    refuse: str | None = None,
 ) -> Package:
+    """Move a listing to ``status`` (None: what its releases make it) and log it.
+
+    ``require``/``refuse``: the current status the action needs, or may not start from.
+    """
     with transaction.atomic():
         package = Package.objects.select_for_update().get(pk=package.pk)
         before = package.status
+        if require is not None and before != require:
+            raise DecisionError(f"{package.identifier} is not {require}.")
+        if refuse is not None and before == refuse:
+            raise DecisionError(f"{package.identifier} is {refuse} already.")
+        status = status or _status_without_moderation(package)
         package.status = status
         package.status_reason = reason
         if action == Action.DEPRECATE:
@@ -286,11 +304,9 @@ def package_suspend(*, package: Package, reviewer: AbstractBaseUser | None, reas
         DecisionError: no reason given, or already suspended.
     """
     reason = _require(reason, "A reason")
-    if package.status == ListingStatus.SUSPENDED:
-        raise DecisionError(f"{package.identifier} is suspended already.")
     return _set_listing_status(
         package=package, reviewer=reviewer, action=Action.SUSPEND, status=ListingStatus.SUSPENDED, note=reason,
-        reason=reason,
+        reason=reason, refuse=ListingStatus.SUSPENDED,
     )  # fmt: skip
 
 
@@ -311,11 +327,9 @@ def package_unsuspend(*, package: Package, reviewer: AbstractBaseUser | None, no
     Raises:
         DecisionError: the listing is not suspended.
     """
-    if package.status != ListingStatus.SUSPENDED:
-        raise DecisionError(f"{package.identifier} is not suspended.")
     return _set_listing_status(
-        package=package, reviewer=reviewer, action=Action.UNSUSPEND, status=_status_without_moderation(package),
-        note=note.strip(),
+        package=package, reviewer=reviewer, action=Action.UNSUSPEND, status=None, note=note.strip(),
+        require=ListingStatus.SUSPENDED,
     )  # fmt: skip
 
 

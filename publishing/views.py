@@ -19,7 +19,7 @@ from catalog.constants import ListingStatus
 from catalog.models import Publisher
 
 from . import services
-from .constants import SEVERITY_RANK
+from .constants import SEVERITY_RANK, SubmissionStatus
 from .format import Problem
 from .forms import PublisherForm, SigningKeyForm, SigningKeyRevokeForm, UploadForm
 from .models import Submission
@@ -167,7 +167,13 @@ def _submission_context(submission: Submission) -> dict:
     listing_url = None
     if submission.package.status == ListingStatus.PUBLISHED and submission.release.published_at:
         listing_url = submission.package.get_absolute_url()
+    from moderation import queue
+
     return {
+        "queue_position": queue.position(submission),
+        "expected_wait": queue.expected_wait(is_new_package=submission.is_new_package)
+        if submission.status == SubmissionStatus.IN_REVIEW
+        else None,
         "submission": submission,
         "findings": sorted(
             submission.findings.all(), key=lambda f: (-SEVERITY_RANK[f.severity], f.code, f.path)

@@ -5,24 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_seed_kinds_categories'),
+        ("catalog", "0003_seed_kinds_categories"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='package',
-            options={'ordering': ['display_name'], 'permissions': [('moderate_package', 'Can suspend, deprecate, unlist a listing and yank a release'), ('unsuspend_package', 'Can lift a suspension')]},
+            name="package",
+            options={
+                "ordering": ["display_name"],
+                "permissions": [
+                    ("moderate_package", "Can suspend, deprecate, unlist a listing and yank a release"),
+                    ("unsuspend_package", "Can lift a suspension"),
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='package',
-            name='replacement',
-            field=models.ForeignKey(blank=True, help_text='The package to use instead of this deprecated one.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaces', to='catalog.package'),
+            model_name="package",
+            name="replacement",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The package to use instead of this deprecated one.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="replaces",
+                to="catalog.package",
+            ),
         ),
         migrations.AddField(
-            model_name='package',
-            name='status_reason',
-            field=models.TextField(blank=True, help_text='Shown to customers while suspended or deprecated.'),
+            model_name="package",
+            name="status_reason",
+            field=models.TextField(blank=True, help_text="Shown to customers while suspended or deprecated."),
         ),
     ]
