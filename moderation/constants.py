@@ -25,12 +25,18 @@ class Action(models.TextChoices):
     RETRO_HUNT = "retro-hunt", "Run a retro-hunt"
 
 
-#: How a decision on a submission reads in the e-mail to the author.
+#: How a decision reads in the e-mail to the publisher's members.
 OUTCOME_WORDS = {
     Action.APPROVE: "approved and published",
     Action.REJECT: "rejected",
     Action.REQUEST_CHANGES: "sent back: changes requested",
     Action.FLAG: "flagged for a senior reviewer",
+    Action.SUSPEND: "suspended",
+    Action.UNSUSPEND: "reinstated",
+    Action.DEPRECATE: "deprecated",
+    Action.UNLIST: "unlisted",
+    Action.YANK: "yanked",
+    Action.QUARANTINE: "quarantined after a report",
 }
 
 

@@ -93,24 +93,28 @@ def _record(*, submission: Submission, reviewer, action: str, note: str, before:
 
 
 def _notify(decision_id: int) -> None:
-    """E-mail every member of the publisher about a decision."""
-    decision = Decision.objects.select_related("submission__package", "submission__release").get(
+    """E-mail every member of the publisher about a decision on a submission or a listing."""
+    decision = Decision.objects.select_related("submission", "package__publisher", "release").get(
         pk=decision_id
     )
-    submission = decision.submission
-    recipients = list(submission.publisher.members.values_list("email", flat=True))
+    package = decision.package
+    recipients = list(package.publisher.members.values_list("email", flat=True))
     if not recipients:
         return
+    submission = decision.submission
+    outcome = OUTCOME_WORDS[decision.action]
+    what = f"{package.identifier} {decision.release.version}" if decision.release else package.identifier
     context = {
         "decision": decision,
-        "outcome": OUTCOME_WORDS[decision.action],
+        "outcome": outcome,
+        "package": package,
+        "what": what,
         "submission": submission,
-        "url": settings.SITE_URL + submission.get_absolute_url(),
-        "listing_url": settings.SITE_URL + submission.package.get_absolute_url(),
+        "url": settings.SITE_URL + (submission or package).get_absolute_url(),
+        "listing_url": settings.SITE_URL + package.get_absolute_url(),
     }
     send_mail(
-        subject=f"[Argent Marketplace] {submission.package.identifier} {submission.version} "
-        f"was {OUTCOME_WORDS[decision.action]}",
+        subject=f"[Argent Marketplace] {what} was {outcome}",
         message=render_to_string("moderation/emails/decision.txt", context),
         from_email=None,
         recipient_list=recipients,
@@ -293,7 +297,10 @@ def _set_listing_status(
         if action == Action.DEPRECATE:
             package.replacement = replacement
         package.save(update_fields=["status", "status_reason", "replacement", "updated_at"])
-        audit_log(action=action, reviewer=reviewer, note=note, package=package, before=before, after=status)
+        entry = audit_log(
+            action=action, reviewer=reviewer, note=note, package=package, before=before, after=status
+        )
+        transaction.on_commit(lambda: _notify(entry.pk))
     return package
 
 
@@ -382,6 +389,7 @@ def release_yank(*, release: Release, reviewer: AbstractBaseUser | None, reason:
             package_apply_release(package=package, release=latest)
         package.latest_release = latest
         package.save()
-        audit_log(action=Action.YANK, reviewer=reviewer, note=reason, release=release, package=package,
-                  before="published", after="yanked")  # fmt: skip
+        entry = audit_log(action=Action.YANK, reviewer=reviewer, note=reason, release=release, package=package,
+                          before="published", after="yanked")  # fmt: skip
+        transaction.on_commit(lambda: _notify(entry.pk))
     return release

@@ -106,3 +106,15 @@ def test_flag_escalates_and_keeps_the_submission_in_review(submit, build_pkg, re
     assert submission.escalated and submission.flagged
     assert "Flagged for a senior reviewer: Unusual network use." in submission.flag_reasons
     assert Decision.objects.get(submission=submission).action == "flag"
+
+
+def test_listing_actions_email_the_publisher(package, reviewer, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.package_suspend(package=package, reviewer=reviewer, reason="Malware found.")
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "[Argent Marketplace] hello-connector was suspended"
+    assert "Malware found." in mail.outbox[0].body
