@@ -148,6 +148,11 @@ class Package(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    featured = models.BooleanField(default=False, help_text="Shown on the home page by staff choice.")
+    rating_average = models.DecimalField(max_digits=2, decimal_places=1, default=0, help_text="0.0 to 5.0.")
+    rating_count = models.PositiveIntegerField(default=0)
+    total_downloads = models.PositiveBigIntegerField(default=0)
+    installs_30d = models.PositiveIntegerField(default=0, help_text="Installs over the last 30 days.")
 
     objects = PackageQuerySet.as_manager()
 
@@ -204,6 +209,14 @@ class Release(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     yanked = models.BooleanField(default=False)
     yanked_reason = models.CharField(max_length=500, blank=True)
+    wrapped_artifact = models.FileField(
+        storage=packages_storage,
+        max_length=300,
+        blank=True,
+        help_text="A package/-wrapped copy for the ArgentOS installer (spec section 1), made at approval.",
+    )
+    wrapped_sha256 = models.CharField(max_length=64, blank=True)
+    wrapped_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
 
     objects = ReleaseQuerySet.as_manager()
 
@@ -226,3 +239,69 @@ class Release(models.Model):
 
     def get_download_url(self) -> str:
         return reverse("catalog:release-download", args=[self.package.identifier, self.version])
+
+
+class Download(models.Model):
+    """One artifact download, for statistics (per day and per version)."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="downloads")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    dialect = models.CharField(max_length=16, blank=True, help_text="web, argentos, objectstack, mkt.")
+
+    def __str__(self) -> str:
+        return f"{self.release} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Install(models.Model):
+    """An installation reported by a client, per account or tenant (ObjectStack ``install``)."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="installs")
+    release = models.ForeignKey(
+        Release, null=True, blank=True, on_delete=models.SET_NULL, related_name="installs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="installs"
+    )
+    tenant_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.package} for {self.user or self.tenant_id}"
+
+
+class Review(models.Model):
+    """A customer's rating (1 to 5 stars) and review of a package; one per customer, editable."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="reviews")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True)
+    reply = models.TextField(blank=True, help_text="The author's one reply.")
+    replied_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=300, blank=True, help_text="Set by a reviewer to hide it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "user"], name="one_review_per_customer"),
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.package} by {self.user}"
+
+
+class Watch(models.Model):
+    """A customer watching a package: an e-mail on each new release."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["package", "user"], name="one_watch_per_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.package}"
