@@ -134,6 +134,7 @@ def celery_mode(settings, celery_eager: bool):
 DATA_MIGRATIONS = [
     ("catalog.migrations.0003_seed_kinds_categories", "seed"),
     ("publishing.migrations.0003_starter_scan_rules", "load_rules"),
+    ("moderation.migrations.0003_canned_reasons", "seed"),
 ]
 
 
