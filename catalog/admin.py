@@ -1,6 +1,15 @@
-"""Admin for catalog rows: publishers, kinds, categories, packages, releases."""
+"""Admin for catalog rows: publishers, kinds, categories, packages, releases.
 
-from django.contrib import admin
+Listing actions (suspend, unsuspend, deprecate, unlist) and yanking a release
+are admin actions that call ``moderation.services``; each writes the audit log.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.utils.html import format_html
+
+from moderation import services as moderation
 
 from .models import Category, Kind, Package, Publisher, PublisherMember, Release
 
@@ -29,8 +38,45 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "position")
 
 
+class ListingActionForm(ActionForm):
+    """The action bar of packages and releases: the reason customers and the author read."""
+
+    reason = forms.CharField(
+        required=False,
+        label="Reason",
+        widget=forms.TextInput(attrs={"size": 50, "placeholder": "Required to suspend, deprecate or yank"}),
+    )
+    replacement = forms.CharField(
+        required=False,
+        label="Replacement (deprecate)",
+        widget=forms.TextInput(attrs={"size": 22, "placeholder": "package identifier"}),
+    )
+
+
+class ModerationActionsMixin:
+    """Permission checks for the moderation actions, on the real permission codenames."""
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.moderate_package")
+
+    def has_unsuspend_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.unsuspend_package")
+
+    def _apply(self, request, objects, apply, verb: str, noun: str) -> None:
+        done = 0
+        for obj in objects:
+            try:
+                apply(obj)
+            except moderation.DecisionError as exc:
+                self.message_user(request, f"{obj}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb} {done} {noun}(s).", messages.SUCCESS)
+
+
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(ModerationActionsMixin, admin.ModelAdmin):
     list_display = (
         "identifier",
         "display_name",
@@ -42,17 +88,101 @@ class PackageAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "kind", "category", "pricing")
     search_fields = ("identifier", "display_name", "publisher__name", "publisher__slug")
-    list_select_related = ("publisher", "kind", "category", "latest_release")
+    list_select_related = ("publisher", "kind", "category", "latest_release__package")
     readonly_fields = ("latest_release", "created_at", "updated_at", "published_at")
+    action_form = ListingActionForm
+    actions = ["suspend", "unsuspend", "deprecate", "unlist"]
+
+    @admin.action(description="Suspend the listing (reason required)", permissions=["moderate"])
+    def suspend(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._apply(
+            request,
+            queryset,
+            lambda p: moderation.package_suspend(package=p, reviewer=request.user, reason=reason),
+            "Suspended",
+            "listing",
+        )
+
+    @admin.action(description="Lift the suspension", permissions=["unsuspend"])
+    def unsuspend(self, request, queryset):
+        note = request.POST.get("reason", "")
+        self._apply(
+            request,
+            queryset,
+            lambda p: moderation.package_unsuspend(package=p, reviewer=request.user, note=note),
+            "Unsuspended",
+            "listing",
+        )
+
+    @admin.action(description="Deprecate (reason required, replacement optional)", permissions=["moderate"])
+    def deprecate(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        identifier = request.POST.get("replacement", "").strip()
+        replacement = None
+        if identifier:
+            replacement = Package.objects.filter(identifier=identifier).first()
+            if replacement is None:
+                self.message_user(
+                    request, f"No package {identifier!r} to name as the replacement.", messages.ERROR
+                )
+                return
+        self._apply(
+            request,
+            queryset,
+            lambda p: moderation.package_deprecate(
+                package=p, reviewer=request.user, reason=reason, replacement=replacement
+            ),
+            "Deprecated",
+            "listing",
+        )
+
+    @admin.action(description="Unlist (hide from browsing and search)", permissions=["moderate"])
+    def unlist(self, request, queryset):
+        note = request.POST.get("reason", "")
+        self._apply(
+            request,
+            queryset,
+            lambda p: moderation.package_unlist(package=p, reviewer=request.user, note=note),
+            "Unlisted",
+            "listing",
+        )
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
-    list_display = ("package", "version", "published_at", "yanked", "size", "key_fingerprint")
+class ReleaseAdmin(ModerationActionsMixin, admin.ModelAdmin):
+    """Read-only: manifests and artifacts are never edited; a published release can be yanked."""
+
+    list_display = ("package", "version", "published_at", "yanked_column", "size", "key_fingerprint")
     list_filter = ("yanked",)
     search_fields = ("package__identifier", "version", "artifact_sha256")
     list_select_related = ("package",)
     readonly_fields = [f.name for f in Release._meta.fields]
+    action_form = ListingActionForm
+    actions = ["yank"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="yanked", ordering="yanked")
+    def yanked_column(self, obj: Release) -> str:
+        if not obj.yanked:
+            return "—"
+        return format_html('<span title="{}">yanked</span>', obj.yanked_reason)
+
+    @admin.action(description="Yank the release (reason required)", permissions=["moderate"])
+    def yank(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._apply(
+            request,
+            queryset,
+            lambda r: moderation.release_yank(release=r, reviewer=request.user, reason=reason),
+            "Yanked",
+            "release",
+        )

@@ -38,6 +38,15 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
 
+#: The marketplace's own Ed25519 key (32-byte seed, base64), which signs ``GET /api/v1/blocklist``.
+#: In development it is generated on first use; with ``DEBUG`` off it must exist (a mounted secret).
+SIGNING_KEY_PATH = Path(env.str("SIGNING_KEY_PATH", default=str(DATA_DIR / "marketplace-signing.key")))
+if not DEBUG and not SIGNING_KEY_PATH.is_file():
+    raise ImproperlyConfigured(
+        f"SIGNING_KEY_PATH must name the marketplace's Ed25519 key file when DEBUG is off "
+        f"({SIGNING_KEY_PATH} does not exist; create one with `mkt keygen --out FILE`)."
+    )
+
 #: The public URL of this marketplace, used in e-mails and API replies.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -257,7 +266,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "publishing.api.exceptions.api_exception_handler",
     # Per token (publishing.api.throttling.PublishRateThrottle).
-    "DEFAULT_THROTTLE_RATES": {"publish": env.str("API_PUBLISH_RATE", default="30/hour")},
+    "DEFAULT_THROTTLE_RATES": {
+        "publish": env.str("API_PUBLISH_RATE", default="30/hour"),
+        "catalog": env.str("API_CATALOG_RATE", default="600/minute"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {

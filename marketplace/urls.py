@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from moderation.api import BlocklistApi
+from moderation.metrics_views import metrics_view
 from publishing.api.docs import ApiDocsView
 
 admin.site.site_header = "Argent Marketplace review"
@@ -11,11 +13,16 @@ admin.site.site_title = "Argent Marketplace review"
 admin.site.index_title = "Moderation"
 
 urlpatterns = [
+    path("admin/metrics/", metrics_view, name="moderation-metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("catalog.api.urls")),
     path("", include("publishing.api.urls")),
+    path("api/v1/blocklist", BlocklistApi.as_view(), name="blocklist"),
+    path("cp/api/v1/admin/marketplace/", include("moderation.staff_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
+    path("", include("moderation.urls")),
     path("", include("publishing.urls")),
     path("", include("catalog.urls")),
 ]

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from catalog import artifacts
 from catalog.constants import ListingStatus
 from catalog.models import Package, Release
 from catalog.services import package_apply_release
@@ -171,6 +172,8 @@ def submission_approve(
                 note=note,
                 before=before,
             )
+            # The package/-wrapped copy for the ArgentOS installer (issue 5); also made lazily on download.
+            transaction.on_commit(lambda: artifacts.release_store_wrapped(release=release))
         except BaseException:
             storages["packages"].delete(name)
             raise

@@ -9,9 +9,6 @@ app_name = "publishing-api"
 urlpatterns = [
     path("api/v1/publish", views.PackageUploadApi.as_view(), name="publish"),
     path("api/v1/submissions/<int:pk>", views.SubmissionDetailApi.as_view(), name="submission-detail"),
-    path(
-        "api/v1/marketplace/<slug:category>/items",
-        views.MarketplaceItemCreateApi.as_view(),
-        name="marketplace-item-create",
-    ),
+    # POST /api/v1/marketplace/{category}/items is served with its GET by
+    # catalog.api.views.MarketplaceItemsApi (catalog/api/urls.py).
 ]

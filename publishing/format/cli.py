@@ -14,7 +14,13 @@ Commands:
   signature in ``FILE.sig`` or ``ID-VERSION.sig`` beside it is used automatically);
 * ``mkt login [--url URL]``: store the marketplace URL and an author token;
 * ``mkt publish FILE [--url URL] [--token TOKEN] [--signature-file FILE]
-  [--changelog TEXT] [--wait SECONDS]``: upload a package.
+  [--changelog TEXT] [--wait SECONDS]``: upload a package;
+* ``mkt search [QUERY] [--kind K] [--limit N]``, ``mkt info ID``: the catalog;
+* ``mkt install ID[@VERSION] [--license KEY] [--allow-downgrade] [--trust-new-key]
+  [--reinstall]``: download, verify and install under ``$MKT_HOME`` (``~/.argentos``);
+* ``mkt list``, ``mkt update [ID]``, ``mkt uninstall ID``, ``mkt verify-installed [ID]``.
+
+``search``, ``info``, ``install`` and ``update`` take ``--url`` (default ``$MKT_URL``).
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from urllib.parse import urljoin, urlsplit
 import click
 
 from . import client, config, scaffold
+from . import install as install_mod
+from . import installed as installed_mod
 from .builder import build_package, package_filename
 from .errors import FormatError, Problem
 from .manifest import CATEGORIES, KINDS
@@ -504,3 +512,293 @@ def publish(
         click.echo(f"still scanning after {wait} s; check the submission page later.")
     if submission.get("url"):
         click.echo(f"submission: {urljoin(settings.url + '/', str(submission['url']))}")
+
+
+# --- finding and installing packages ---------------------------------------------------------
+#
+# ``mkt search``, ``info``, ``install``, ``list``, ``update``, ``uninstall`` and
+# ``verify-installed``: see ``publishing/format/install.py`` for what an
+# installation verifies.  ``MKT_HOME`` (default ``~/.argentos``) is where packages
+# go; ``MKT_URL`` or ``--url`` names the marketplace; ``MKT_LICENSE`` or
+# ``--license`` is sent as ``X-License-Key``.
+
+_URL_HELP = f"The marketplace (default: $MKT_URL, config, {config.DEFAULT_URL})."
+
+
+def _market(url: str | None, license_key: str | None = None) -> install_mod.Marketplace:
+    try:
+        settings = config.resolve(url, None, need_token=False)
+    except config.ConfigError as exc:
+        _exit(EXIT_USAGE, str(exc))
+    license_key = license_key or os.environ.get(install_mod.ENV_LICENSE) or None
+    return install_mod.Marketplace(_check_url(settings.url), license_key)
+
+
+@contextmanager
+def _client_errors() -> Iterator[None]:
+    """Map the install client's exceptions to messages and exit codes."""
+    try:
+        yield
+    except install_mod.InstallError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        for line in exc.details:
+            click.echo(f"  {line}", err=True)
+        raise SystemExit(EXIT_INVALID) from None
+    except installed_mod.StateError as exc:
+        _exit(EXIT_INVALID, str(exc))
+    except client.NetworkError as exc:
+        _exit(EXIT_NETWORK, str(exc))
+
+
+def _split_spec(spec: str) -> tuple[str, str | None]:
+    package_id, _, version = spec.partition("@")
+    if not package_id or (spec.count("@") and not version):
+        _exit(EXIT_USAGE, f"{spec!r} is not ID or ID@VERSION.")
+    return package_id, version or None
+
+
+def _cell(value: Any, width: int) -> str:
+    text = "" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+@main.command()
+@click.argument("query", default="")
+@click.option("--kind", type=click.Choice(sorted(KINDS)), default=None, help="Only packages of this kind.")
+@click.option("--limit", type=click.IntRange(1, 50), default=20, show_default=True, help="At most this many.")
+@click.option("--url", default=None, help=_URL_HELP)
+def search(query: str, kind: str | None, limit: int, url: str | None) -> None:
+    """Search the catalog for QUERY and print a table of packages."""
+    market = _market(url)
+    with _client_errors():
+        body = market.search(query, kind, limit)
+    items = [item for item in body.get("items") or [] if isinstance(item, dict)]
+    if not items:
+        click.echo("No packages found.")
+        return
+    rows = [
+        (
+            item.get("id") or item.get("name"),
+            item.get("latest_version"),
+            str(item.get("kind") or item.get("category") or ""),
+            item.get("pricing"),
+            item.get("description") or item.get("display_name"),
+        )
+        for item in items
+    ]
+    widths = (32, 12, 10, 10, 60)
+    header = ("ID", "VERSION", "KIND", "PRICING", "DESCRIPTION")
+    for row in [header, *rows]:
+        click.echo(
+            "  ".join(
+                _cell(value, width).ljust(width) for value, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
+    total = body.get("total")
+    if isinstance(total, int) and total > len(items):
+        click.echo(f"({len(items)} of {total} shown; use --limit or a narrower query)")
+
+
+@main.command()
+@click.argument("package_id")
+@click.option("--url", default=None, help=_URL_HELP)
+def info(package_id: str, url: str | None) -> None:
+    """Show a package: details, versions, permissions and signing key."""
+    market = _market(url)
+    with _client_errors():
+        item = market.detail(package_id)
+    latest = item.get("latest") if isinstance(item.get("latest"), dict) else {}
+    click.echo(f"{item.get('id', package_id)}: {item.get('display_name') or item.get('name') or ''}".rstrip())
+    if item.get("description"):
+        click.echo(f"  {item['description']}")
+    author = item.get("author_name") or item.get("publisher") or "?"
+    verified = " (verified)" if item.get("author_verified") else ""
+    for label, value in (
+        ("kind", item.get("kind")),
+        ("category", item.get("topic") or item.get("category")),
+        ("author", f"{author}{verified}"),
+        ("pricing", item.get("pricing")),
+        ("latest", item.get("latest_version") or latest.get("version")),
+        ("downloads", item.get("total_downloads")),
+        (
+            "rating",
+            f"{item.get('rating')} ({item.get('rating_count', 0)})" if item.get("rating_count") else None,
+        ),
+        ("min ArgentOS", latest.get("min_argent_version")),
+        ("key fingerprint", latest.get("key_fingerprint")),
+    ):
+        if value not in (None, ""):
+            click.echo(f"{label}: {value}")
+    permissions = latest.get("permissions") or []
+    click.echo("permissions: " + (", ".join(map(str, permissions)) if permissions else "none"))
+    versions = [entry for entry in item.get("versions") or [] if isinstance(entry, dict)]
+    if versions:
+        click.echo("versions:")
+        for entry in versions:
+            yanked = "  (yanked)" if entry.get("yanked") else ""
+            click.echo(f"  {entry.get('version')}  {entry.get('published_at') or ''}{yanked}".rstrip())
+    if latest.get("changelog"):
+        click.echo(f"changelog ({latest.get('version')}):\n  {latest['changelog']}")
+    click.echo(f"install: mkt install {item.get('id', package_id)}")
+
+
+def _install_one(
+    market: install_mod.Marketplace,
+    package_id: str,
+    version: str | None,
+    *,
+    allow_downgrade: bool,
+    trust_new_key: bool,
+    reinstall: bool = False,
+) -> install_mod.InstallResult:
+    result = install_mod.install(
+        market,
+        package_id,
+        version,
+        home=installed_mod.home(),
+        allow_downgrade=allow_downgrade,
+        trust_new_key=trust_new_key,
+        reinstall=reinstall,
+        progress=lambda total, label: _progress_bar(total, f"Downloading {label}"),
+        notify=lambda message: click.echo(message, err=True),
+    )
+    record = result.record
+    if not result.changed:
+        click.echo(f"{record.id} {record.version} is already installed in {result.path}")
+    else:
+        was = f" (was {result.previous})" if result.previous and result.previous != record.version else ""
+        click.echo(f"installed {record.id} {record.version}{was} ({record.kind}) in {result.path}")
+        click.echo(f"sha256: {record.sha256}")
+        click.echo(f"key: {record.key_fingerprint}")
+    return result
+
+
+@main.command("install")
+@click.argument("spec", metavar="ID[@VERSION]")
+@click.option("--license", "license_key", default=None, help="License key for a paid package ($MKT_LICENSE).")
+@click.option("--allow-downgrade", is_flag=True, help="Allow a version lower than the installed one.")
+@click.option("--trust-new-key", is_flag=True, help="Accept a marketplace key other than the pinned one.")
+@click.option("--reinstall", is_flag=True, help="Install again even when this version is installed.")
+@click.option("--url", default=None, help=_URL_HELP)
+def install_command(
+    spec: str,
+    license_key: str | None,
+    allow_downgrade: bool,
+    trust_new_key: bool,
+    reinstall: bool,
+    url: str | None,
+) -> None:
+    """Download, verify and install a package under $MKT_HOME (default ~/.argentos)."""
+    package_id, version = _split_spec(spec)
+    market = _market(url, license_key)
+    with _client_errors():
+        _install_one(
+            market,
+            package_id,
+            version,
+            allow_downgrade=allow_downgrade,
+            trust_new_key=trust_new_key,
+            reinstall=reinstall,
+        )
+
+
+@main.command("list")
+def list_command() -> None:
+    """List the installed packages."""
+    with _client_errors():
+        records = installed_mod.load_installed(installed_mod.home())
+    if not records:
+        click.echo("No packages installed.")
+        return
+    widths = (32, 12, 10, 40)
+    for row in [("ID", "VERSION", "KIND", "TARGET")] + [
+        (r.id, r.version, r.kind, r.target) for r in sorted(records.values(), key=lambda r: r.id)
+    ]:
+        click.echo(
+            "  ".join(
+                _cell(value, width).ljust(width) for value, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
+
+
+@main.command()
+@click.argument("package_id", required=False)
+@click.option("--license", "license_key", default=None, help="License key for a paid package ($MKT_LICENSE).")
+@click.option("--trust-new-key", is_flag=True, help="Accept a marketplace key other than the pinned one.")
+@click.option("--url", default=None, help=_URL_HELP)
+def update(package_id: str | None, license_key: str | None, trust_new_key: bool, url: str | None) -> None:
+    """Update PACKAGE_ID (default: every installed package) to its latest version that is not yanked."""
+    market = _market(url, license_key)
+    with _client_errors():
+        records = installed_mod.load_installed(installed_mod.home())
+    if package_id is not None and package_id not in records:
+        _exit(EXIT_INVALID, f"{package_id} is not installed.")
+    ids = [package_id] if package_id else sorted(records)
+    if not ids:
+        click.echo("No packages installed.")
+        return
+    failures = 0
+    for name in ids:
+        with _client_errors():
+            try:
+                latest = install_mod.latest_version(market.detail(name))
+                if latest is None:
+                    raise install_mod.InstallError(f"{name} has no installable version.")
+                current = records[name].version
+                if install_mod.semver.Version.parse(latest) <= install_mod.semver.Version.parse(current):
+                    click.echo(f"{name} {current} is up to date")
+                    continue
+                _install_one(market, name, latest, allow_downgrade=False, trust_new_key=trust_new_key)
+            except install_mod.InstallError as exc:
+                if len(ids) == 1:
+                    raise
+                failures += 1
+                click.echo(f"Error: {name}: {exc}", err=True)
+                for line in exc.details:
+                    click.echo(f"  {line}", err=True)
+    if failures:
+        raise SystemExit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("package_id")
+def uninstall(package_id: str) -> None:
+    """Remove an installed package."""
+    with _client_errors():
+        record = install_mod.uninstall(package_id, home=installed_mod.home())
+    click.echo(f"uninstalled {record.id} {record.version} from {installed_mod.home() / record.target}")
+
+
+@main.command("verify-installed")
+@click.argument("package_id", required=False)
+def verify_installed(package_id: str | None) -> None:
+    """Re-hash installed files against the recorded checksums; exit 1 on any difference."""
+    home = installed_mod.home()
+    with _client_errors():
+        records = installed_mod.load_installed(home)
+    if package_id is not None and package_id not in records:
+        _exit(EXIT_INVALID, f"{package_id} is not installed.")
+    selected = [records[package_id]] if package_id else [records[key] for key in sorted(records)]
+    if not selected:
+        click.echo("No packages installed.")
+        return
+    bad = 0
+    for record in selected:
+        with _client_errors():
+            result = install_mod.verify_installed(record, home=home)
+        if result.ok:
+            click.echo(f"{record.id} {record.version}: OK ({len(record.files)} files)")
+            continue
+        bad += 1
+        click.echo(f"{record.id} {record.version}: MODIFIED")
+        for label, paths in (
+            ("modified", result.modified),
+            ("missing", result.missing),
+            ("extra", result.extra),
+        ):
+            for path in paths:
+                click.echo(f"  {label}: {path}")
+        for note in result.notes:
+            click.echo(f"  {note}")
+    if bad:
+        raise SystemExit(EXIT_INVALID)

@@ -1,0 +1,157 @@
+"""The ``package/``-wrapped copy of a release for the ArgentOS installer, and signed download URLs.
+
+The ArgentOS installer unpacks only archives whose members all sit under one
+top-level ``package/`` directory, and only regular files whose tar names fit
+in 100 bytes (plain ustar headers). :func:`wrap_artifact` re-packs an
+artifact that way, deterministically; the author's ``SHA256SUMS`` and
+``SIGNATURE`` are copied unchanged and stay valid, because checksum paths are
+relative to the package root (spec section 1). The exact uploaded bytes stay
+in ``Release.artifact`` for ``mkt`` and the ObjectStack dialect.
+
+Downloads are handed out as expiring URLs (:func:`artifact_url`): S3's
+pre-signed URL when the ``packages`` storage is S3, else a URL of this site
+signed with :class:`~django.core.signing.TimestampSigner`, served by
+``catalog.api.views.artifact_file``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import logging
+import tarfile
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, storages
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Release
+from publishing import format as pkgformat
+from publishing.format.archive import PACKAGE_PREFIX
+
+logger = logging.getLogger(__name__)
+
+#: The longest member name (bytes) the ArgentOS installer accepts: one ustar name field.
+MAX_WRAPPED_NAME_BYTES = 100
+#: How long a local signed download URL stays valid, in seconds.
+LOCAL_URL_MAX_AGE = 5 * 60
+#: Which stored file a download names.
+ORIGINAL, WRAPPED = "original", "wrapped"
+_SIGNER_SALT = "catalog.artifact-download"
+
+
+class WrapImpossible(Exception):
+    """The artifact cannot be given a ``package/``-wrapped copy (a name too long, an unreadable archive)."""
+
+
+def wrap_artifact(data: bytes) -> bytes:
+    """Return the ``package/``-prefixed copy of the package ``data`` (deterministic).
+
+    Every regular file is re-packed as ``package/<path>`` in a plain ustar
+    archive: bytewise path order, mode 0644, uid/gid 0, no owner names,
+    mtime 0, no directory entries and no pax headers; gzip with mtime 0, no
+    file name, level 9. An archive already under ``package/`` is read without
+    the prefix, so wrapping is idempotent.
+
+    Raises:
+        WrapImpossible: the archive is unreadable, or a wrapped name would be
+            longer than 100 bytes.
+    """
+    try:
+        archive = pkgformat.read_archive(data)
+    except pkgformat.PackageInvalid as exc:
+        raise WrapImpossible(f"the archive cannot be read: {exc}") from None
+    names = {}
+    for path in archive.members:
+        wrapped = PACKAGE_PREFIX + path
+        if len(wrapped.encode("utf-8")) > MAX_WRAPPED_NAME_BYTES:
+            raise WrapImpossible(f"member name longer than {MAX_WRAPPED_NAME_BYTES} bytes: {wrapped!r}")
+        names[wrapped] = archive.members[path]
+    tar_buffer = io.BytesIO()
+    with tarfile.open(fileobj=tar_buffer, mode="w", format=tarfile.USTAR_FORMAT, encoding="utf-8") as tar:
+        for name in sorted(names, key=lambda item: item.encode("utf-8")):
+            content = names[name]
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mode = 0o644
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.type = tarfile.REGTYPE
+            tar.addfile(info, io.BytesIO(content))
+    compressed = io.BytesIO()
+    with gzip.GzipFile(fileobj=compressed, mode="wb", mtime=0, filename="", compresslevel=9) as gz:
+        gz.write(tar_buffer.getvalue())
+    return compressed.getvalue()
+
+
+def release_store_wrapped(*, release: Release) -> Release:
+    """Make and store ``release``'s wrapped copy, setting ``wrapped_artifact/_sha256/_size``.
+
+    Idempotent: a release that has its copy is left alone. When no copy can be
+    made (see :func:`wrap_artifact`) it logs a warning and leaves the fields
+    empty; the ArgentOS download then answers ``409 artifact.unwrappable``.
+    Returns the release.
+    """
+    if release.wrapped_artifact and release.wrapped_sha256:
+        return release
+    if not release.artifact:
+        return release
+    with release.artifact.open("rb") as fileobj:
+        data = fileobj.read()
+    try:
+        wrapped = wrap_artifact(data)
+    except WrapImpossible as exc:
+        logger.warning("No package/-wrapped copy of %s: %s", release, exc)
+        return release
+    storage = storages["packages"]
+    name = storage.save(f"{release.package.identifier}/wrapped/{release.filename}", ContentFile(wrapped))
+    release.wrapped_artifact = name
+    release.wrapped_sha256 = hashlib.sha256(wrapped).hexdigest()
+    release.wrapped_size = len(wrapped)
+    release.save(update_fields=["wrapped_artifact", "wrapped_sha256", "wrapped_size"])
+    return release
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=_SIGNER_SALT)
+
+
+def artifact_url(*, release: Release, which: str, request) -> tuple[str, datetime]:
+    """An expiring URL of ``release``'s ``which`` file (``ORIGINAL`` or ``WRAPPED``) and its expiry.
+
+    S3 (any storage other than the file system): ``storage.url(name)``, which
+    django-storages pre-signs (``querystring_expire`` seconds, default 3600).
+    Local storage: this site's ``artifact-file`` URL carrying a
+    ``TimestampSigner`` token of the release id and ``which``, valid
+    ``LOCAL_URL_MAX_AGE`` seconds.
+    """
+    file = release.wrapped_artifact if which == WRAPPED else release.artifact
+    storage = file.storage
+    now = timezone.now()
+    if not isinstance(storage, FileSystemStorage):
+        expires = now + timedelta(seconds=int(getattr(storage, "querystring_expire", 3600)))
+        return storage.url(file.name), expires
+    token = _signer().sign_object({"r": release.pk, "a": which})
+    url = request.build_absolute_uri(reverse("catalog-api:artifact-file", args=[token]))
+    return url, now + timedelta(seconds=LOCAL_URL_MAX_AGE)
+
+
+def artifact_from_token(token: str) -> tuple[int, str]:
+    """The ``(release id, which)`` a local download token names.
+
+    Raises:
+        signing.BadSignature: tampered, malformed or expired (``SignatureExpired``).
+    """
+    value = _signer().unsign_object(token, max_age=LOCAL_URL_MAX_AGE)
+    if (
+        not isinstance(value, dict)
+        or value.get("a") not in (ORIGINAL, WRAPPED)
+        or not isinstance(value.get("r"), int)
+    ):
+        raise signing.BadSignature("Malformed download token.")
+    return value["r"], value["a"]

@@ -1,0 +1,31 @@
+"""Property-based tests of the catalog API's GET endpoints from our own OpenAPI document.
+
+Schemathesis reads ``/api/schema/`` through the WSGI application (no network)
+and generates requests for every catalog ``GET`` operation; none may answer
+with a server error. Bounded: few examples per operation, no deadline.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from marketplace.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
+    method="GET", path_regex=r"^/api/(v1/(catalog|marketplace)|objectstack/v1/(listings|publishers))"
+)
+
+
+@pytest.fixture
+def catalog_rows(db, build_pkg, publish):
+    publish(build_pkg())
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error(case, catalog_rows):
+    case.call_and_validate(checks=[not_a_server_error])
