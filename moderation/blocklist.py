@@ -164,7 +164,11 @@ def block_confirm(*, entry: BlockEntry, reviewer: AbstractBaseUser) -> BlockEntr
     if not reviewer.has_perm(CONFIRM_PERMISSION):
         raise DecisionError("You may not confirm blocks.")
     with transaction.atomic():
-        entry = BlockEntry.objects.select_for_update().select_related("package", "release").get(pk=entry.pk)
+        entry = (
+            BlockEntry.objects.select_for_update(of=("self",))
+            .select_related("package", "release")
+            .get(pk=entry.pk)
+        )
         if block_status(entry) != REQUESTED:
             raise DecisionError(f"Block #{entry.pk} is {block_status(entry)} already.")
         if entry.requested_by_id == reviewer.pk:
@@ -203,7 +207,11 @@ def block_lift(*, entry: BlockEntry, reviewer: AbstractBaseUser, note: str) -> B
     if not note:
         raise DecisionError("A note is required to lift a block.")
     with transaction.atomic():
-        entry = BlockEntry.objects.select_for_update().select_related("package", "release").get(pk=entry.pk)
+        entry = (
+            BlockEntry.objects.select_for_update(of=("self",))
+            .select_related("package", "release")
+            .get(pk=entry.pk)
+        )
         before = block_status(entry)
         if before == LIFTED:
             raise DecisionError(f"Block #{entry.pk} is lifted already.")

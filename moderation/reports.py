@@ -160,7 +160,11 @@ def report_resolve(*, report: Report, reviewer: AbstractBaseUser | None, status:
     if status not in (ReportStatus.ACTIONED, ReportStatus.DISMISSED):
         raise DecisionError(f"A report is resolved as actioned or dismissed, not {status!r}.")
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("package", "release").get(pk=report.pk)
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("package", "release")
+            .get(pk=report.pk)
+        )
         if report.status != ReportStatus.OPEN:
             raise DecisionError(f"Report #{report.pk} is {report.get_status_display().lower()} already.")
         report.status = status

@@ -99,7 +99,7 @@ def retro_hunt_resume(*, hunt: RetroHunt, reviewer: AbstractBaseUser) -> RetroHu
         DecisionError: the hunt is done.
     """
     with transaction.atomic():
-        hunt = RetroHunt.objects.select_for_update().select_related("rule").get(pk=hunt.pk)
+        hunt = RetroHunt.objects.select_for_update(of=("self",)).select_related("rule").get(pk=hunt.pk)
         if hunt.status == HuntStatus.DONE:
             raise DecisionError(f"Retro-hunt #{hunt.pk} is done.")
         before = hunt.status
@@ -185,7 +185,7 @@ def retro_hunt_run(*, hunt: RetroHunt) -> RetroHunt:
         OSError (or a storage backend error): an artifact could not be read.
     """
     with transaction.atomic():
-        hunt = RetroHunt.objects.select_for_update().select_related("rule").get(pk=hunt.pk)
+        hunt = RetroHunt.objects.select_for_update(of=("self",)).select_related("rule").get(pk=hunt.pk)
         if hunt.status == HuntStatus.DONE:
             return hunt
         try:

@@ -379,7 +379,7 @@ def release_yank(*, release: Release, reviewer: AbstractBaseUser | None, reason:
     """
     reason = _require(reason, "A reason")
     with transaction.atomic():
-        release = Release.objects.select_for_update().select_related("package").get(pk=release.pk)
+        release = Release.objects.select_for_update(of=("self",)).select_related("package").get(pk=release.pk)
         if release.published_at is None:
             raise DecisionError(f"{release} is not published.")
         if release.yanked:

@@ -582,7 +582,11 @@ def _record_checks(
     from moderation import services as moderation
 
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().select_related("publisher").get(pk=submission.pk)
+        submission = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("publisher")
+            .get(pk=submission.pk)
+        )
         if submission.status not in CHECKING_STATUSES:
             return submission
         submission.findings.all().delete()

@@ -100,6 +100,21 @@ def _empty_static_root(tmp_path_factory) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def marketplace_key_path(tmp_path_factory) -> Path:
+    """A marketplace signing key for the whole run (tests run with DEBUG off, so none is generated)."""
+    from publishing.format import generate_signing_key, save_signing_key
+
+    path = tmp_path_factory.mktemp("marketplace-key") / "marketplace-signing.key"
+    save_signing_key(path, generate_signing_key())
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _marketplace_key(settings, marketplace_key_path: Path) -> None:
+    settings.SIGNING_KEY_PATH = marketplace_key_path
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -10,9 +10,9 @@ from django.core.management import call_command
 
 from catalog.constants import ListingStatus
 from catalog.models import Package
-from moderation.models import Decision
+from moderation.models import Decision, Report, VerificationRequest
 from publishing.constants import SubmissionStatus
-from publishing.management.commands.load_demo import PENDING_EXAMPLE
+from publishing.management.commands.load_demo import PENDING_EXAMPLE, REPORTED_EXAMPLE, UPDATE_EXAMPLE
 from publishing.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,15 +27,21 @@ def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tm
 
     call_command("load_demo")
 
-    assert Submission.objects.count() == len(examples)
-    assert set(Submission.objects.values_list("status", flat=True)) == {
-        SubmissionStatus.APPROVED,
-        SubmissionStatus.IN_REVIEW,
+    assert Submission.objects.count() == len(examples) + 1
+    waiting = Submission.objects.filter(status=SubmissionStatus.IN_REVIEW)
+    assert sorted((s.package.identifier, s.is_new_package) for s in waiting) == [
+        (PENDING_EXAMPLE, True),
+        (UPDATE_EXAMPLE, False),
+    ]
+    update = waiting.get(package__identifier=UPDATE_EXAMPLE)
+    assert "network:geocoding-api.open-meteo.com" in update.release.permissions
+    assert set(Submission.objects.exclude(pk__in=waiting).values_list("status", flat=True)) == {
+        SubmissionStatus.APPROVED
     }
-    pending = Submission.objects.get(status=SubmissionStatus.IN_REVIEW)
-    assert pending.package.identifier == PENDING_EXAMPLE
     assert Package.objects.filter(status=ListingStatus.PUBLISHED).count() == len(examples) - 1
-    assert Decision.objects.count() == len(examples) - 1
+    assert Decision.objects.filter(action="approve").count() == len(examples) - 1
+    assert Report.objects.get().package.identifier == REPORTED_EXAMPLE
+    assert VerificationRequest.objects.get().status == "pending"
     assert (tmp_path / "demo-keys" / "demo.ed25519").exists()
     manifest = json.loads((EXAMPLES / "weather-connector" / "argent.plugin.json").read_text())
     weather = Package.objects.get(identifier="weather-connector")
@@ -43,4 +49,5 @@ def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tm
 
     call_command("load_demo")
 
-    assert Submission.objects.count() == len(examples)
+    assert Submission.objects.count() == len(examples) + 1
+    assert Report.objects.count() == 1 and VerificationRequest.objects.count() == 1

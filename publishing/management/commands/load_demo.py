@@ -4,17 +4,21 @@ Each example is built and signed with a generated Ed25519 key (kept under
 ``DATA_DIR/demo-keys/``, never committed), uploaded through
 ``publishing.services.submission_create`` like any upload, verified by the
 ``submission_verify`` task, and approved through
-``moderation.services.submission_approve`` like a reviewer would. One
-submission is left waiting in the moderation queue. Running it again only
-adds what is missing.
+``moderation.services.submission_approve`` like a reviewer would. A new
+package and an update (with a diff to review) are left in the moderation
+queue, with a customer's report and the publisher's verification request.
+Running it again only adds what is missing.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
+import semver
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,9 +26,12 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.constants import PublisherType
-from catalog.models import Publisher, Release
+from catalog.models import Package, Publisher, Release
 from moderation import services as moderation
+from moderation.models import Report, VerificationRequest
+from moderation.reports import report_create
 from moderation.roles import roles_ensure
+from moderation.verification import verification_request_create
 from publishing import format as pkgformat
 from publishing import services
 from publishing.models import SigningKey, Submission
@@ -33,11 +40,16 @@ from publishing.models import SigningKey, Submission
 DEMO_USERS = [
     ("author@example.com", "demo-author", False, []),
     ("reviewer@example.com", "demo-reviewer", True, ["Reviewers"]),
+    ("senior@example.com", "demo-senior", True, ["Senior reviewers"]),
     ("customer@example.com", "demo-customer", False, []),
 ]
 DEMO_PUBLISHER = "demo"
 #: The example left in the moderation queue so a reviewer has work on first login.
 PENDING_EXAMPLE = "sql-query-plugin"
+#: The example of which a new version waits in the queue, to show a reviewer the diff.
+UPDATE_EXAMPLE = "weather-connector"
+#: The example a demo customer reported.
+REPORTED_EXAMPLE = "csv-tools-connector"
 #: Seconds to wait for a real Celery worker to verify one upload.
 VERIFY_TIMEOUT = 120
 
@@ -92,7 +104,59 @@ class Command(BaseCommand):
                 note="Demo catalog: approved by the loader.",
             )
             self.stdout.write(f"  {identifier} {version}: published")
+        self._pending_update(Path(examples) / UPDATE_EXAMPLE, publisher, author, signing_key)
+        self._open_cases(publisher, author, users["customer@example.com"])
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready ({len(sources)} examples)."))
+
+    def _pending_update(self, source: Path, publisher: Publisher, author, signing_key) -> None:
+        """Upload a new version of one example (one more permission, a README line) for review."""
+        manifest = json.loads((source / "argent.plugin.json").read_text())
+        current = semver.Version.parse(manifest["version"])
+        manifest["version"] = str(current.bump_minor())
+        if Release.objects.filter(package__identifier=manifest["id"], version=manifest["version"]).exists():
+            return
+        manifest["permissions"] = [*manifest.get("permissions", []), "network:geocoding-api.open-meteo.com"]
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / source.name
+            shutil.copytree(
+                source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+            )
+            (copy / "argent.plugin.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            readme = copy / "README.md"
+            readme.write_text(
+                readme.read_text()
+                + f"\n## {manifest['version']}\n\nLooks up place names with the Open-Meteo geocoding API.\n"
+            )
+            data = pkgformat.build_package(copy, signing_key=signing_key)
+        filename = f"{manifest['id']}-{manifest['version']}.argent-pkg"
+        submission = services.submission_create(
+            publisher=publisher,
+            uploader=author,
+            upload=ContentFile(data, name=filename),
+            filename=filename,
+            release_notes="Place names through the Open-Meteo geocoding API.",
+        )
+        self._wait_for_checks(submission)
+        self.stdout.write(f"  {manifest['id']} {manifest['version']}: update left in the moderation queue")
+
+    def _open_cases(self, publisher: Publisher, author, customer) -> None:
+        """A customer's report and the publisher's verification request, for the reviewer's first login."""
+        package = Package.objects.filter(identifier=REPORTED_EXAMPLE).first()
+        if package is not None and not Report.objects.filter(package=package).exists():
+            report_create(
+                package=package,
+                reporter=customer,
+                reason="other",
+                description="The summary command fails on semicolon-separated files and prints a traceback.",
+            )
+        if not VerificationRequest.objects.filter(publisher=publisher).exists():
+            verification_request_create(
+                publisher=publisher,
+                user=author,
+                level="verified",
+                evidence="We own example.com (DNS TXT record argent-verify=demo) and publish the examples "
+                "that ship with the marketplace.",
+            )
 
     def _user(self, email: str, password: str, staff: bool, groups: list):
         User = get_user_model()
