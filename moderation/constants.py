@@ -23,6 +23,8 @@ class Action(models.TextChoices):
     VERIFICATION_GRANT = "verification-grant", "Grant verification"
     VERIFICATION_REFUSE = "verification-refuse", "Refuse verification"
     RETRO_HUNT = "retro-hunt", "Run a retro-hunt"
+    HIDE_REVIEW = "hide-review", "Hide a review"
+    UNHIDE_REVIEW = "unhide-review", "Show a hidden review again"
 
 
 #: How a decision reads in the e-mail to the publisher's members.
