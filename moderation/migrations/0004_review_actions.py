@@ -4,15 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('moderation', '0003_canned_reasons'),
+        ("moderation", "0003_canned_reasons"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='decision',
-            name='action',
-            field=models.CharField(choices=[('approve', 'Approve'), ('reject', 'Reject'), ('request-changes', 'Request changes'), ('flag', 'Flag for a senior reviewer'), ('suspend', 'Suspend listing'), ('unsuspend', 'Unsuspend listing'), ('deprecate', 'Deprecate listing'), ('unlist', 'Unlist listing'), ('yank', 'Yank release'), ('quarantine', 'Quarantine after a trusted report'), ('report-resolve', 'Resolve report'), ('block-request', 'Request a block'), ('block-confirm', 'Confirm a block'), ('block-lift', 'Lift a block'), ('verification-grant', 'Grant verification'), ('verification-refuse', 'Refuse verification'), ('retro-hunt', 'Run a retro-hunt'), ('hide-review', 'Hide a review'), ('unhide-review', 'Show a hidden review again')], max_length=24),
+            model_name="decision",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("approve", "Approve"),
+                    ("reject", "Reject"),
+                    ("request-changes", "Request changes"),
+                    ("flag", "Flag for a senior reviewer"),
+                    ("suspend", "Suspend listing"),
+                    ("unsuspend", "Unsuspend listing"),
+                    ("deprecate", "Deprecate listing"),
+                    ("unlist", "Unlist listing"),
+                    ("yank", "Yank release"),
+                    ("quarantine", "Quarantine after a trusted report"),
+                    ("report-resolve", "Resolve report"),
+                    ("block-request", "Request a block"),
+                    ("block-confirm", "Confirm a block"),
+                    ("block-lift", "Lift a block"),
+                    ("verification-grant", "Grant verification"),
+                    ("verification-refuse", "Refuse verification"),
+                    ("retro-hunt", "Run a retro-hunt"),
+                    ("hide-review", "Hide a review"),
+                    ("unhide-review", "Show a hidden review again"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

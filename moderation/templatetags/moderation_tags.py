@@ -24,3 +24,23 @@ def duration_words(value: timedelta | None) -> str:
     if hours:
         return unit(hours, "hour")
     return unit(max(minutes, 1), "minute")
+
+
+@register.inclusion_tag("admin/moderation/partials/waiting.html", takes_context=True)
+def moderation_waiting(context) -> dict:
+    """What waits for the signed-in reviewer: the queue, overdue items, reports, blocks, requests."""
+    from moderation import queue
+    from moderation.models import BlockEntry, Report, VerificationRequest
+
+    user = context["request"].user
+    awaiting = list(queue.awaiting().only("pk", "status", "is_new_package", "queued_at", "created_at"))
+    return {
+        "awaiting": len(awaiting),
+        "overdue": sum(queue.is_overdue(s) for s in awaiting),
+        "escalated": queue.awaiting().filter(escalated=True).count(),
+        "open_reports": Report.objects.filter(status="open").count(),
+        "blocks_to_confirm": BlockEntry.objects.filter(confirmed_at__isnull=True, lifted_at__isnull=True)
+        .exclude(requested_by=user)
+        .count(),
+        "verification_requests": VerificationRequest.objects.filter(status="pending").count(),
+    }

@@ -117,3 +117,23 @@ def test_canned_reasons_need_the_model_permissions(client, django_user_model):
     )
     reason.refresh_from_db()
     assert reason.title == "Changed"
+
+
+def test_admin_index_shows_what_waits_for_a_reviewer(client, reviewer, submit, build_pkg, django_user_model):
+    from moderation.reports import report_create
+    from tests.conftest import make_user
+
+    submission = submit(build_pkg())
+    report_create(
+        package=submission.package,
+        reporter=make_user(django_user_model, "carla"),
+        reason="spam",
+        description="Advertises another product.",
+    )
+    client.force_login(reviewer)
+
+    body = client.get("/admin/").content.decode()
+
+    assert "Waiting for a reviewer" in body
+    assert "Submissions in the queue</a></th><td>1" in body
+    assert "Open reports</a></th><td>1" in body
