@@ -19,27 +19,13 @@ from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
 from publishing.api.serializers import utc_z
 from publishing.constants import SubmissionStatus
+from publishing.format import CATEGORIES
 
 from .filters import PRICING_MODEL, SORTS
 
-#: ObjectStack ``MarketplaceCategory`` values; a browsing category outside them is ``other``.
-OBJECTSTACK_CATEGORIES = (
-    "crm",
-    "erp",
-    "hr",
-    "finance",
-    "project",
-    "collaboration",
-    "analytics",
-    "integration",
-    "automation",
-    "ai",
-    "security",
-    "developer-tools",
-    "ui-theme",
-    "storage",
-    "other",
-)
+#: ObjectStack ``MarketplaceCategory`` values: the browsing categories of spec section 4, the
+#: same list; a category added by an administrator is sent as ``other``.
+OBJECTSTACK_CATEGORIES = CATEGORIES
 PRICING_MODELS = ("free", "freemium", "paid", "subscription", "usage-based", "contact-sales")
 #: Icon names (a client's icon set) for the kinds of the Cloud OS categories list.
 KIND_ICONS = {
