@@ -175,6 +175,16 @@ stage "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
 stage "unit tests (SQLite)" "$PY" -m pytest -m "not integration and not browser" \
   --junitxml="$WORK/junit-unit.xml" --cov --cov-report= "$@"
 
+# The same unit tests on PostgreSQL, which production uses (row locks, JSON, ordering differ).
+unit_tests_postgres() {
+  DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/marketplace" \
+    "$PY" -m pytest -m "not integration and not browser" -p no:randomly -q \
+      --junitxml="$WORK/junit-unit-postgres.xml" "$@"
+}
+if [[ ${UNIT_ON_POSTGRES:-1} == 1 ]]; then
+  stage "unit tests (PostgreSQL)" unit_tests_postgres "$@"
+fi
+
 integration_tests() {
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/marketplace" \
   REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \

@@ -196,8 +196,7 @@ def test_download_redirects_to_signed_wrapped_copy(client: Client, build_pkg, pu
     assert release.wrapped_artifact and release.wrapped_size > 0
     fetched = client.get(response["Location"])
     assert fetched.status_code == 200
-    data = b"".join(fetched.streaming_content)
-    fetched.close()
+    data = b"".join(fetched.streaming_content)  # consuming it closes it (and keeps the DB connection)
     assert hashlib.sha256(data).hexdigest() == release.wrapped_sha256
     assert (
         pkgformat.read_archive(data).members.keys()
@@ -237,7 +236,7 @@ def test_signed_url_expires_and_tamper_fails(client: Client, build_pkg, publish)
         assert client.get(path).status_code == 403
     response = client.get(path)
     assert response.status_code == 200
-    response.close()
+    b"".join(response.streaming_content)  # closes the file; close() would end the DB connection
 
 
 def test_paid_package_needs_license(client: Client, build_pkg, publish):

@@ -141,8 +141,7 @@ def test_listing_detail_and_artifact_conform(client: Client, listed, build_pkg):
     release = Package.objects.get(identifier="hello-connector").releases.get(version="1.0.0")
     assert artifact["sha256"] == release.artifact_sha256 and artifact["size"] == release.size
     fetched = client.get(artifact["downloadUrl"].split("testserver", 1)[1])
-    data = b"".join(fetched.streaming_content)
-    fetched.close()
+    data = b"".join(fetched.streaming_content)  # consuming it closes it (and keeps the DB connection)
     with release.artifact.open("rb") as fileobj:
         assert data == fileobj.read()  # the exact uploaded bytes
     paid = client.get("/api/objectstack/v1/listings/sales-sync/artifact")

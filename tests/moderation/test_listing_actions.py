@@ -20,7 +20,10 @@ def package(publish, build_pkg):
 
 def _download_status(client, identifier, version="1.0.0") -> int:
     response = client.get(reverse("catalog:release-download", args=[identifier, version]))
-    response.close()
+    if response.streaming:
+        # Consuming the stream closes the file; calling close() again would also close the test's
+        # database connection (Django's test client only guards the close done by the iterator).
+        b"".join(response.streaming_content)
     return response.status_code
 
 
