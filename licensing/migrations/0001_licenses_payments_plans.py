@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('catalog', '0006_search_postgresql'),
+        ('catalog', '0005_stats_reviews_wrapped_artifacts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
