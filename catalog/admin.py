@@ -186,3 +186,7 @@ class ReleaseAdmin(ModerationActionsMixin, admin.ModelAdmin):
             "Yanked",
             "release",
         )
+
+
+# Reviews register themselves there.
+from . import admin_reviews  # noqa: E402, F401

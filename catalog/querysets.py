@@ -24,16 +24,10 @@ class PackageQuerySet(models.QuerySet):
         return self.select_related("publisher", "kind", "category", "latest_release")
 
     def search(self, query: str) -> "PackageQuerySet":
-        """Packages whose identifier, name, tagline or description contain every word of ``query``."""
-        qs = self
-        for word in query.split():
-            qs = qs.filter(
-                models.Q(identifier__icontains=word)
-                | models.Q(display_name__icontains=word)
-                | models.Q(tagline__icontains=word)
-                | models.Q(description__icontains=word)
-            )
-        return qs
+        """Packages matching ``query``, annotated with ``relevance`` (see ``catalog.search``)."""
+        from .search import search_packages
+
+        return search_packages(self, query)
 
 
 class ReleaseQuerySet(models.QuerySet):

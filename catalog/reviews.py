@@ -51,13 +51,13 @@ class ReviewError(Exception):
 
 
 def has_purchased(user: AbstractBaseUser, package: Package) -> bool:
-    """True when ``user`` bought ``package``: the hook for purchases (issue 6).
+    """True when ``user`` holds a paid license of ``package`` (``licensing.licenses.has_purchased``).
 
-    There are no purchases yet, so this returns False; issue 6 replaces the
-    body with a look-up of the user's licenses. :func:`review_eligibility`
-    is its only caller.
+    :func:`review_eligibility` is its only caller.
     """
-    return False
+    from licensing.licenses import has_purchased as licensed
+
+    return licensed(user, package)
 
 
 def has_installed(user: AbstractBaseUser, package: Package) -> bool:
@@ -65,11 +65,17 @@ def has_installed(user: AbstractBaseUser, package: Package) -> bool:
     return Install.objects.filter(package=package, user=user).exists()
 
 
-def review_eligibility(*, user: AbstractBaseUser, package: Package) -> str:
-    """Why ``user`` may not review ``package``, or ``""`` when they may."""
+def review_eligibility(*, user: AbstractBaseUser, package: Package, is_member: bool | None = None) -> str:
+    """Why ``user`` may not review ``package``, or ``""`` when they may.
+
+    ``is_member`` saves a query when the caller already knows whether ``user``
+    is a member of the package's publisher.
+    """
     if not user.is_authenticated:
         return "Log in to review this package."
-    if package.publisher.has_member(user):
+    if is_member is None:
+        is_member = package.publisher.has_member(user)
+    if is_member:
         return "You publish this package, so you cannot review it."
     if not (has_installed(user, package) or has_purchased(user, package)):
         return "Install or buy this package to review it."

@@ -103,7 +103,11 @@ def daily_counts(
         installs = installs.filter(package=package)
     return (
         _counts(
-            downloads, identifier="release__package__identifier", version="release__version", first=first, now=now
+            downloads,
+            identifier="release__package__identifier",
+            version="release__version",
+            first=first,
+            now=now,
         ),
         _counts(installs, identifier="package__identifier", version="release__version", first=first, now=now),
     )
@@ -171,7 +175,9 @@ def installs_30d_refresh(*, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     recent = (
-        Install.objects.filter(package=OuterRef("pk"), created_at__gt=now - dt.timedelta(days=POPULARITY_DAYS))
+        Install.objects.filter(
+            package=OuterRef("pk"), created_at__gt=now - dt.timedelta(days=POPULARITY_DAYS)
+        )
         .order_by()
         .values("package")
         .annotate(n=Count("pk"))
@@ -231,7 +237,7 @@ def chart(
     days: list[dt.date], values: list[int], *, width: int = 720, height: int = 200, label_every: int = 15
 ) -> Chart:
     """Lay out one bar per day, a y axis with three gridlines and a date label every ``label_every`` days."""
-    left, top, right, bottom_margin = 40, 10, 8, 22
+    left, top, right, bottom_margin = 40, 10, 24, 22
     plot_w, plot_h = width - left - right, height - top - bottom_margin
     maximum = _nice_ceiling(max(values, default=0))
     slot = plot_w / max(len(days), 1)

@@ -2,39 +2,293 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import Count, F, Prefetch, Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, render
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.generic import DetailView, ListView, TemplateView
+from django_htmx.http import push_url
 
+from licensing.licenses import download_allowed
 from publishing.models import Submission
 
-from .constants import ListingStatus
+from .constants import ListingStatus, Pricing, VerificationLevel
 from .markdown import render_markdown
-from .models import Package, Release
+from .models import Category, Kind, Package, Publisher, Release
 from .permissions import explain_permissions
+from .search import SORT_LABELS, SORTS, CatalogQuery, CatalogSearch
 
 #: Content-Type of a package file: a gzip-compressed tar (spec section 1).
 PACKAGE_CONTENT_TYPE = "application/gzip"
 
+#: Packages per page on every listing.
+PAGE_SIZE = 24
+#: Cards per home-page section.
+HOME_SECTION_SIZE = 6
+#: GET parameters of the search page (all of them, so a URL names one result page).
+SEARCH_PARAMS = ("q", "kind", "category", "tag", "pricing", "verification", "platformVersion", "sort", "page")
 
-class PackageListView(ListView):
-    """The home page: published packages, newest first, filtered by ``?q=``."""
 
-    template_name = "catalog/package_list.html"
-    paginate_by = 24
+class HomeView(TemplateView):
+    """``/``: featured, popular, new and recently updated packages; kinds and categories to browse.
 
-    def get_queryset(self):
-        self.q = self.request.GET.get("q", "").strip()[:200]
-        qs = Package.objects.listed().for_cards()
-        if self.q:
-            qs = qs.search(self.q)
-        return qs.order_by("-published_at", "identifier")
+    A home address with search parameters (``/?q=…``, the form of older links)
+    redirects to the search page with the same parameters.
+    """
+
+    template_name = "catalog/home.html"
+
+    def get(self, request, *args, **kwargs):
+        if any(key in request.GET for key in SEARCH_PARAMS):
+            return HttpResponsePermanentRedirect(f"{reverse('catalog:search')}?{request.GET.urlencode()}")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(q=self.q, total=context["paginator"].count)
+        listed = Package.objects.listed().for_cards()
+        size = HOME_SECTION_SIZE
+        context.update(
+            featured=list(listed.filter(featured=True).order_by("-installs_30d", "identifier")[:size]),
+            popular=list(listed.order_by("-installs_30d", "-total_downloads", "identifier")[:size]),
+            newest=list(listed.order_by(F("published_at").desc(nulls_last=True), "identifier")[:size]),
+            updated=list(
+                listed.filter(latest_release__published_at__gt=F("published_at")).order_by(
+                    "-latest_release__published_at", "identifier"
+                )[:size]
+            ),
+            kinds=_with_counts(Kind.objects.all()),
+            categories=_with_counts(Category.objects.all()),
+        )
         return context
+
+
+def _with_counts(queryset) -> list:
+    """Kinds or categories with ``n``, their number of listed packages; empty ones left out (one query)."""
+    listed = Q(packages__in=Package.objects.listed())
+    return [row for row in queryset.annotate(n=Count("packages", filter=listed)) if row.n]
+
+
+class PackageSearchView(ListView):
+    """``/search/``: search, filters with counts, sort and pages; also kind, category and tag pages.
+
+    The URL names the whole result: ``q``, ``kind``, ``category``, ``tag``
+    (repeatable, all must match), ``pricing`` and ``verification``
+    (repeatable, any may match), ``platformVersion``, ``sort`` and ``page``.
+    An htmx request (search as you type) gets only the results region.
+    """
+
+    template_name = "catalog/package_list.html"
+    partial_template_name = "catalog/partials/results.html"
+    paginate_by = PAGE_SIZE
+    #: Set by the kind, category and tag pages: the filter their address fixes.
+    fixed: str | None = None
+
+    def get_queryset(self):
+        self.query = _search_query(self.request.GET, **self._fixed_filter())
+        self.search = CatalogSearch(Package.objects.listed().for_cards(), self.query)
+        return self.search.results()
+
+    def _fixed_filter(self) -> dict:
+        if self.fixed == "kind":
+            self.kind = get_object_or_404(Kind, plural=self.kwargs["plural"])
+            return {"kind": self.kind.slug}
+        if self.fixed == "category":
+            self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+            return {"category": self.category.slug}
+        if self.fixed == "tag":
+            self.tag = self.kwargs["tag"]
+            return {"tag": self.tag}
+        return {}
+
+    def get_template_names(self):
+        htmx = getattr(self.request, "htmx", None)
+        if htmx and not htmx.history_restore_request:
+            return [self.partial_template_name]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            search_context(
+                self.request, self.query, self.search, fixed=self.fixed, total=context["paginator"].count
+            )
+        )
+        context.update(
+            kind=getattr(self, "kind", None),
+            category=getattr(self, "category", None),
+            tag=getattr(self, "tag", None),
+        )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        patch_vary_headers(response, ["HX-Request"])
+        if getattr(self.request, "htmx", False):
+            # The form sends every field; the address bar gets the same search without the empty ones.
+            params = QueryDict(mutable=True)
+            for key, values in self.request.GET.lists():
+                if kept := [v for v in values if v.strip()]:
+                    params.setlist(key, kept)
+            push_url(response, f"{self.request.path}?{params.urlencode()}" if params else self.request.path)
+        return response
+
+
+class KindPackagesView(PackageSearchView):
+    """``/kinds/<plural>/``: the search page for one kind (a tab)."""
+
+    fixed = "kind"
+
+
+class CategoryPackagesView(PackageSearchView):
+    """``/categories/<slug>/``: the search page for one browsing category."""
+
+    fixed = "category"
+
+
+class TagPackagesView(PackageSearchView):
+    """``/tags/<tag>/``: the search page for one tag."""
+
+    template_name = "catalog/tag_detail.html"
+    fixed = "tag"
+
+
+class PublisherDetailView(ListView):
+    """``/publishers/<slug>/``: who the publisher is, how far they are verified, and their packages."""
+
+    template_name = "catalog/publisher_detail.html"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.publisher = get_object_or_404(Publisher, slug=self.kwargs["slug"])
+        return (
+            Package.objects.listed()
+            .for_cards()
+            .filter(publisher=self.publisher)
+            .order_by("-installs_30d", "-total_downloads", "identifier")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(publisher=self.publisher, total=context["paginator"].count)
+        return context
+
+
+def _search_query(params: QueryDict, *, kind=None, category=None, tag=None) -> CatalogQuery:
+    """The :class:`CatalogQuery` that the GET parameters (and the page's fixed filter) ask for."""
+    sort = params.get("sort", "")
+    q = params.get("q", "").strip()[:200]
+    pricing = tuple(v for v in params.getlist("pricing") if v in Pricing.values)
+    verification = tuple(v for v in params.getlist("verification") if v in VerificationLevel.values)
+    tags = [t.strip()[:64] for t in params.getlist("tag") if t.strip()]
+    if tag and tag not in tags:
+        tags.insert(0, tag)
+    return CatalogQuery(
+        q=q,
+        kind=kind or params.get("kind") or None,
+        category=category or params.get("category") or None,
+        tags=tuple(dict.fromkeys(tags))[:10],
+        pricing=pricing or None,
+        verification=verification or None,
+        platform_version=params.get("platformVersion", "").strip()[:40] or None,
+        sort=sort if sort in SORTS else "relevance",
+        descending=sort != "name",
+    )
+
+
+def search_context(request: HttpRequest, query: CatalogQuery, search: CatalogSearch, *, fixed, total) -> dict:
+    """What the search templates show besides the page of packages: facets, links, the active filters."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    if fixed == "kind":
+        params.pop("kind", None)
+
+    def url(path: str | None = None, **changes) -> str:
+        new = params.copy()
+        for key, value in changes.items():
+            new.pop(key, None)
+            if value:
+                new.setlist(key, value if isinstance(value, list) else [value])
+        encoded = new.urlencode()
+        return f"{path or request.path}{'?' + encoded if encoded else ''}"
+
+    def toggled(key: str, value: str, *, single: bool = False) -> tuple[bool, str]:
+        current = params.getlist(key)
+        selected = value in current
+        if single:
+            return selected, url(**{key: "" if selected else value})
+        return selected, url(**{key: [v for v in current if v != value] if selected else [*current, value]})
+
+    facets = search.facets()
+    groups = []
+    for key, title, single in [
+        ("category", "Category", True),
+        ("pricing", "Price", False),
+        ("verification", "Publisher", False),
+        ("tag", "Tags", False),
+    ]:
+        if fixed == key:
+            continue
+        options = []
+        for facet in facets["tags" if key == "tag" else key]:
+            selected, link = toggled(key, facet.value, single=single)
+            options.append({"facet": facet, "selected": selected, "url": link})
+        groups.append({"key": key, "title": title, "options": options})
+    return {
+        "q": query.q,
+        "query": query,
+        "total": total,
+        "sort": query.sort,
+        # "Best match" is the default (no parameter): relevance for a query, else featured then popular.
+        "sort_param": "" if query.sort == "relevance" else query.sort,
+        "sorts": [("", SORT_LABELS["relevance"])] + [(v, SORT_LABELS[v]) for v in SORTS if v != "relevance"],
+        "facet_groups": groups,
+        "kind_tabs": _kind_tabs(facets["kind"], query, fixed, url),
+        "hidden_params": [
+            (k, v) for k in ("kind", "category", "tag", "pricing", "verification") for v in params.getlist(k)
+        ],
+        "page_query": params.urlencode() + "&" if params else "",
+        "filtered": bool(query.category and fixed != "category")
+        or bool(query.pricing)
+        or bool(query.verification)
+        or bool(query.platform_version)
+        or len(query.tags) > (1 if fixed == "tag" else 0),
+        "clear_url": url(
+            **{k: "" for k in ("category", "tag", "pricing", "verification", "platformVersion")}
+        ),
+    }
+
+
+def _kind_tabs(kinds, query: CatalogQuery, fixed, url) -> list[dict]:
+    """Tabs "All" and one per kind with results; on a kind page each tab is that kind's page."""
+    on_kind_page = fixed == "kind"
+    tabs = [
+        {
+            "label": "All",
+            "count": None if on_kind_page else sum(f.count for f in kinds),
+            "url": url(reverse("catalog:search")) if on_kind_page else url(kind=""),
+            "current": not query.kind,
+        }
+    ]
+    for facet in kinds:
+        tabs.append(
+            {
+                "label": facet.plural.capitalize(),
+                "count": facet.count,
+                "url": url(reverse("catalog:kind", args=[facet.plural]))
+                if on_kind_page
+                else url(kind=facet.value),
+                "current": facet.value == query.kind,
+            }
+        )
+    return tabs
 
 
 class PackageDetailView(DetailView):
@@ -90,7 +344,9 @@ def _suspended(request: HttpRequest, identifier: str) -> HttpResponse | None:
 def release_download(request: HttpRequest, identifier: str, version: str) -> HttpResponse:
     """Serve the bytes of a published release's artifact, as uploaded and signed.
 
-    Suspended listings answer with their reason page (410) instead.
+    Suspended listings answer with their reason page (410) instead; a paid
+    package needs an active license (the signed-in owner's, or a key in
+    ``X-License-Key`` or ``?key=``), else the 402 page says how to get one.
     """
     suspended = _suspended(request, identifier)
     if suspended is not None:
@@ -103,6 +359,9 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     )
     if not release.artifact:
         raise Http404("This release has no artifact.")
+    key = request.headers.get("X-License-Key") or request.GET.get("key")
+    if not download_allowed(package=release.package, user=request.user, key=key):
+        return render(request, "catalog/license_required.html", {"package": release.package}, status=402)
     response = FileResponse(
         release.artifact.open("rb"),
         as_attachment=True,

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django_htmx",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -112,6 +115,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A runaway query (a search that matches everything, say) can be cut off instead of starving
+    # others; off by default, because migrations on a large database may need longer.
+    if statement_timeout := env.int("DB_STATEMENT_TIMEOUT_MS", default=0):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={statement_timeout}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -318,6 +327,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.tasks.api_tokens_warn_expiring",
         "schedule": 24 * 3600.0,
     },
+    "installs-30d-refresh": {"task": "catalog.tasks.installs_30d_refresh", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 #: Seconds a submission may stay pending or scanning before the sweep enqueues it again.
@@ -330,3 +340,57 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 # Moderation queue due dates, in working days (Monday to Friday).
 MODERATION_DUE_WORKING_DAYS_UPDATE = env.int("MODERATION_DUE_WORKING_DAYS_UPDATE", default=2)
 MODERATION_DUE_WORKING_DAYS_NEW = env.int("MODERATION_DUE_WORKING_DAYS_NEW", default=5)
+
+# --- Licenses (licensing/keys.py, licensing/api.py) -------------------------------------------------
+#: HMAC-SHA256 pepper for license key lookups, and the SecretBox key (32 bytes, base64) that encrypts
+#: keys at rest. Development derives both from SECRET_KEY; with DEBUG off both must be set. Changing
+#: either makes every existing key unusable (the pepper) or unrevealable (the secret).
+if DEBUG:
+    import base64 as _base64
+    import hashlib as _hashlib
+
+    _dev = _hashlib.sha256(f"argent-marketplace:license-key-secret:{SECRET_KEY}".encode()).digest()
+    _dev_pepper = _hashlib.sha256(f"argent-marketplace:license-key-pepper:{SECRET_KEY}".encode()).hexdigest()
+    LICENSE_KEY_PEPPER = env.str("LICENSE_KEY_PEPPER", default=_dev_pepper)
+    LICENSE_KEY_SECRET = env.str("LICENSE_KEY_SECRET", default=_base64.b64encode(_dev).decode("ascii"))
+else:
+    LICENSE_KEY_PEPPER = env.str("LICENSE_KEY_PEPPER", default="")
+    LICENSE_KEY_SECRET = env.str("LICENSE_KEY_SECRET", default="")
+    if len(LICENSE_KEY_PEPPER) < 32 or not LICENSE_KEY_SECRET:
+        raise ImproperlyConfigured(
+            "LICENSE_KEY_PEPPER (at least 32 characters) and LICENSE_KEY_SECRET (32 bytes, base64; "
+            "`python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'`) "
+            "must be set when DEBUG is off."
+        )
+# Attempts on the license API: per client address and per key prefix (licensing/api.py).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
+    {
+        "license_address": env.str("API_LICENSE_ADDRESS_RATE", default="60/minute"),
+        "license_key": env.str("API_LICENSE_KEY_RATE", default="30/minute"),
+    }
+)
+# Keys never reach a log handler: mask anything key-shaped (request lines of `runserver` included).
+LOGGING.setdefault("filters", {})["license_keys"] = {"()": "licensing.keys.KeyMaskingFilter"}
+LOGGING["handlers"]["console"].setdefault("filters", []).append("license_keys")
+
+
+# Payments (licensing/payments.py): ``fake`` local checkout pages and signed webhooks, or ``stripe``.
+class StripeBackend(enum.Enum):
+    FAKE = "fake"
+    STRIPE = "stripe"
+
+
+STRIPE_BACKEND = env_to_enum(StripeBackend, "STRIPE_BACKEND", "fake")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_fake")
+#: The endpoint's signing secret; the fake gateway signs its events with it too.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_dev_insecure_fake_gateway_secret")
+#: Where the ``stripe`` library sends requests (tests point it at a local Stripe-compatible server).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+#: Days before a ``pro``/``enterprise`` license expires when the renewal reminders are sent.
+LICENSE_RENEWAL_REMINDER_DAYS = (30, 7)
+CELERY_BEAT_SCHEDULE["licenses-renewal-reminders"] = {
+    "task": "licensing.tasks.licenses_renewal_sweep",
+    "schedule": 6 * 3600.0,
+}
+if not DEBUG and STRIPE_BACKEND is StripeBackend.STRIPE and STRIPE_WEBHOOK_SECRET.startswith("whsec_dev_"):
+    raise ImproperlyConfigured("Set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret.")

@@ -16,6 +16,9 @@ urlpatterns = [
     path("admin/metrics/", metrics_view, name="moderation-metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("account/licenses/", include("licensing.urls_licenses")),
+    path("", include("licensing.api_urls")),
+    path("", include("licensing.urls")),
     path("", include("catalog.api.urls")),
     path("", include("publishing.api.urls")),
     path("api/v1/blocklist", BlocklistApi.as_view(), name="blocklist"),
@@ -23,6 +26,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("", include("moderation.urls")),
+    path("", include("catalog.review_urls")),
     path("", include("publishing.urls")),
     path("", include("catalog.urls")),
 ]

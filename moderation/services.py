@@ -22,6 +22,8 @@ from catalog import artifacts
 from catalog.constants import ListingStatus
 from catalog.models import Package, Release
 from catalog.services import package_apply_release
+from catalog.watch import watchers_notify
+from licensing.payments import PAID_PRICING, can_sell
 from publishing.constants import SubmissionStatus
 from publishing.models import Submission
 
@@ -150,6 +152,10 @@ def submission_approve(
         if before not in DECIDABLE:
             raise DecisionError(f"Submission #{submission.pk} is {submission.get_status_display().lower()}.")
         release = submission.release
+        if release.listing.get("pricing") in PAID_PRICING:
+            can, why = can_sell(submission.publisher)
+            if not can:
+                raise DecisionError(why)
         with submission.upload.open("rb") as fileobj:
             name = storages["packages"].save(f"{submission.package.identifier}/{release.filename}", fileobj)
         try:
@@ -172,6 +178,7 @@ def submission_approve(
                 note=note,
                 before=before,
             )
+            watchers_notify(release=release)
             # The package/-wrapped copy for the ArgentOS installer (issue 5); also made lazily on download.
             transaction.on_commit(lambda: artifacts.release_store_wrapped(release=release))
         except BaseException:

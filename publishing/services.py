@@ -615,12 +615,19 @@ def _record_checks(
             submission.package.status = ListingStatus.IN_REVIEW
             submission.package.save(update_fields=["status", "updated_at"])
         if not rejected and outcome.publish and not force_review:
-            submission = moderation.submission_approve(
-                submission=submission,
-                reviewer=None,
-                note="Published automatically: an update from a verified publisher with no finding "
-                "above the policy's threshold.",
-            )
+            try:
+                submission = moderation.submission_approve(
+                    submission=submission,
+                    reviewer=None,
+                    note="Published automatically: an update from a verified publisher with no finding "
+                    "above the policy's threshold.",
+                )
+            except moderation.DecisionError as exc:
+                # For instance a paid release of a publisher who cannot take payments yet: it waits
+                # for a reviewer, and the author reads why on the submission page.
+                ScanFinding.objects.create(
+                    submission=submission, code="publish.blocked", severity=Severity.INFO, message=str(exc)
+                )
     return submission
 
 

@@ -167,9 +167,14 @@ def _submission_context(submission: Submission) -> dict:
     listing_url = None
     if submission.package.status == ListingStatus.PUBLISHED and submission.release.published_at:
         listing_url = submission.package.get_absolute_url()
+    from licensing.payments import PAID_PRICING, can_sell
     from moderation import queue
 
+    sell_blocked = ""
+    if not submission.is_final and submission.release.listing.get("pricing") in PAID_PRICING:
+        sell_blocked = can_sell(submission.publisher)[1]
     return {
+        "sell_blocked": sell_blocked,
         "queue_position": queue.position(submission),
         "expected_wait": queue.expected_wait(is_new_package=submission.is_new_package)
         if submission.status == SubmissionStatus.IN_REVIEW

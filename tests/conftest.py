@@ -383,6 +383,7 @@ def submit(author, django_capture_on_commit_callbacks):
         submission.refresh_from_db()
         return submission
 
+    submit.publisher = author.publisher
     return submit
 
 
@@ -392,6 +393,14 @@ def publish(submit, reviewer, django_capture_on_commit_callbacks):
     from moderation import services
 
     def publish(pkg: BuiltPackage):
+        if pkg.manifest.get("pricing", "free") not in ("free", "trial"):
+            # A paid release needs a connected account that can take charges (issue 6).
+            from licensing.models import ConnectedAccount
+
+            ConnectedAccount.objects.get_or_create(
+                publisher=submit.publisher,
+                defaults={"stripe_account_id": f"acct_test_{submit.publisher.slug}", "charges_enabled": True},
+            )
         with django_capture_on_commit_callbacks(execute=True):
             return services.submission_approve(submission=submit(pkg), reviewer=reviewer)
 

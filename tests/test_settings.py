@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -44,6 +45,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         SECRET_KEY="x7" * 40 + "-production-like-secret-key",
         ALLOWED_HOSTS="market.example.com",
         DATA_DIR=str(tmp_path),
+        LICENSE_KEY_PEPPER="p" * 40,
+        LICENSE_KEY_SECRET=base64.b64encode(b"s" * 32).decode(),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

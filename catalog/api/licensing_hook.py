@@ -1,9 +1,8 @@
-"""Where the catalog asks licensing what a key unlocks (licensing arrives with issue 6).
+"""Where the catalog asks licensing what a key unlocks (implemented by issue 6).
 
-Both functions are the only calls the catalog API makes about licenses, so
-issue 6 replaces their bodies and nothing else: until then no key unlocks an
-unlisted package and no key allows a paid download (paid downloads answer
-``402 license.required``).
+Both functions are the only calls the catalog API makes about licenses; they
+delegate to :mod:`licensing.licenses`. Paid downloads without an active
+license answer ``402 license.required``.
 """
 
 from __future__ import annotations
@@ -15,9 +14,11 @@ def unlocked_package_ids(key: str) -> set[int]:
     """Primary keys of the packages an active license ``key`` unlocks (listed or not).
 
     ``GET /api/v1/catalog/licensed?key=`` adds these to the listed packages.
-    Returns an empty set until licensing exists.
+    An unknown, malformed, expired or revoked key unlocks nothing.
     """
-    return set()
+    from licensing import licenses
+
+    return licenses.unlocked_package_ids(key)
 
 
 def license_allows_download(key: str | None, package: Package) -> bool:
@@ -25,6 +26,8 @@ def license_allows_download(key: str | None, package: Package) -> bool:
 
     Called only for packages whose ``pricing`` is not ``free``; ``key`` is the
     ``X-License-Key`` header or ``?key=`` (or ``licenseKey`` of an ObjectStack
-    install), None when the client sent none. False until licensing exists.
+    install), None when the client sent none.
     """
-    return False
+    from licensing import licenses
+
+    return licenses.download_allowed(package=package, user=None, key=key)

@@ -6,135 +6,318 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0005_stats_reviews_wrapped_artifacts'),
+        ("catalog", "0005_stats_reviews_wrapped_artifacts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=64)),
-                ('price_cents', models.PositiveIntegerField(default=0, help_text='Per month, US cents.')),
-                ('install_caps', models.JSONField(blank=True, default=dict, help_text='Kind slug → maximum installs, e.g. {"app": 3}; absent = unlimited.')),
-                ('can_publish', models.BooleanField(default=False)),
-                ('max_members', models.PositiveIntegerField(default=1)),
-                ('stripe_price_id', models.CharField(blank=True, max_length=100)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=64)),
+                ("price_cents", models.PositiveIntegerField(default=0, help_text="Per month, US cents.")),
+                (
+                    "install_caps",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Kind slug → maximum installs, e.g. {"app": 3}; absent = unlimited.',
+                    ),
+                ),
+                ("can_publish", models.BooleanField(default=False)),
+                ("max_members", models.PositiveIntegerField(default=1)),
+                ("stripe_price_id", models.CharField(blank=True, max_length=100)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=100, unique=True)),
-                ('type', models.CharField(max_length=100)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=100, unique=True)),
+                ("type", models.CharField(max_length=100)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ConnectedAccount',
+            name="ConnectedAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_account_id', models.CharField(max_length=64, unique=True)),
-                ('details_submitted', models.BooleanField(default=False)),
-                ('charges_enabled', models.BooleanField(default=False)),
-                ('payouts_enabled', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('publisher', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='connected_account', to='catalog.publisher')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stripe_account_id", models.CharField(max_length=64, unique=True)),
+                ("details_submitted", models.BooleanField(default=False)),
+                ("charges_enabled", models.BooleanField(default=False)),
+                ("payouts_enabled", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "publisher",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="connected_account",
+                        to="catalog.publisher",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='License',
+            name="License",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pricing', models.CharField(help_text="The package's pricing model when it was issued.", max_length=16)),
-                ('key_hmac', models.CharField(max_length=64, unique=True)),
-                ('key_encrypted', models.BinaryField()),
-                ('key_last4', models.CharField(max_length=4)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('expired', 'Expired'), ('revoked', 'Revoked'), ('suspended', 'Suspended')], default='active', max_length=12)),
-                ('status_reason', models.CharField(blank=True, max_length=300)),
-                ('starts_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(blank=True, help_text='Empty: perpetual.', null=True)),
-                ('activations_limit', models.PositiveIntegerField(blank=True, help_text='Empty: unlimited.', null=True)),
-                ('renewal_reminders_sent', models.JSONField(blank=True, default=list, help_text='Days before expiry.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to=settings.AUTH_USER_MODEL)),
-                ('package', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='licenses', to='catalog.package')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "pricing",
+                    models.CharField(
+                        help_text="The package's pricing model when it was issued.", max_length=16
+                    ),
+                ),
+                ("key_hmac", models.CharField(max_length=64, unique=True)),
+                ("key_encrypted", models.BinaryField()),
+                ("key_last4", models.CharField(max_length=4)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("expired", "Expired"),
+                            ("revoked", "Revoked"),
+                            ("suspended", "Suspended"),
+                        ],
+                        default="active",
+                        max_length=12,
+                    ),
+                ),
+                ("status_reason", models.CharField(blank=True, max_length=300)),
+                ("starts_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(blank=True, help_text="Empty: perpetual.", null=True)),
+                (
+                    "activations_limit",
+                    models.PositiveIntegerField(blank=True, help_text="Empty: unlimited.", null=True),
+                ),
+                (
+                    "renewal_reminders_sent",
+                    models.JSONField(blank=True, default=list, help_text="Days before expiry."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="licenses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "package",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="licenses",
+                        to="catalog.package",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Activation',
+            name="Activation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instance_id', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_seen_at', models.DateTimeField(auto_now=True)),
-                ('deactivated_at', models.DateTimeField(blank=True, null=True)),
-                ('license', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activations', to='licensing.license')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instance_id", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_seen_at", models.DateTimeField(auto_now=True)),
+                ("deactivated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "license",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activations",
+                        to="licensing.license",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('purchase', 'Purchase'), ('trial', 'Trial'), ('renewal', 'Renewal'), ('subscription', 'Plan subscription')], max_length=16)),
-                ('amount_cents', models.PositiveIntegerField()),
-                ('application_fee_cents', models.PositiveIntegerField(default=0)),
-                ('currency', models.CharField(default='usd', max_length=3)),
-                ('destination_account', models.CharField(blank=True, max_length=64)),
-                ('checkout_session_id', models.CharField(blank=True, max_length=100, null=True, unique=True)),
-                ('payment_intent_id', models.CharField(blank=True, max_length=100, null=True, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('paid', 'Paid'), ('disputed', 'Disputed'), ('refunded', 'Refunded')], default='pending', max_length=12)),
-                ('refunded_cents', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('refunded_at', models.DateTimeField(blank=True, null=True)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to=settings.AUTH_USER_MODEL)),
-                ('license', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='payments', to='licensing.license')),
-                ('package', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='catalog.package')),
-                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='licensing.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("purchase", "Purchase"),
+                            ("trial", "Trial"),
+                            ("renewal", "Renewal"),
+                            ("subscription", "Plan subscription"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("amount_cents", models.PositiveIntegerField()),
+                ("application_fee_cents", models.PositiveIntegerField(default=0)),
+                ("currency", models.CharField(default="usd", max_length=3)),
+                ("destination_account", models.CharField(blank=True, max_length=64)),
+                ("checkout_session_id", models.CharField(blank=True, max_length=100, null=True, unique=True)),
+                ("payment_intent_id", models.CharField(blank=True, max_length=100, null=True, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("paid", "Paid"),
+                            ("disputed", "Disputed"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("refunded_cents", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("refunded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "license",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="payments",
+                        to="licensing.license",
+                    ),
+                ),
+                (
+                    "package",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="catalog.package",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="licensing.plan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('past_due', 'Past due'), ('canceled', 'Canceled')], default='active', max_length=12)),
-                ('stripe_subscription_id', models.CharField(blank=True, max_length=100)),
-                ('current_period_end', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='subscriptions', to='catalog.publisher')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='licensing.plan')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='subscription', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("past_due", "Past due"), ("canceled", "Canceled")],
+                        default="active",
+                        max_length=12,
+                    ),
+                ),
+                ("stripe_subscription_id", models.CharField(blank=True, max_length=100)),
+                ("current_period_end", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="subscriptions",
+                        to="catalog.publisher",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subscriptions",
+                        to="licensing.plan",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscription",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='license',
-            index=models.Index(fields=['owner', 'package'], name='licensing_l_owner_i_8e1b5a_idx'),
+            model_name="license",
+            index=models.Index(fields=["owner", "package"], name="licensing_l_owner_i_8e1b5a_idx"),
         ),
         migrations.AddConstraint(
-            model_name='activation',
-            constraint=models.UniqueConstraint(condition=models.Q(('deactivated_at__isnull', True)), fields=('license', 'instance_id'), name='one_active_activation_per_instance'),
+            model_name="activation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("deactivated_at__isnull", True)),
+                fields=("license", "instance_id"),
+                name="one_active_activation_per_instance",
+            ),
         ),
     ]

@@ -10,9 +10,17 @@ from django.core.management import call_command
 
 from catalog.constants import ListingStatus
 from catalog.models import Package
+from licensing.licenses import license_lookup
+from licensing.models import License
 from moderation.models import Decision, Report, VerificationRequest
 from publishing.constants import SubmissionStatus
-from publishing.management.commands.load_demo import PENDING_EXAMPLE, REPORTED_EXAMPLE, UPDATE_EXAMPLE
+from publishing.management.commands.load_demo import (
+    DEMO_LICENSE_KEY,
+    LICENSED_EXAMPLE,
+    PENDING_EXAMPLE,
+    REPORTED_EXAMPLE,
+    UPDATE_EXAMPLE,
+)
 from publishing.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +49,10 @@ def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tm
     assert Package.objects.filter(status=ListingStatus.PUBLISHED).count() == len(examples) - 1
     assert Decision.objects.filter(action="approve").count() == len(examples) - 1
     assert Report.objects.get().package.identifier == REPORTED_EXAMPLE
+    demo_license = License.objects.get()
+    assert demo_license.package.identifier == LICENSED_EXAMPLE
+    assert license_lookup(DEMO_LICENSE_KEY) == demo_license
+    assert demo_license.payments.get().application_fee_cents == 570
     assert VerificationRequest.objects.get().status == "pending"
     assert (tmp_path / "demo-keys" / "demo.ed25519").exists()
     manifest = json.loads((EXAMPLES / "weather-connector" / "argent.plugin.json").read_text())

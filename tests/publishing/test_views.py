@@ -155,3 +155,16 @@ def test_upload_over_the_size_cap_is_refused_before_it_is_read(client, author, b
     assert response.status_code == 413
     assert "archive.too_large" in response.content.decode()
     assert not Submission.objects.exists()
+
+
+def test_paid_release_waits_for_a_payout_account_and_says_why(client, author, submit, build_pkg, reviewer):
+    from moderation import services as moderation
+
+    submission = submit(build_pkg(pricing="pro", price_cents=1900))
+    client.force_login(author.user)
+
+    body = client.get(submission.get_absolute_url()).content.decode()
+
+    assert "This paid release cannot be published yet" in body
+    with pytest.raises(moderation.DecisionError, match="payout account"):
+        moderation.submission_approve(submission=submission, reviewer=reviewer)

@@ -24,9 +24,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
 
 from catalog.constants import PublisherType
 from catalog.models import Package, Publisher, Release
+from licensing.constants import PaymentKind, PaymentStatus
+from licensing.licenses import license_issue
+from licensing.models import ConnectedAccount, License, Payment
+from licensing.payments import application_fee
 from moderation import services as moderation
 from moderation.models import Report, VerificationRequest
 from moderation.reports import report_create
@@ -45,7 +51,10 @@ DEMO_USERS = [
 ]
 DEMO_PUBLISHER = "demo"
 #: The example left in the moderation queue so a reviewer has work on first login.
-PENDING_EXAMPLE = "sql-query-plugin"
+PENDING_EXAMPLE = "release-notes-agent"
+#: The paid ``pro`` example the demo customer holds a license for, and that license's key (demo only).
+LICENSED_EXAMPLE = "sql-query-plugin"
+DEMO_LICENSE_KEY = "ARG-0ZBS-DKDJ-62PS-VEHT-634Q-DE4F-YZPW"
 #: The example of which a new version waits in the queue, to show a reviewer the diff.
 UPDATE_EXAMPLE = "weather-connector"
 #: The example a demo customer reported.
@@ -76,6 +85,16 @@ class Command(BaseCommand):
             website="https://example.com",
         )
         signing_key = self._signing_key(publisher, author)
+        # A (fake) Stripe Connect account that can take charges, so paid releases can be published.
+        ConnectedAccount.objects.get_or_create(
+            publisher=publisher,
+            defaults={
+                "stripe_account_id": "acct_fake_demo",
+                "details_submitted": True,
+                "charges_enabled": True,
+                "payouts_enabled": True,
+            },
+        )
 
         sources = sorted(p.parent for p in Path(examples).glob("*/argent.plugin.json"))
         if not sources:
@@ -106,6 +125,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {identifier} {version}: published")
         self._pending_update(Path(examples) / UPDATE_EXAMPLE, publisher, author, signing_key)
         self._open_cases(publisher, author, users["customer@example.com"])
+        self._demo_license(users["customer@example.com"])
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready ({len(sources)} examples)."))
 
     def _pending_update(self, source: Path, publisher: Publisher, author, signing_key) -> None:
@@ -138,6 +158,26 @@ class Command(BaseCommand):
         )
         self._wait_for_checks(submission)
         self.stdout.write(f"  {manifest['id']} {manifest['version']}: update left in the moderation queue")
+
+    def _demo_license(self, customer) -> None:
+        """The demo customer's paid ``pro`` license (key in the README), with its payment."""
+        package = Package.objects.filter(identifier=LICENSED_EXAMPLE).first()
+        if package is None or License.objects.filter(owner=customer, package=package).exists():
+            return
+        with transaction.atomic():
+            license, _ = license_issue(package=package, owner=customer, key=DEMO_LICENSE_KEY)
+            Payment.objects.create(
+                buyer=customer,
+                package=package,
+                kind=PaymentKind.PURCHASE,
+                license=license,
+                amount_cents=package.price_cents,
+                application_fee_cents=application_fee(package.price_cents),
+                destination_account="acct_fake_demo",
+                status=PaymentStatus.PAID,
+                paid_at=timezone.now(),
+            )
+        self.stdout.write(f"  {LICENSED_EXAMPLE}: demo license {DEMO_LICENSE_KEY} for {customer.email}")
 
     def _open_cases(self, publisher: Publisher, author, customer) -> None:
         """A customer's report and the publisher's verification request, for the reviewer's first login."""

@@ -1,0 +1,85 @@
+"""Staff views of money: payments (with refunds and platform totals), connected accounts and webhook
+events, all read-only (Stripe and the webhooks are the only writers)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from . import checkout, earnings
+from .models import ConnectedAccount, Payment, WebhookEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "kind",
+        "package",
+        "buyer",
+        "amount_cents",
+        "application_fee_cents",
+        "refunded_cents",
+        "status",
+        "paid_at",
+    ]
+    list_filter = ["status", "kind", "currency"]
+    search_fields = ["checkout_session_id", "payment_intent_id", "buyer__email", "package__identifier"]
+    date_hierarchy = "created_at"
+    list_select_related = ["package", "buyer"]
+    actions = ["refund"]
+    change_list_template = "admin/licensing/payment/change_list.html"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Needed for actions; every field stays read-only.
+        return request.user.has_perm("licensing.change_payment")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    @admin.action(description="Refund in full (reverse the transfer and the application fee)")
+    def refund(self, request, queryset) -> None:
+        for payment in queryset:
+            try:
+                checkout.refund_start(payment=payment, reviewer=request.user)
+            except checkout.CheckoutError as exc:
+                self.message_user(request, f"Payment {payment.pk}: {exc}", messages.WARNING)
+            else:
+                self.message_user(request, f"Payment {payment.pk}: refund requested.", messages.SUCCESS)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "platform_totals": earnings.totals(payments_qs=earnings.sales()),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(ReadOnlyAdmin):
+    list_display = [
+        "publisher",
+        "stripe_account_id",
+        "details_submitted",
+        "charges_enabled",
+        "payouts_enabled",
+    ]
+    list_filter = ["charges_enabled", "payouts_enabled"]
+    search_fields = ["stripe_account_id", "publisher__slug"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "received_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]

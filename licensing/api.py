@@ -1,0 +1,258 @@
+"""The license API of api.md section 1: activate, deactivate and look up a license key.
+
+``POST /api/v1/activate``, ``POST /api/v1/deactivate``, ``GET /api/v1/license/{key}``
+and ``POST /api/v1/license`` (the key in the body, which keeps it out of URLs).
+Anonymous: the key is the credential. Each view parses its input, calls one
+service of :mod:`licensing.licenses` and replies; errors use the API's error
+format. Attempts are throttled per client address and per key prefix.
+
+Keys never reach a log: Django's request logger (which would log the path of
+``GET /api/v1/license/{key}`` on a 4xx) is replaced for these views by one
+line with the key masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from publishing.api.authentication import client_ip
+from publishing.api.exceptions import error, error_response
+from publishing.api.serializers import ErrorResponseSerializer
+
+from . import keys, licenses
+
+logger = logging.getLogger(__name__)
+
+_ERROR = OpenApiResponse(ErrorResponseSerializer)
+
+
+# --- throttles ------------------------------------------------------------------------------------------
+
+
+class _RateFromSettings(SimpleRateThrottle):
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class LicenseAddressThrottle(_RateFromSettings):
+    """``license_address`` attempts per client address, over all license endpoints."""
+
+    scope = "license_address"
+
+    def get_cache_key(self, request, view) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
+
+
+class LicenseKeyThrottle(_RateFromSettings):
+    """``license_key`` attempts per key prefix (the first 8 characters of the normalised key).
+
+    Slows down guessing around one key from many addresses. The cache key
+    holds a hash of the prefix, never key material. Malformed keys are
+    answered without a lookup and are only limited per address.
+    """
+
+    scope = "license_key"
+
+    def get_cache_key(self, request, view) -> str | None:
+        raw = view.kwargs.get("key")
+        if raw is None:
+            data = request.data
+            raw = data.get("key") if hasattr(data, "get") else None
+        prefix = keys.key_prefix(raw) if isinstance(raw, str) else None
+        if prefix is None:
+            return None
+        ident = hashlib.sha256(prefix.encode("ascii")).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+# --- replies ---------------------------------------------------------------------------------------------
+
+
+class LicenseSerializer(serializers.Serializer):
+    package = serializers.CharField(help_text="The package identifier.")
+    pricing = serializers.CharField()
+    status = serializers.CharField(help_text="`active`, `expired` or `revoked`.")
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="Null: perpetual.")
+    activations_used = serializers.IntegerField()
+    activations_limit = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
+
+
+class LicenseReplySerializer(LicenseSerializer):
+    ok = serializers.BooleanField(default=True)
+
+
+class ActivationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    instance_id = serializers.CharField()
+
+
+class ActivateReplySerializer(serializers.Serializer):
+    ok = serializers.BooleanField(default=True)
+    license = LicenseSerializer()
+    activation = ActivationSerializer()
+    activations_used = serializers.IntegerField()
+    activations_limit = serializers.IntegerField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class DeactivateReplySerializer(serializers.Serializer):
+    ok = serializers.BooleanField(default=True)
+    activations_used = serializers.IntegerField()
+    activations_limit = serializers.IntegerField(allow_null=True)
+
+
+def _license_error(exc: licenses.LicenseError) -> Response:
+    return error_response(exc.status, [error(exc.code, exc.message, exc.field)])
+
+
+# --- views --------------------------------------------------------------------------------------------------
+
+
+class LicenseApiView(APIView):
+    """Base of the license API: anonymous, JSON, throttled, and keys masked in the request log."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [LicenseAddressThrottle, LicenseKeyThrottle]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            # Instead of django.request's "Not Found: /api/v1/license/<the key>".
+            response._has_been_logged = True
+            log = logger.error if response.status_code >= 500 else logger.warning
+            log("%s %s: %s", request.method, keys.mask_text(request.path), response.status_code)
+        return response
+
+
+class KeySerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=100, trim_whitespace=True)
+
+
+class ActivateInputSerializer(KeySerializer):
+    instance_id = serializers.CharField(max_length=200)
+    package = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class DeactivateInputSerializer(KeySerializer):
+    instance_id = serializers.CharField(max_length=200)
+
+
+class ActivateApi(LicenseApiView):
+    """``POST /api/v1/activate``: use one activation of a license for ``instance_id``.
+
+    Re-activating an instance that is already active is free and returns the
+    same activation. ``package`` (optional) must be the license's package.
+    Errors: ``400`` malformed key, ``404 license.not_found``, ``409
+    license.activation_limit``, ``410 license.expired`` / ``license.revoked``, ``429``.
+    """
+
+    InputSerializer = ActivateInputSerializer
+
+    @extend_schema(
+        operation_id="license_activate",
+        request=InputSerializer,
+        responses={200: ActivateReplySerializer, **{code: _ERROR for code in (400, 404, 409, 410, 429)}},
+    )
+    def post(self, request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            activation, license = licenses.activation_register(
+                key=data.validated_data["key"],
+                instance_id=data.validated_data["instance_id"],
+                package=data.validated_data.get("package") or None,
+            )
+        except licenses.LicenseError as exc:
+            return _license_error(exc)
+        payload = licenses.license_payload(license)
+        return Response(
+            {
+                "ok": True,
+                "license": payload,
+                "activation": {"id": activation.pk, "instance_id": activation.instance_id},
+                "activations_used": payload["activations_used"],
+                "activations_limit": payload["activations_limit"],
+                "expires_at": payload["expires_at"],
+            }
+        )
+
+
+class DeactivateApi(LicenseApiView):
+    """``POST /api/v1/deactivate``: free the activation of ``instance_id`` (idempotent).
+
+    Errors: ``400`` malformed key, ``404 license.not_found``, ``429``.
+    """
+
+    InputSerializer = DeactivateInputSerializer
+
+    @extend_schema(
+        operation_id="license_deactivate",
+        request=InputSerializer,
+        responses={200: DeactivateReplySerializer, **{code: _ERROR for code in (400, 404, 429)}},
+    )
+    def post(self, request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            license = licenses.activation_release(
+                key=data.validated_data["key"], instance_id=data.validated_data["instance_id"]
+            )
+        except licenses.LicenseError as exc:
+            return _license_error(exc)
+        return Response(
+            {
+                "ok": True,
+                "activations_used": licenses.activations_used(license),
+                "activations_limit": license.activations_limit,
+            }
+        )
+
+
+def _license_reply(raw_key: str) -> Response:
+    try:
+        license = licenses.license_info(raw_key)
+    except licenses.LicenseError as exc:
+        return _license_error(exc)
+    return Response({"ok": True, **licenses.license_payload(license)})
+
+
+class LicenseDetailApi(LicenseApiView):
+    """``GET /api/v1/license/{key}``: a license's package, status, expiry and activations.
+
+    Prefer ``POST /api/v1/license``, which keeps the key out of URLs.
+    Errors: ``400`` malformed key, ``404 license.not_found``, ``429``.
+    """
+
+    @extend_schema(
+        operation_id="license_detail",
+        responses={200: LicenseReplySerializer, **{code: _ERROR for code in (400, 404, 429)}},
+    )
+    def get(self, request, key: str) -> Response:
+        return _license_reply(key)
+
+
+class LicenseLookupApi(LicenseApiView):
+    """``POST /api/v1/license`` with ``{"key"}``: the same answer as ``GET /api/v1/license/{key}``."""
+
+    InputSerializer = KeySerializer
+
+    @extend_schema(
+        operation_id="license_lookup",
+        request=KeySerializer,
+        responses={200: LicenseReplySerializer, **{code: _ERROR for code in (400, 404, 429)}},
+    )
+    def post(self, request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _license_reply(data.validated_data["key"])

@@ -1,0 +1,205 @@
+"""Money services: checkout, trials, renewals, refunds and Connect onboarding.
+
+Each service writes its rows in a transaction and calls the gateway outside it (a slow or failing
+Stripe never holds a database lock); what Stripe then reports arrives through ``licensing.webhooks``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.constants import Pricing
+
+from . import licenses as license_services
+from .constants import LicenseStatus, PaymentKind, PaymentStatus
+from .models import ConnectedAccount, License, Payment
+from .payments import PAID_PRICING, CheckoutRequest, application_fee, can_sell, get_gateway
+
+logger = logging.getLogger(__name__)
+
+RENEWABLE_PRICING = frozenset({Pricing.PRO, Pricing.ENTERPRISE})
+
+
+class CheckoutError(Exception):
+    """A checkout that cannot start; the message is for the buyer."""
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def payment_success_path(payment: Payment) -> str:
+    return reverse("licensing:checkout-success", kwargs={"payment_id": payment.pk})
+
+
+def _checkout_request(payment: Payment, *, product_name: str) -> CheckoutRequest:
+    return CheckoutRequest(
+        payment_id=payment.pk,
+        product_name=product_name,
+        amount_cents=payment.amount_cents,
+        application_fee_cents=payment.application_fee_cents,
+        destination_account=payment.destination_account,
+        customer_email=payment.buyer.email,
+        success_url=_absolute(payment_success_path(payment)),
+        cancel_url=_absolute(payment.package.get_absolute_url()),
+        currency=payment.currency,
+    )
+
+
+def _open_session(payment: Payment, *, product_name: str) -> str:
+    session = get_gateway().checkout_session_create(_checkout_request(payment, product_name=product_name))
+    Payment.objects.filter(pk=payment.pk).update(checkout_session_id=session.id)
+    payment.checkout_session_id = session.id
+    return session.url
+
+
+def _priced_payment(*, buyer, package, kind: str, license: License | None = None) -> Payment:
+    if not can_sell(package.publisher)[0]:
+        raise CheckoutError(
+            f"{package.display_name} cannot be bought right now: the publisher's payout account is not ready."
+        )
+    return Payment.objects.create(
+        buyer=buyer,
+        package=package,
+        kind=kind,
+        license=license,
+        amount_cents=package.price_cents,
+        application_fee_cents=application_fee(package.price_cents),
+        destination_account=ConnectedAccount.objects.get(publisher=package.publisher).stripe_account_id,
+    )
+
+
+def checkout_start(*, buyer, package) -> str:
+    """Start buying ``package``: the URL to send the buyer to.
+
+    ``trial`` packages start at once, without payment and once per customer per package: the
+    license is issued here and the URL is the success page. Paid packages get a pending
+    :class:`Payment` and a Checkout Session; the license is issued by the webhook.
+    """
+    if package.pricing == Pricing.TRIAL:
+        return payment_success_path(trial_start(buyer=buyer, package=package))
+    if package.pricing not in PAID_PRICING or not package.price_cents:
+        raise CheckoutError(f"{package.display_name} is free: install it without a license.")
+    if License.objects.filter(owner=buyer, package=package, status=LicenseStatus.ACTIVE).exists():
+        raise CheckoutError(f"You already have an active license for {package.display_name}.")
+    with transaction.atomic():
+        payment = _priced_payment(buyer=buyer, package=package, kind=PaymentKind.PURCHASE)
+    return _open_session(payment, product_name=f"{package.display_name} ({package.get_pricing_display()})")
+
+
+def trial_start(*, buyer, package) -> Payment:
+    """Issue a trial license for ``package`` to ``buyer``: once per customer per package."""
+    with transaction.atomic():
+        # Serialise this buyer's trial starts (PostgreSQL row lock; SQLite serialises writers).
+        get_user_model().objects.select_for_update().filter(pk=buyer.pk).first()
+        if Payment.objects.filter(buyer=buyer, package=package, kind=PaymentKind.TRIAL).exists():
+            raise CheckoutError(
+                f"You have already tried {package.display_name}; a trial is once per customer."
+            )
+        now = timezone.now()
+        payment = Payment.objects.create(
+            buyer=buyer,
+            package=package,
+            kind=PaymentKind.TRIAL,
+            amount_cents=0,
+            status=PaymentStatus.PAID,
+            paid_at=now,
+        )
+        try:
+            license, _raw_key = license_services.license_issue(
+                package=package, owner=buyer, payment=payment, now=now
+            )
+        except license_services.LicenseError as exc:
+            raise CheckoutError(str(exc)) from None
+        payment.license = license
+        payment.save(update_fields=["license"])
+        from . import tasks
+
+        transaction.on_commit(lambda: tasks.payment_receipt_send.delay(payment.pk))
+    return payment
+
+
+def renewal_checkout_start(*, license: License) -> str:
+    """A Checkout Session that extends ``license`` by a year once paid (``pro`` and ``enterprise``)."""
+    if license.pricing not in RENEWABLE_PRICING:
+        raise CheckoutError("Only pro and enterprise licenses are renewed.")
+    if license.status in (LicenseStatus.REVOKED, LicenseStatus.SUSPENDED):
+        raise CheckoutError("This license can no longer be renewed.")
+    package = license.package
+    if not package.price_cents:
+        raise CheckoutError(f"{package.display_name} has no price.")
+    with transaction.atomic():
+        payment = _priced_payment(
+            buyer=license.owner, package=package, kind=PaymentKind.RENEWAL, license=license
+        )
+    return _open_session(payment, product_name=f"{package.display_name}: one more year")
+
+
+def refund_start(*, payment: Payment, reviewer) -> Payment:
+    """Ask Stripe to refund ``payment`` in full, taking back the transfer and the application fee.
+
+    The license is revoked when Stripe reports ``charge.refunded`` (``licensing.webhooks``).
+    """
+    if payment.status not in (PaymentStatus.PAID, PaymentStatus.DISPUTED) or not payment.payment_intent_id:
+        raise CheckoutError("Only a paid payment can be refunded.")
+    refund_id = get_gateway().refund_create(
+        payment_intent_id=payment.payment_intent_id, payment_id=payment.pk
+    )
+    logger.info("Refund %s of payment %s requested by %s", refund_id, payment.pk, reviewer)
+    return payment
+
+
+# --- Connect -----------------------------------------------------------------------------------
+
+
+def connect_onboarding_start(*, publisher, user) -> str:
+    """The Account Link URL that onboards ``publisher``'s Express account (created if needed)."""
+    from catalog.models import Publisher
+
+    gateway = get_gateway()
+    with transaction.atomic():
+        Publisher.objects.select_for_update().filter(pk=publisher.pk).first()
+        account = ConnectedAccount.objects.filter(publisher=publisher).first()
+        if account is None:
+            account_id = gateway.account_create(email=user.email, publisher_slug=publisher.slug)
+            account = ConnectedAccount.objects.create(publisher=publisher, stripe_account_id=account_id)
+    return gateway.account_link_create(
+        account_id=account.stripe_account_id,
+        refresh_url=_absolute(reverse("licensing:connect-refresh", kwargs={"slug": publisher.slug})),
+        return_url=_absolute(reverse("licensing:connect-return", kwargs={"slug": publisher.slug})),
+    )
+
+
+def connected_account_sync(*, account: ConnectedAccount) -> ConnectedAccount:
+    """Read the account's flags from Stripe (the onboarding return page; ``account.updated`` also does)."""
+    status = get_gateway().account_retrieve(account.stripe_account_id)
+    return (
+        connected_account_update(
+            account_id=account.stripe_account_id,
+            details_submitted=status.details_submitted,
+            charges_enabled=status.charges_enabled,
+            payouts_enabled=status.payouts_enabled,
+        )
+        or account
+    )
+
+
+def connected_account_update(
+    *, account_id: str, details_submitted: bool, charges_enabled: bool, payouts_enabled: bool
+) -> ConnectedAccount | None:
+    """Store Stripe's view of a connected account; ``None`` for an account that is not ours."""
+    with transaction.atomic():
+        account = ConnectedAccount.objects.select_for_update().filter(stripe_account_id=account_id).first()
+        if account is None:
+            return None
+        account.details_submitted = details_submitted
+        account.charges_enabled = charges_enabled
+        account.payouts_enabled = payouts_enabled
+        account.save(update_fields=["details_submitted", "charges_enabled", "payouts_enabled", "updated_at"])
+    return account

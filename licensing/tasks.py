@@ -1,0 +1,38 @@
+"""Celery tasks of the licensing app: receipts, refund notices, renewal reminders and expiry.
+
+Callers do ``from licensing import tasks`` and ``tasks.payment_receipt_send.delay(pk)``.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
+RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": True, "max_retries": 8}
+
+
+@shared_task(**RETRY)
+def payment_receipt_send(payment_id: int) -> bool:
+    """E-mail the receipt (with the license key) for a paid payment or a started trial."""
+    from . import emails
+
+    return emails.payment_receipt_send(payment_id=payment_id)
+
+
+@shared_task(**RETRY)
+def payment_refund_notice_send(payment_id: int) -> bool:
+    """Tell the buyer a payment was refunded and its license revoked."""
+    from . import emails
+
+    return emails.payment_refund_notice_send(payment_id=payment_id)
+
+
+@shared_task(**RETRY)
+def licenses_renewal_sweep() -> dict:
+    """Mark ended licenses expired, then send the 30- and 7-day renewal reminders that are due."""
+    from . import emails, licenses
+
+    expired = licenses.licenses_expire()
+    reminded = emails.renewal_reminders_send()
+    return {"expired": expired, "reminded": reminded}

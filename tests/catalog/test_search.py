@@ -1,0 +1,352 @@
+"""``catalog.search``: the text match, filters, facets and sorts shared by the pages and the API.
+
+These run on SQLite (the fallback); ``tests/integration/test_search_postgres.py``
+covers full-text search and trigram matching on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from catalog.constants import ListingStatus, Pricing, VerificationLevel
+from catalog.models import Category, Kind, Package, Publisher, Release
+from catalog.search import (
+    SORTS,
+    CatalogQuery,
+    CatalogSearch,
+    catalog_search,
+    search_packages,
+    top_tags,
+)
+
+pytestmark = pytest.mark.django_db
+
+_counter = itertools.count(1)
+
+
+def make_package(author, identifier: str, **fields) -> Package:
+    """A published package with one published release, straight in the database (no signing).
+
+    Keyword arguments: ``kind`` and ``category`` slugs, ``compatibility`` and
+    ``version`` of the release, ``release_published_at``, ``publisher``, and any
+    ``Package`` field.
+    """
+    now = timezone.now()
+    kind = Kind.objects.get(slug=fields.pop("kind", "connector"))
+    category = Category.objects.get(slug=fields.pop("category", "integration"))
+    compatibility = fields.pop("compatibility", "")
+    version = fields.pop("version", "1.0.0")
+    published_at = fields.pop("published_at", now - dt.timedelta(minutes=next(_counter)))
+    release_published_at = fields.pop("release_published_at", published_at)
+    fields.setdefault("display_name", identifier.replace("-", " ").title())
+    fields.setdefault("publisher", author.publisher)
+    fields.setdefault("status", ListingStatus.PUBLISHED)
+    package = Package.objects.create(
+        identifier=identifier, kind=kind, category=category, published_at=published_at, **fields
+    )
+    release = Release.objects.create(
+        package=package,
+        version=version,
+        compatibility=compatibility,
+        artifact_sha256="0" * 64,
+        size=1,
+        signing_key=author.key,
+        key_fingerprint="SHA256:test",
+        published_at=release_published_at,
+    )
+    package.latest_release = release
+    package.save(update_fields=["latest_release"])
+    return package
+
+
+def ids(qs) -> list[str]:
+    return [p.identifier for p in qs]
+
+
+@pytest.fixture
+def catalog(author):
+    """Five packages covering every filter and sort."""
+    other = Publisher.objects.create(slug="acme", name="Acme Corp", verification=VerificationLevel.VERIFIED)
+    now = timezone.now()
+    return {
+        "salesforce-connector": make_package(
+            author,
+            "salesforce-connector",
+            display_name="Salesforce Connector",
+            tagline="Sync leads and opportunities",
+            category="crm",
+            tags=["crm", "sales"],
+            pricing=Pricing.PRO,
+            price_cents=1900,
+            installs_30d=40,
+            rating_average=4.0,
+            rating_count=3,
+            compatibility=">=2026.1,<2027",
+            published_at=now - dt.timedelta(days=30),
+            release_published_at=now - dt.timedelta(days=1),
+            publisher=other,
+        ),
+        "weather-connector": make_package(
+            author,
+            "weather-connector",
+            tagline="Forecasts for your agent",
+            description="Uses Open-Meteo.",
+            tags=["weather", "forecast"],
+            installs_30d=90,
+            rating_average=4.8,
+            rating_count=10,
+            compatibility=">=2025.1,<2026",
+            published_at=now - dt.timedelta(days=20),
+        ),
+        "notes-skill": make_package(
+            author,
+            "notes-skill",
+            kind="skill",
+            category="collaboration",
+            tagline="Meeting notes",
+            readme="Works great with the weather connector and sales teams.",
+            tags=["notes", "sales"],
+            installs_30d=5,
+            published_at=now - dt.timedelta(days=2),
+            featured=True,
+        ),
+        "midnight-theme": make_package(
+            author,
+            "midnight-theme",
+            kind="theme",
+            category="ui-theme",
+            display_name="Midnight",
+            tagline="A dark theme",
+            tags=["dark"],
+            compatibility="",
+            published_at=now - dt.timedelta(days=10),
+        ),
+        "broken-spec": make_package(
+            author,
+            "broken-spec",
+            tagline="Declares nonsense compatibility",
+            compatibility="banana",
+            published_at=now - dt.timedelta(days=5),
+        ),
+    }
+
+
+def listed():
+    return Package.objects.listed().for_cards()
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+
+def test_blank_query_keeps_everything_with_zero_relevance(catalog):
+    qs = search_packages(listed(), "  ")
+
+    assert qs.count() == 5
+    assert {p.relevance for p in qs} == {0.0}
+
+
+def test_every_word_must_match_some_field(catalog):
+    assert ids(search_packages(listed(), "weather forecasts")) == ["weather-connector"]
+    assert ids(search_packages(listed(), "weather nothing-like-this")) == []
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("salesforce", {"salesforce-connector"}),  # identifier
+        ("midnight", {"midnight-theme"}),  # display name
+        ("opportunities", {"salesforce-connector"}),  # tagline
+        ("open-meteo", {"weather-connector"}),  # description
+        ("forecast", {"weather-connector"}),  # tags (and tagline)
+        ("great", {"notes-skill"}),  # README
+        ("SALES", {"salesforce-connector", "notes-skill"}),  # case-insensitive
+    ],
+)
+def test_every_searchable_field_matches(catalog, q, expected):
+    assert set(ids(search_packages(listed(), q))) == expected
+
+
+def test_relevance_weights_name_over_readme(catalog):
+    # "weather" is weather-connector's identifier and notes-skill's README.
+    ranked = search_packages(listed(), "weather").order_by("-relevance")
+
+    assert ids(ranked) == ["weather-connector", "notes-skill"]
+    assert ranked[0].relevance > ranked[1].relevance
+
+
+def test_exact_identifier_ranks_first(catalog, author):
+    make_package(author, "sales", display_name="Sales", tagline="x")
+
+    assert ids(catalog_search(listed(), CatalogQuery(q="sales")))[0] == "sales"
+
+
+def test_queryset_search_is_the_same_search(catalog):
+    assert ids(Package.objects.listed().search("weather").order_by("-relevance")) == [
+        "weather-connector",
+        "notes-skill",
+    ]
+
+
+# --- filters ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (CatalogQuery(kind="skill"), {"notes-skill"}),
+        (CatalogQuery(category="crm"), {"salesforce-connector"}),
+        (CatalogQuery(kind_or_category="themes"), {"midnight-theme"}),
+        (CatalogQuery(tags=("sales",)), {"salesforce-connector", "notes-skill"}),
+        (CatalogQuery(tags=("sales", "crm")), {"salesforce-connector"}),
+        (CatalogQuery(tags=("sale",)), set()),
+        (CatalogQuery(pricing=("pro",)), {"salesforce-connector"}),
+        (CatalogQuery(verification=("verified", "partner")), {"salesforce-connector"}),
+        (CatalogQuery(q="sales", kind="skill"), {"notes-skill"}),
+    ],
+)
+def test_filters(catalog, query, expected):
+    assert set(ids(catalog_search(listed(), query))) == expected
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        # An empty specifier admits every version; an invalid one none.
+        ("2026.5.0", {"salesforce-connector", "notes-skill", "midnight-theme"}),
+        ("2025.6.1", {"weather-connector", "notes-skill", "midnight-theme"}),
+        ("not a version", set()),
+    ],
+)
+def test_compatibility_filter(catalog, version, expected):
+    search = CatalogSearch(listed(), CatalogQuery(platform_version=version))
+
+    results = search.results()
+
+    assert set(ids(results)) == expected
+    assert results.count() == len(expected)  # counted in SQL, so pages and totals agree
+
+
+def test_compatibility_counts_hold_across_pages(catalog, author):
+    for i in range(30):
+        make_package(author, f"old-{i}", compatibility="<2000")
+    for i in range(30):
+        make_package(author, f"new-{i}", compatibility=">=2026")
+    search = CatalogSearch(listed(), CatalogQuery(platform_version="2026.5.0", sort="name", descending=False))
+
+    results = search.results()
+
+    assert results.count() == 30 + 3
+    assert not [p for p in results[24:] if p.identifier.startswith("old-")]
+    assert sum(f.count for f in search.facets()["category"]) == 33
+
+
+def test_compatibility_reads_distinct_specifiers_in_one_query(catalog, django_assert_num_queries):
+    search = CatalogSearch(listed(), CatalogQuery(platform_version="2026.5.0"))
+
+    with django_assert_num_queries(1):
+        specs = search.compatible_specifiers()
+    with django_assert_num_queries(0):
+        search.compatible_specifiers()
+    assert sorted(specs) == ["", ">=2026.1,<2027"]
+
+
+# --- facets ---------------------------------------------------------------------------------------
+
+
+def _counts(facets, group):
+    return {f.value: f.count for f in facets[group]}
+
+
+def test_facets_count_the_whole_result(catalog):
+    facets = CatalogSearch(listed(), CatalogQuery()).facets()
+
+    assert _counts(facets, "kind") == {"connector": 3, "skill": 1, "theme": 1}
+    assert _counts(facets, "category") == {
+        "crm": 1,
+        "collaboration": 1,
+        "integration": 2,
+        "ui-theme": 1,
+    }
+    assert _counts(facets, "pricing") == {"free": 4, "pro": 1}
+    assert _counts(facets, "verification") == {"verified": 1, "unverified": 4}
+    assert facets["tags"][0].value == "sales" and facets["tags"][0].count == 2
+    assert [f.plural for f in facets["kind"]] == ["connectors", "skills", "themes"]
+
+
+def test_facets_combine_with_the_query(catalog):
+    facets = CatalogSearch(listed(), CatalogQuery(q="sales")).facets()
+
+    assert _counts(facets, "kind") == {"connector": 1, "skill": 1}
+    assert _counts(facets, "pricing") == {"free": 1, "pro": 1}
+    assert _counts(facets, "tags") == {"sales": 2, "crm": 1, "notes": 1}
+
+
+def test_selecting_a_facet_updates_the_other_counts_but_not_its_own(catalog):
+    facets = CatalogSearch(listed(), CatalogQuery(q="sales", kind="connector")).facets()
+
+    # Kind counts ignore the kind selection, so the other kinds stay reachable ...
+    assert _counts(facets, "kind") == {"connector": 1, "skill": 1}
+    # ... while every other group counts only connectors matching "sales".
+    assert _counts(facets, "pricing") == {"pro": 1}
+    assert _counts(facets, "category") == {"crm": 1}
+    assert _counts(facets, "verification") == {"verified": 1}
+    assert _counts(facets, "tags") == {"sales": 1, "crm": 1}
+
+
+def test_pricing_facet_leaves_out_its_own_selection(catalog):
+    facets = CatalogSearch(listed(), CatalogQuery(pricing=("pro",))).facets()
+
+    assert _counts(facets, "pricing") == {"free": 4, "pro": 1}
+    assert _counts(facets, "kind") == {"connector": 1}
+
+
+def test_top_tags_keeps_twenty(author):
+    for i in range(25):
+        make_package(author, f"tagged-{i}", tags=[f"tag-{j:02d}" for j in range(i + 1)])
+
+    tags = top_tags(listed())
+
+    assert len(tags) == 20
+    assert tags[0] == ("tag-00", 25)
+    assert tags[-1] == ("tag-19", 6)
+
+
+def test_unlisted_packages_are_never_searched(catalog):
+    Package.objects.filter(identifier="weather-connector").update(status=ListingStatus.UNLISTED)
+
+    assert ids(search_packages(listed(), "weather")) == ["notes-skill"]
+
+
+# --- sorts ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sort", "first", "last"),
+    [
+        ("popularity", "weather-connector", None),
+        ("rating", "weather-connector", None),
+        ("newest", "notes-skill", "salesforce-connector"),
+        ("updated", "salesforce-connector", None),
+        ("name", "broken-spec", "weather-connector"),
+    ],
+)
+def test_each_sort(catalog, sort, first, last):
+    order = ids(catalog_search(listed(), CatalogQuery(sort=sort, descending=sort != "name")))
+
+    assert order[0] == first
+    if last:
+        assert order[-1] == last
+
+
+def test_relevance_without_a_query_puts_featured_then_popular_first(catalog):
+    order = ids(catalog_search(listed(), CatalogQuery(sort="relevance")))
+
+    assert order[:3] == ["notes-skill", "weather-connector", "salesforce-connector"]
+
+
+def test_every_sort_is_known():
+    assert SORTS == ("relevance", "popularity", "rating", "newest", "updated", "name")
