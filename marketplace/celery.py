@@ -11,5 +11,8 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
 app = Celery("marketplace")
+# Tasks sent from other threads (a threaded WSGI server, a test's threads) must use this app too,
+# not a fallback "default" app with another configuration.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

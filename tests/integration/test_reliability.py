@@ -109,8 +109,8 @@ def own_redis(tmp_path, celery_mode):
     saved = app.conf.broker_url
 
     def use(url: str) -> None:
+        # Fresh pools for the new URL; the old ones stay open in kombu's registry for later tests.
         app.conf.broker_url = url
-        app.pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
 
