@@ -16,9 +16,7 @@ signed with :class:`~django.core.signing.TimestampSigner`, served by
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import logging
 import tarfile
 from datetime import datetime, timedelta
@@ -71,22 +69,7 @@ def wrap_artifact(data: bytes) -> bytes:
         if len(wrapped.encode("utf-8")) > MAX_WRAPPED_NAME_BYTES:
             raise WrapImpossible(f"member name longer than {MAX_WRAPPED_NAME_BYTES} bytes: {wrapped!r}")
         names[wrapped] = archive.members[path]
-    tar_buffer = io.BytesIO()
-    with tarfile.open(fileobj=tar_buffer, mode="w", format=tarfile.USTAR_FORMAT, encoding="utf-8") as tar:
-        for name in sorted(names, key=lambda item: item.encode("utf-8")):
-            content = names[name]
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            info.mode = 0o644
-            info.mtime = 0
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            info.type = tarfile.REGTYPE
-            tar.addfile(info, io.BytesIO(content))
-    compressed = io.BytesIO()
-    with gzip.GzipFile(fileobj=compressed, mode="wb", mtime=0, filename="", compresslevel=9) as gz:
-        gz.write(tar_buffer.getvalue())
-    return compressed.getvalue()
+    return pkgformat.pack_members(names, tar_format=tarfile.USTAR_FORMAT)
 
 
 def release_store_wrapped(*, release: Release) -> Release:

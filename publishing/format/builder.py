@@ -48,16 +48,17 @@ def package_filename(manifest: Manifest | Mapping[str, Any]) -> str:
     return f"{package_id}-{manifest.get('version')}{PACKAGE_SUFFIX}"
 
 
-def pack_members(members: Mapping[str, bytes]) -> bytes:
+def pack_members(members: Mapping[str, bytes], *, tar_format: int = tarfile.PAX_FORMAT) -> bytes:
     """Pack ``members`` (path -> content) into a deterministic gzip-compressed tar.
 
     No checks and no checksums: this is the last step of :func:`build_package`, and
     tests use it to make packages that break rules on purpose.  Members are written
     as regular files in bytewise path order with mode 0644, uid/gid 0, empty owner
-    names and mtime 0, in pax format; the gzip header has mtime 0 and no file name.
+    names and mtime 0, in ``tar_format`` (pax by default; ``tarfile.USTAR_FORMAT``
+    for readers that know no pax headers); the gzip header has mtime 0 and no file name.
     """
     tar_buffer = io.BytesIO()
-    with tarfile.open(fileobj=tar_buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=tar_buffer, mode="w", format=tar_format, encoding="utf-8") as tar:
         for path in sorted(members, key=lambda item: item.encode("utf-8", "surrogateescape")):
             content = members[path]
             info = tarfile.TarInfo(path)
