@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from marketplace.admin import ReadOnlyAdmin
+
 from . import checkout, earnings
 from .models import ConnectedAccount, Payment, WebhookEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Payment)

@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from catalog.models import Package
+from marketplace.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
 from publishing.constants import Severity
 from publishing.models import ScanRule
 
@@ -81,19 +82,10 @@ def _package_link(package: Package) -> str:
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows change only through the services: no add, change or delete in the admin."""
+class ReadOnlyAdmin(BaseReadOnlyAdmin):
+    """Read-only, with the note field that the resolving actions read."""
 
     action_form = NoteActionForm
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- reports ----------------------------------------------------------------------------------------
