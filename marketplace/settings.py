@@ -316,6 +316,9 @@ PUBLISH_AUTO_MAX_SEVERITY = env.str("PUBLISH_AUTO_MAX_SEVERITY", default="low")
 #: Two-factor authentication before creating tokens, registering keys or uploading on the web.
 MFA_REQUIRED_FOR_PUBLISHING = env.bool("MFA_REQUIRED_FOR_PUBLISHING", default=True)
 
+#: Uploads need an account plan that includes publishing (issue 6: Free has none; staff are exempt).
+PLANS_ENFORCE_PUBLISHING = env.bool("PLANS_ENFORCE_PUBLISHING", default=True)
+
 # Periodic work (Celery beat): re-enqueue submissions whose task never ran,
 # warn owners of API tokens that expire within a week.
 CELERY_BEAT_SCHEDULE = {

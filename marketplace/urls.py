@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/licenses/", include("licensing.urls_licenses")),
+    path("account/plan/", include("licensing.urls_plans")),
     path("", include("licensing.api_urls")),
     path("", include("licensing.urls")),
     path("", include("catalog.api.urls")),

@@ -27,6 +27,7 @@ from django.utils import timezone
 from catalog.constants import ListingStatus, MemberRole, PublisherType
 from catalog.models import Kind, Package, Publisher, PublisherMember, Release
 from catalog.services import package_apply_release
+from licensing import plans
 
 from . import format as pkgformat
 from . import policy, scanning, tasks
@@ -152,6 +153,15 @@ def _problem(code: str, message: str, field: str | None = None, value: object = 
     return pkgformat.Problem(code=code, message=message, field=field, value=value)
 
 
+def _check_plan(uploader: AbstractBaseUser | None) -> None:
+    """Refuse an upload by a user whose account plan does not include publishing (issue 6)."""
+    if not settings.PLANS_ENFORCE_PUBLISHING or uploader is None:
+        return
+    refusal = plans.publishing_refusal(uploader)
+    if refusal is not None:
+        raise SubmissionRejected([_problem("plan.cannot_publish", refusal)], status=403)
+
+
 def _check_upload(
     *, publisher: Publisher, fileobj, detached_signature: str | None, public_key: str | None
 ) -> _Checked:
@@ -270,6 +280,11 @@ def submission_create(
         expected_kind: the kind the request's URL names (the Cloud OS path),
             else ``400 package.kind_mismatch``.
 
+    First of all, when ``PLANS_ENFORCE_PUBLISHING`` is on (the default), the
+    uploader's account plan must include publishing
+    (:func:`licensing.plans.publishing_refusal`: Pro, Team or Enterprise;
+    staff are exempt), else ``403 plan.cannot_publish``.
+
     The structural checks run here, so a bad upload is refused at once and
     nothing is written. On success the file is stored in the ``quarantine``
     storage, the package (when new), its release and the submission are
@@ -278,12 +293,14 @@ def submission_create(
     A new identifier that resembles another publisher's is flagged.
 
     Raises:
-        SubmissionRejected: the upload broke a rule of the package format
+        SubmissionRejected: the uploader's plan cannot publish (403), the
+            upload broke a rule of the package format
             (400, 413), its key is not registered to ``publisher`` (400),
             it breaks a rule of the request (400, 403, see above), its
             identifier belongs to another publisher (409), or its version
             was uploaded before (409).
     """
+    _check_plan(uploader)
     upload.seek(0)
     try:
         checked = _check_upload(

@@ -150,6 +150,7 @@ DATA_MIGRATIONS = [
     ("catalog.migrations.0003_seed_kinds_categories", "seed"),
     ("publishing.migrations.0003_starter_scan_rules", "load_rules"),
     ("moderation.migrations.0003_canned_reasons", "seed"),
+    ("licensing.migrations.0002_seed_plans", "seed"),
 ]
 
 
@@ -199,14 +200,31 @@ def public_key_b64(key) -> str:
     return base64.b64encode(bytes(key.verify_key)).decode("ascii")
 
 
-def make_user(django_user_model, username: str, *, verified: bool = True, **extra):
-    """A user who logs in with ``<username>@example.com`` / ``PASSWORD``."""
+def make_user(django_user_model, username: str, *, verified: bool = True, plan: str | None = None, **extra):
+    """A user who logs in with ``<username>@example.com`` / ``PASSWORD``.
+
+    ``plan`` (a seeded plan's slug, e.g. ``"pro"``) gives them an active subscription; without
+    it they are on the Free plan, which installs under caps and cannot publish.
+    """
     from allauth.account.models import EmailAddress
 
     email = f"{username}@example.com"
     user = django_user_model.objects.create_user(username=username, email=email, password=PASSWORD, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    if plan is not None:
+        subscribe(user, plan)
     return user
+
+
+def subscribe(user, plan: str = "pro", *, organization=None, status: str = "active"):
+    """Give ``user`` a subscription to the seeded plan ``plan`` (replacing any they had)."""
+    from licensing.models import Plan, Subscription
+
+    subscription, _ = Subscription.objects.update_or_create(
+        user=user,
+        defaults={"plan": Plan.objects.get(slug=plan), "organization": organization, "status": status},
+    )
+    return subscription
 
 
 @pytest.fixture
@@ -239,9 +257,10 @@ class Author:
 
 @pytest.fixture
 def author(user, signing_key) -> Author:
-    """``user`` as the owner of publisher ``alice-tools`` with ``signing_key`` registered."""
+    """``user`` on the Pro plan, owner of publisher ``alice-tools`` with ``signing_key`` registered."""
     from publishing import services
 
+    subscribe(user, "pro")
     publisher = services.publisher_create(user=user, name="Alice Tools", slug="alice-tools")
     key = services.signing_key_register(
         publisher=publisher, public_key=public_key_b64(signing_key), label="laptop", user=user

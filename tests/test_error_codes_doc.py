@@ -37,6 +37,7 @@ PREFIXES = (
     "category",
     "note",
     "submission",
+    "plan",
 )
 _AREA = "|".join(PREFIXES)
 QUOTED_CODE = re.compile(rf"""(?<![\w.])["']((?:{_AREA})\.[a-z][a-z0-9_]*)["']""")

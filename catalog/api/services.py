@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
 from catalog.models import Download, Install, Package, Release
+from licensing import plans
+from licensing.plans import InstallRefused
 
-
-class InstallRefused(Exception):
-    """An install the account's plan does not allow."""
-
-    code = "install.plan_cap"
+__all__ = ["InstallRefused", "download_record", "install_record"]
 
 
 def download_record(*, release: Release, dialect: str) -> Download:
@@ -26,31 +23,26 @@ def download_record(*, release: Release, dialect: str) -> Download:
 def install_record(
     *, package: Package, release: Release, user=None, tenant_id: str = ""
 ) -> tuple[Install, bool]:
-    """Record that an account (``tenant_id`` when given, else ``user``) installed ``release``.
+    """Record that an account installed ``release``, within its plan's install caps.
 
-    One row per account and release: installing the same release again
-    returns the existing row (``created`` False). Plan cap: when the setting
-    ``CATALOG_MAX_PACKAGES_PER_ACCOUNT`` is a positive number, an account may
-    hold installs of at most that many distinct packages; a new package beyond
-    it raises :class:`InstallRefused`. Unset or 0: no cap.
+    The account is ``user`` (a token's user) when given, else ``tenant_id`` (a tokenless
+    install). One row per account, tenant id and release: installing the same release again
+    returns the existing row (``created`` False). The account is locked, the caps checked and the
+    row written in one transaction (:mod:`licensing.plans` has the rules), so racing installs
+    cannot pass a cap together.
+
+    Raises:
+        InstallRefused: ``install.plan_cap`` (a cap of the account's plan is reached; the message
+            names the cap, the count and the upgrade URL) or ``install.tenant_reserved``.
 
     Returns:
         ``(install, created)``.
     """
-    owner = {"tenant_id": tenant_id} if tenant_id else {"user": user, "tenant_id": ""}
-    cap = getattr(settings, "CATALOG_MAX_PACKAGES_PER_ACCOUNT", 0) or 0
     with transaction.atomic():
-        existing = Install.objects.filter(**owner, package=package, release=release).first()
+        plans.account_lock(user=user, tenant_id=tenant_id)
+        plans.install_check(package=package, user=user, tenant_id=tenant_id)
+        existing = Install.objects.filter(user=user, tenant_id=tenant_id, release=release).first()
         if existing is not None:
             return existing, False
-        if cap > 0:
-            others = (
-                Install.objects.filter(**owner).exclude(package=package).values("package").distinct().count()
-            )
-            has_package = Install.objects.filter(**owner, package=package).exists()
-            if not has_package and others >= cap:
-                raise InstallRefused(f"This account's plan allows installs of at most {cap} packages.")
-        install = Install.objects.create(
-            package=package, release=release, user=user if user is not None else None, tenant_id=tenant_id
-        )
+        install = Install.objects.create(package=package, release=release, user=user, tenant_id=tenant_id)
     return install, True

@@ -508,11 +508,15 @@ class SubmissionApi(APIView):
 class InstallApi(APIView):
     """``POST /api/objectstack/v1/install``: record an install per account (token user) or ``tenantId``.
 
-    Anonymous requests must name a ``tenantId``; a token's user is recorded
-    too. Paid packages need ``licenseKey`` (or ``X-License-Key``), else
-    ``402``. ``201`` for a new record, ``200`` when that account already
-    installed that release. Plan cap: ``403 install.plan_cap`` (see
-    :func:`catalog.api.services.install_record`).
+    With a token (an account, author or staff token) the install counts for
+    the token's user under their plan, and ``tenantId``, when sent, is
+    recorded beside it; tokenless requests must name a ``tenantId`` and are
+    counted for it under the Free plan. Paid packages need ``licenseKey``
+    (or ``X-License-Key``), else ``402``. ``201`` for a new record, ``200``
+    when that account already installed that release. ``403
+    install.plan_cap`` when a cap of the plan is reached and ``403
+    install.tenant_reserved`` for a tokenless install naming a subscribed
+    organization (rules in :mod:`licensing.plans`).
     """
 
     authentication_classes = [BearerTokenAuthentication]
@@ -536,7 +540,7 @@ class InstallApi(APIView):
         user = request.user if request.user and request.user.is_authenticated else None
         if user is None and not data.get("tenantId"):
             raise exceptions.ValidationError(
-                {"tenantId": ["Send an author token or a tenantId to record the install for."]}
+                {"tenantId": ["Send an account token or a tenantId to record the install for."]}
             )
         package = get_object_or_404(
             Package.objects.reachable().select_related("latest_release"), identifier=_clean(data["listingId"])

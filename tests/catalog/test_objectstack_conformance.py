@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.test import Client
@@ -175,7 +174,7 @@ def test_submission_conforms(client: Client, build_pkg, submit, publish, author_
 
 
 @pytest.mark.django_db
-def test_install_conforms_and_records(client: Client, listed, author_token, settings):
+def test_install_conforms_and_records(client: Client, listed, author, author_token):
     request = json.loads((SCHEMAS / "examples" / "MarketplaceInstallRequest.valid.json").read_text())
     request["listingId"] = "hello-connector"
     request["version"] = "1.0.0"
@@ -203,10 +202,15 @@ def test_install_conforms_and_records(client: Client, listed, author_token, sett
     assert (
         client.post("/api/objectstack/v1/install", paid, content_type="application/json").status_code == 402
     )
-    with mock.patch("catalog.api.licensing_hook.license_allows_download", return_value=True):
-        settings.CATALOG_MAX_PACKAGES_PER_ACCOUNT = 1
-        capped = client.post("/api/objectstack/v1/install", paid, content_type="application/json")
-    assert capped.status_code == 403 and capped.json()["errors"][0]["code"] == "install.plan_cap"
+    # A real license for it: the install is recorded (plan caps: tests/catalog/test_install_caps.py).
+    from licensing.licenses import license_issue
+
+    _, key = license_issue(package=Package.objects.get(identifier="sales-sync"), owner=author.user)
+    licensed = client.post(
+        "/api/objectstack/v1/install", {**paid, "licenseKey": key}, content_type="application/json"
+    )
+    assert licensed.status_code == 201
+    assert_valid("MarketplaceInstallResponse", licensed.json())
 
 
 @pytest.mark.django_db

@@ -318,7 +318,7 @@ def test_403_for_a_staff_token(client, reviewer, build_pkg):
 def test_409_when_the_identifier_belongs_to_another_publisher(
     client, author, build_pkg, token, django_user_model
 ):
-    bob = make_user(django_user_model, "bob")
+    bob = make_user(django_user_model, "bob", plan="pro")
     bob_key = SigningKey.generate()
     other = services.publisher_create(user=bob, name="Bob", slug="bob")
     services.signing_key_register(publisher=other, public_key=public_key_b64(bob_key), label="bob")
@@ -505,3 +505,36 @@ def test_openapi_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"/api/v1/publish" in docs.content
+
+
+# --- account plans (issue 6): publishing needs a plan that includes it ----------------------------------
+
+
+def test_a_free_plan_author_cannot_publish_and_nothing_is_stored(client, author, token, build_pkg, settings):
+    from licensing.models import Subscription
+
+    Subscription.objects.filter(user=author.user).delete()  # Back on Free.
+
+    response = post_package(client, token, build_pkg())
+
+    assert response.status_code == 403
+    assert_error_format(response)
+    assert codes(response) == ["plan.cannot_publish"]
+    message = response.json()["errors"][0]["message"]
+    assert message == (
+        f"Your Free plan does not include publishing: upgrade to Pro at {settings.SITE_URL}/account/plan/ "
+        "to publish packages."
+    )
+    assert Submission.objects.count() == 0 and quarantine_listing() == []
+
+    settings.PLANS_ENFORCE_PUBLISHING = False
+    assert post_package(client, token, build_pkg()).status_code in (201, 202)
+
+
+def test_staff_publish_without_a_plan(client, author, build_pkg, reviewer):
+    from catalog.constants import MemberRole
+    from catalog.models import PublisherMember
+
+    PublisherMember.objects.create(publisher=author.publisher, user=reviewer, role=MemberRole.MEMBER)
+    raw = tokens.api_token_create(user=reviewer, name="staff author", publisher=author.publisher)[1]
+    assert post_package(client, raw, build_pkg()).status_code in (201, 202)

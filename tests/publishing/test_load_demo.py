@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from catalog.constants import ListingStatus
 from catalog.models import Package
+from licensing import plans
 from licensing.licenses import license_lookup
 from licensing.models import License
 from moderation.models import Decision, Report, VerificationRequest
@@ -24,6 +26,7 @@ from publishing.management.commands.load_demo import (
 from publishing.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -54,6 +57,10 @@ def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tm
     assert license_lookup(DEMO_LICENSE_KEY) == demo_license
     assert demo_license.payments.get().application_fee_cents == 570
     assert VerificationRequest.objects.get().status == "pending"
+    author, customer = (User.objects.get(email=e) for e in ("author@example.com", "customer@example.com"))
+    assert plans.plan_of(author).slug == "pro"
+    assert plans.plan_of(customer).slug == "free"
+    assert plans.installed_counts(user=customer) == {"theme": 2, "skill": 1}
     assert (tmp_path / "demo-keys" / "demo.ed25519").exists()
     manifest = json.loads((EXAMPLES / "weather-connector" / "argent.plugin.json").read_text())
     weather = Package.objects.get(identifier="weather-connector")

@@ -14,7 +14,7 @@ from catalog.models import Package, Release
 from publishing import services
 from publishing.constants import SubmissionStatus
 from publishing.models import ScanFinding, Submission
-from tests.conftest import public_key_b64
+from tests.conftest import public_key_b64, subscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +131,7 @@ def test_revoked_key_is_refused(author, build_pkg):
 def test_identifier_of_another_publisher_is_a_conflict(author, build_pkg, django_user_model, signing_key):
     _create(author, build_pkg())
     other_user = django_user_model.objects.create_user("bob", "bob@example.com", "x")
+    subscribe(other_user, "pro")
     other = services.publisher_create(user=other_user, name="Bob", slug="bob")
     from nacl.signing import SigningKey
 
@@ -256,6 +257,7 @@ def test_look_alike_identifier_of_another_publisher_is_flagged(
     from nacl.signing import SigningKey
 
     other_user = django_user_model.objects.create_user("bob", "bob@example.com", "x")
+    subscribe(other_user, "pro")
     other = services.publisher_create(user=other_user, name="Bob", slug="bob")
     bob_key = SigningKey.generate()
     services.signing_key_register(publisher=other, public_key=public_key_b64(bob_key), label="bob")

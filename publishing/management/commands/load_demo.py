@@ -7,7 +7,8 @@ Each example is built and signed with a generated Ed25519 key (kept under
 ``moderation.services.submission_approve`` like a reviewer would. A new
 package and an update (with a diff to review) are left in the moderation
 queue, with a customer's report and the publisher's verification request.
-Running it again only adds what is missing.
+The demo author is on the Pro plan (publishing needs it); the demo customer
+stays on Free with a few installs. Running it again only adds what is missing.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.api.services import install_record
 from catalog.constants import PublisherType
 from catalog.models import Package, Publisher, Release
-from licensing.constants import PaymentKind, PaymentStatus
+from licensing.constants import PaymentKind, PaymentStatus, SubscriptionStatus
 from licensing.licenses import license_issue
-from licensing.models import ConnectedAccount, License, Payment
+from licensing.models import ConnectedAccount, License, Payment, Plan, Subscription
 from licensing.payments import application_fee
 from moderation import services as moderation
 from moderation.models import Report, VerificationRequest
@@ -57,6 +59,8 @@ LICENSED_EXAMPLE = "sql-query-plugin"
 DEMO_LICENSE_KEY = "ARG-0ZBS-DKDJ-62PS-VEHT-634Q-DE4F-YZPW"
 #: The example of which a new version waits in the queue, to show a reviewer the diff.
 UPDATE_EXAMPLE = "weather-connector"
+#: The examples the demo customer (Free plan) has installed: the plan page shows them against its caps.
+CUSTOMER_INSTALLS = ("midnight-theme", "solarized-theme", "meeting-notes-skill")
 #: The example a demo customer reported.
 REPORTED_EXAMPLE = "csv-tools-connector"
 #: Seconds to wait for a real Celery worker to verify one upload.
@@ -76,6 +80,7 @@ class Command(BaseCommand):
             for email, password, staff, group_names in DEMO_USERS
         }
         author, reviewer = users["author@example.com"], users["reviewer@example.com"]
+        self._author_plan(author)
         publisher = Publisher.objects.filter(slug=DEMO_PUBLISHER).first() or services.publisher_create(
             user=author,
             name="Demo Publisher",
@@ -126,6 +131,7 @@ class Command(BaseCommand):
         self._pending_update(Path(examples) / UPDATE_EXAMPLE, publisher, author, signing_key)
         self._open_cases(publisher, author, users["customer@example.com"])
         self._demo_license(users["customer@example.com"])
+        self._customer_installs(users["customer@example.com"])
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready ({len(sources)} examples)."))
 
     def _pending_update(self, source: Path, publisher: Publisher, author, signing_key) -> None:
@@ -178,6 +184,25 @@ class Command(BaseCommand):
                 paid_at=timezone.now(),
             )
         self.stdout.write(f"  {LICENSED_EXAMPLE}: demo license {DEMO_LICENSE_KEY} for {customer.email}")
+
+    def _author_plan(self, author) -> None:
+        """The demo author is on Pro: publishing needs a plan that includes it."""
+        Subscription.objects.get_or_create(
+            user=author,
+            defaults={
+                "plan": Plan.objects.get(slug="pro"),
+                "status": SubscriptionStatus.ACTIVE,
+                "current_period_end": timezone.now() + timezone.timedelta(days=30),
+            },
+        )
+
+    def _customer_installs(self, customer) -> None:
+        """The demo customer stays on Free, with a few installs to show against its caps."""
+        for identifier in CUSTOMER_INSTALLS:
+            package = Package.objects.filter(identifier=identifier).select_related("latest_release").first()
+            if package is not None and package.latest_release is not None:
+                install_record(package=package, release=package.latest_release, user=customer)
+        self.stdout.write(f"  {customer.email}: Free plan with {len(CUSTOMER_INSTALLS)} installs")
 
     def _open_cases(self, publisher: Publisher, author, customer) -> None:
         """A customer's report and the publisher's verification request, for the reviewer's first login."""
