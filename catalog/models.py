@@ -6,6 +6,7 @@ import semver
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.db.models import F, Q
 from django.urls import reverse
 
 from .constants import (
@@ -16,7 +17,7 @@ from .constants import (
     PublisherType,
     VerificationLevel,
 )
-from .querysets import PackageQuerySet, ReleaseQuerySet
+from .querysets import BROWSABLE, PackageQuerySet, ReleaseQuerySet
 
 
 def packages_storage():
@@ -153,12 +154,37 @@ class Package(models.Model):
     rating_count = models.PositiveIntegerField(default=0)
     total_downloads = models.PositiveBigIntegerField(default=0)
     installs_30d = models.PositiveIntegerField(default=0, help_text="Installs over the last 30 days.")
+    last_release_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the latest release was published (kept by save()).",
+    )
 
     objects = PackageQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name"]
-        indexes = [models.Index(fields=["status", "-updated_at"])]
+        # The home page's sections and the sorts walk these instead of sorting every listing.
+        indexes = [
+            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["-installs_30d", "-total_downloads", "identifier"], name="package_popular"),
+            models.Index(fields=["-published_at", "identifier"], name="package_newest"),
+            models.Index(
+                fields=["-last_release_at", "identifier"],
+                name="package_updated",
+                condition=Q(last_release_at__gt=F("published_at")),
+            ),
+            models.Index(
+                fields=["-installs_30d", "identifier"], name="package_featured", condition=Q(featured=True)
+            ),
+            # Counts per kind and category of the listed packages, read from the index alone.
+            models.Index(
+                fields=["kind", "category"],
+                name="package_listed_kind_category",
+                condition=Q(status__in=[status.value for status in BROWSABLE], latest_release__isnull=False),
+            ),
+        ]
         permissions = [
             ("moderate_package", "Can suspend, deprecate, unlist a listing and yank a release"),
             ("unsuspend_package", "Can lift a suspension"),
@@ -166,6 +192,19 @@ class Package(models.Model):
 
     def __str__(self) -> str:
         return self.identifier
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, keeping ``last_release_at`` equal to the latest release's ``published_at``.
+
+        With ``update_fields``, only when it names ``latest_release``.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "latest_release" in update_fields:
+            release = self.latest_release if self.latest_release_id else None
+            self.last_release_at = release.published_at if release is not None else None
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "last_release_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:package-detail", args=[self.identifier])

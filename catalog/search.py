@@ -9,14 +9,18 @@ Text search (:func:`search_packages`):
 * **PostgreSQL** – full-text search on the stored generated column
   ``catalog_package.search_vector`` (migration ``0006``: identifier and
   display name weighted ``A``, tagline and description ``B``, tags ``C``,
-  README ``D``; GIN index; PostgreSQL keeps it current on every write),
-  matched with ``websearch_to_tsquery`` (plus a prefix query on the last word,
-  for search as you type) **or** by ``pg_trgm`` word similarity of the query
-  (punctuation removed) to the identifier or display name (GIN trigram
-  indexes), so ``sales-foce`` finds ``salesforce-connector``. A query using
-  web-search syntax (quotes, ``-word``, ``or``) gets exactly that, no fuzzy extras.
-  ``relevance = ts_rank + word similarity (where above the threshold) + 2 for
-  an exact identifier or name``.
+  README ``D``; GIN index; PostgreSQL keeps it current on every write). A
+  plain query matches every word, the last also as a prefix (search as you
+  type: ``weat`` finds ``weather``). Typos: each word of four letters or more
+  that no package name or tag contains is replaced by its look-alikes among
+  the words that do (``pg_trgm`` similarity over the small vocabulary table
+  ``catalog_search_word``, migration ``0007``, kept by a trigger), and the
+  words run together get theirs (``sales-foce`` → ``salesfoce`` →
+  ``salesforce``); the result is still one full-text match through the GIN
+  index, never a trigram comparison with every package. A query using
+  web-search syntax (quotes, ``-word``, ``or``) gets exactly that, no extras.
+  ``relevance = ts_rank(with look-alikes) + ts_rank(as typed) + 2 for an
+  exact identifier or name``, so the words as typed count twice.
 * **SQLite** – every word of the query must appear (case-insensitively) in
   the identifier, name, tagline, description, tags or README; ``relevance``
   is the count of matching fields weighted like ``ts_rank``'s defaults
@@ -30,7 +34,12 @@ with the number of packages (only with the number of distinct specifiers).
 
 Popularity is the denormalised ``Package.installs_30d`` (installs over the
 last 30 days, refreshed by the statistics job), so sorting needs no
-per-row count of ``Install`` rows.
+per-row count of ``Install`` rows; "updated" sorts by the denormalised
+``Package.last_release_at``. Both have indexes (migration ``0008``).
+
+Reading a page (:func:`fetch_page`): ids first with the total in the same
+query, then the packages of that page; facets and the total of the pages come
+from one grouped query (:meth:`CatalogSearch.facets`).
 """
 
 from __future__ import annotations
@@ -45,14 +54,13 @@ from django.db.models import (
     Case,
     Count,
     Expression,
-    F,
     FloatField,
     Q,
     QuerySet,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Greatest
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -133,8 +141,10 @@ class SearchVectorColumn(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.search_vector", []
 
 
-#: Shorter queries (letters, after removing punctuation) get no trigram (typo-tolerant) matching.
+#: Shorter words get no look-alikes (typo tolerance): one or two letters resemble every name.
 MIN_FUZZY_LENGTH = 4
+#: A last word this long or longer also matches as a prefix (search as you type: ``weat``).
+MIN_PREFIX_LENGTH = 3
 
 
 def _is_postgresql(queryset: QuerySet) -> bool:
@@ -149,46 +159,115 @@ def _match(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]:
 
 
 def _match_postgresql(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+    from django.contrib.postgres.search import SearchQuery, SearchRank
 
-    words = _WORD.findall(q)
+    words = [word.lower() for word in _WORD.findall(q)]
     if not words:
         return queryset.none(), Value(0.0, output_field=FloatField())
+    vector = queryset.alias(_search_vector=SearchVectorColumn())
     tsquery = SearchQuery(q, search_type="websearch", config="simple")
-    compact = "".join(words)  # ``sales-foce`` -> ``salesfoce``, whose trigrams meet ``salesforce``.
-    if len(compact) < MIN_FUZZY_LENGTH:
-        # One or two letters resemble nearly every name: only the full-text match is meaningful.
-        prefix = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        tsquery = tsquery | SearchQuery(prefix, search_type="raw", config="simple")
-        matched = queryset.alias(_search_vector=SearchVectorColumn()).filter(_search_vector=tsquery)
-        return matched, SearchRank(SearchVectorColumn(), tsquery) + _exact_bonus(q)
     if _WEBSEARCH_SYNTAX.search(q):
         # Quotes, ``-word`` or ``or``: the customer spelt out what to match; no fuzzy extras.
-        matched = queryset.alias(_search_vector=SearchVectorColumn()).filter(_search_vector=tsquery)
-    else:
-        # As you type, the last word is usually unfinished: ``weat`` should find ``weather``.
-        prefix = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        tsquery = tsquery | SearchQuery(prefix, search_type="raw", config="simple")
-        matched = queryset.alias(_search_vector=SearchVectorColumn()).filter(
-            Q(_search_vector=tsquery)
-            | Q(identifier__trigram_word_similar=compact)
-            | Q(display_name__trigram_word_similar=compact)
-        )
-    # Word similarity counts only where it matched (above pg_trgm's threshold): below it, it is
-    # noise that would outweigh the gap between the B, C and D weights.
-    similarity = Case(
-        When(
-            Q(identifier__trigram_word_similar=compact) | Q(display_name__trigram_word_similar=compact),
-            then=Greatest(
-                TrigramWordSimilarity(compact, "identifier"),
-                TrigramWordSimilarity(compact, "display_name"),
-            ),
-        ),
-        default=Value(0.0),
-        output_field=FloatField(),
+        relevance = SearchRank(SearchVectorColumn(), tsquery) + _exact_bonus(q)
+        return vector.filter(_search_vector=tsquery), relevance
+    # Every word, the last also as a prefix: as you type, ``weat`` should find ``weather``. (This
+    # holds every match of ``websearch_to_tsquery`` of a query without its syntax.)
+    last = _lexeme(words[-1]) + (":*" if len(words[-1]) >= MIN_PREFIX_LENGTH else "")
+    typed = SearchQuery(_raw_all([*map(_lexeme, words[:-1]), last]), search_type="raw", config="simple")
+    fuzzy = _fuzzy_tsquery(queryset.db, words)
+    wanted = typed if fuzzy is None else typed | SearchQuery(fuzzy, search_type="raw", config="simple")
+    # Words as typed count twice (in both ranks); look-alikes once.
+    relevance = (
+        SearchRank(SearchVectorColumn(), wanted) + SearchRank(SearchVectorColumn(), typed) + _exact_bonus(q)
     )
-    relevance = SearchRank(SearchVectorColumn(), tsquery) + similarity + _exact_bonus(q)
-    return matched, relevance
+    return vector.filter(_search_vector=wanted), relevance
+
+
+def _lexeme(word: str) -> str:
+    """``word`` quoted for ``to_tsquery`` (raw syntax)."""
+    return "'" + word.replace("'", "''") + "'"
+
+
+def _raw_all(terms: list[str]) -> str:
+    return " & ".join(terms)
+
+
+#: Known words (``catalog_search_word``) within trigram similarity of each term, or the term itself
+#: when it is a known word. ``%`` is pg_trgm's similarity operator (threshold
+#: ``pg_trgm.similarity_threshold``, 0.3 by default), served by the table's trigram GIN index.
+_LOOK_ALIKES_SQL = """
+SELECT t.term, w.word, w.score
+FROM unnest(%s::text[]) AS t(term)
+CROSS JOIN LATERAL (
+    (SELECT e.word, 2.0::real AS score FROM catalog_search_word e WHERE e.word = t.term)
+    UNION ALL
+    (SELECT s.word, similarity(s.word, t.term) AS score
+     FROM catalog_search_word s
+     WHERE s.word %% t.term AND s.word <> t.term
+       AND NOT EXISTS (SELECT 1 FROM catalog_search_word k WHERE k.word = t.term)
+     ORDER BY score DESC, s.word
+     LIMIT %s)
+) AS w
+"""
+
+#: How many look-alike words stand in for one unknown word, at most.
+LOOK_ALIKES_PER_WORD = 3
+#: Look-alikes less similar than this share of the best one are left out (``githb``: ``github``
+#: 0.44, ``gitlab`` 0.30 -> only ``github``).
+LOOK_ALIKE_SHARE = 0.8
+
+
+def look_alikes(db: str, terms: list[str]) -> dict[str, list[str]]:
+    """For each term: ``[term]`` when some package name or tag has that word, else up to
+    :data:`LOOK_ALIKES_PER_WORD` known words that look like it (most similar first; may be empty).
+
+    One query on the vocabulary table (migration ``0007``), PostgreSQL only.
+    """
+    found: dict[str, list[str]] = {term: [] for term in terms}
+    if not terms:
+        return found
+    with connections[db].cursor() as cursor:
+        cursor.execute(_LOOK_ALIKES_SQL, [terms, LOOK_ALIKES_PER_WORD])
+        rows = cursor.fetchall()
+    best = {}
+    for term, _word, score in rows:
+        best[term] = max(best.get(term, 0.0), score)
+    for term, word, score in rows:
+        if score >= LOOK_ALIKE_SHARE * best[term]:
+            found[term].append(word)
+    return found
+
+
+def _fuzzy_tsquery(db: str, words: list[str]) -> str | None:
+    """A raw tsquery matching ``words`` with unknown words replaced by known look-alikes, or None.
+
+    Words of at least :data:`MIN_FUZZY_LENGTH` letters that no package name
+    or tag contains get their look-alikes (``githb`` → ``github``). The words
+    run together get theirs too (``sales-foce`` → ``salesfoce`` →
+    ``salesforce``). None when nothing is to be added to the typed query.
+    """
+    compact = "".join(words)
+    terms = [w for w in dict.fromkeys(words) if len(w) >= MIN_FUZZY_LENGTH]
+    if len(words) > 1 and len(compact) >= MIN_FUZZY_LENGTH:
+        terms.append(compact)
+    if not terms:
+        return None
+    known = look_alikes(db, terms)
+    alternatives = []
+    corrected = False
+    for index, word in enumerate(words):
+        last = index == len(words) - 1 and len(word) >= MIN_PREFIX_LENGTH
+        options = [_lexeme(word) + (":*" if last else "")]
+        if word in known and known[word] != [word]:
+            options += [_lexeme(alike) for alike in known[word]]
+            corrected = corrected or bool(known[word])
+        alternatives.append("(" + " | ".join(options) + ")")
+    query = [_raw_all(alternatives)] if corrected else []
+    if len(words) > 1:
+        # Only words longer than any typed one: ``luftpu bend`` must not widen to every ``luftpu``.
+        longest = max(map(len, words))
+        query += [_lexeme(alike) for alike in known.get(compact, []) if len(alike) > longest + 1]
+    return " | ".join(query) or None
 
 
 def _exact_bonus(q: str) -> Expression:
@@ -254,24 +333,34 @@ class CatalogSearch:
         self.base = queryset
         self.query = query
         self._specifiers: list[str] | None = None
+        self._facets: dict[str, list[FacetValue]] | None = None
+        self._match_result: tuple[QuerySet, Expression] | None = None
+
+    def _matched(self) -> tuple[QuerySet, Expression]:
+        """The packages matching the text query and their relevance, worked out once per search."""
+        if self._match_result is None:
+            q = self.query.q.strip()
+            if q:
+                self._match_result = _match(self.base, q)
+            else:
+                self._match_result = (self.base, Value(0.0, output_field=FloatField()))
+        return self._match_result
 
     def results(self) -> QuerySet:
         """The matching packages, annotated with ``relevance`` and ordered as asked."""
-        qs = self._filter(search_packages(self.base, self.query.q))
-        return order_packages(qs, self.query)
+        matched, relevance = self._matched()
+        return order_packages(self._filter(matched.annotate(relevance=relevance)), self.query)
 
-    def filtered(self, *, ignore: str | None = None) -> QuerySet:
+    def filtered(self, *, ignore: str | tuple[str, ...] | None = None) -> QuerySet:
         """The matching packages, without ``relevance`` or order; ``ignore`` drops one filter."""
-        qs = self.base
-        if self.query.q.strip():
-            qs, _ = _match(qs, self.query.q.strip())
-        return self._filter(qs, ignore=ignore).order_by()
+        return self._filter(self._matched()[0], ignore=ignore).order_by()
 
-    def _filter(self, qs: QuerySet, *, ignore: str | None = None) -> QuerySet:
+    def _filter(self, qs: QuerySet, *, ignore: str | tuple[str, ...] | None = None) -> QuerySet:
         query = self.query
-        if query.kind and ignore != "kind":
+        ignore = (ignore,) if isinstance(ignore, str) else (ignore or ())
+        if query.kind and "kind" not in ignore:
             qs = qs.filter(kind__slug=query.kind)
-        if query.category and ignore != "category":
+        if query.category and "category" not in ignore:
             qs = qs.filter(category__slug=query.category)
         if query.kind_or_category:
             value = query.kind_or_category
@@ -280,9 +369,9 @@ class CatalogSearch:
             # The JSON text of the list holds '"tag"' exactly when the list holds the tag
             # (JSONField's icontains works on SQLite and PostgreSQL alike).
             qs = qs.filter(tags__icontains=_json_string(tag))
-        if query.pricing is not None and ignore != "pricing":
+        if query.pricing is not None and "pricing" not in ignore:
             qs = qs.filter(pricing__in=query.pricing)
-        if query.verification is not None and ignore != "verification":
+        if query.verification is not None and "verification" not in ignore:
             qs = qs.filter(publisher__verification__in=query.verification)
         if query.platform_version:
             qs = qs.filter(latest_release__compatibility__in=self.compatible_specifiers())
@@ -310,49 +399,97 @@ class CatalogSearch:
         return self._specifiers
 
     def facets(self) -> dict[str, list[FacetValue]]:
-        """Counts per kind, category, pricing, publisher verification (one query each) and top tags.
+        """Counts per kind, category, pricing and publisher verification, and the top tags (two queries).
 
         Each group counts the packages matching the query and every other
         selected filter; kind, category, pricing and verification leave their
-        own selection out, so their other values stay reachable.
+        own selection out, so their other values stay reachable. The four
+        groups come from one query grouped by all four values over the
+        packages matching the query and the other filters; each group then
+        sums the rows that meet the other three selections (a few hundred
+        rows at most: kinds x categories x pricing x levels that occur).
+        Also sets :attr:`total`, the number of results, from the same rows.
         """
+        if self._facets is not None:
+            return self._facets
+        grid = self._facet_grid()
+        query = self.query
+        selections = {
+            "kind": {query.kind} if query.kind else None,
+            "category": {query.category} if query.category else None,
+            "pricing": set(query.pricing) if query.pricing is not None else None,
+            "verification": set(query.verification) if query.verification is not None else None,
+        }
+
+        def meets(row: dict, *, ignore: str | None = None) -> bool:
+            return all(
+                chosen is None or row[group] in chosen
+                for group, chosen in selections.items()
+                if group != ignore
+            )
+
+        self.total = sum(row["n"] for row in grid if meets(row))
+        counts: dict[str, Counter] = {group: Counter() for group in selections}
+        for row in grid:
+            for group in selections:
+                if meets(row, ignore=group):
+                    counts[group][row[group]] += row["n"]
+        kinds = {row["kind"]: row for row in grid}
+        categories = {row["category"]: row for row in grid}
         pricing_labels = dict(Pricing.choices)
         verification_labels = dict(VerificationLevel.choices)
-        kinds = (
-            self.filtered(ignore="kind")
-            .values_list("kind__slug", "kind__plural", "kind__name", "kind__position")
-            .annotate(n=Count("pk"))
-            .order_by("kind__position", "kind__slug")
-        )
-        categories = (
-            self.filtered(ignore="category")
-            .values_list("category__slug", "category__name", "category__position")
-            .annotate(n=Count("pk"))
-            .order_by("category__position", "category__slug")
-        )
-        pricing = (
-            self.filtered(ignore="pricing").values_list("pricing").annotate(n=Count("pk")).order_by("pricing")
-        )
-        verification = (
-            self.filtered(ignore="verification")
-            .values_list("publisher__verification")
-            .annotate(n=Count("pk"))
-            .order_by("publisher__verification")
-        )
-        return {
-            "kind": [FacetValue(slug, name, n, plural) for slug, plural, name, _pos, n in kinds],
-            "category": [FacetValue(slug, name, n) for slug, name, _pos, n in categories],
+        self._facets = {
+            "kind": [
+                FacetValue(slug, kinds[slug]["kind_name"], n, kinds[slug]["kind_plural"])
+                for slug, n in sorted(
+                    counts["kind"].items(), key=lambda item: (kinds[item[0]]["kind_position"], item[0])
+                )
+                if n
+            ],
+            "category": [
+                FacetValue(slug, categories[slug]["category_name"], n)
+                for slug, n in sorted(
+                    counts["category"].items(),
+                    key=lambda item: (categories[item[0]]["category_position"], item[0]),
+                )
+                if n
+            ],
             "pricing": [
-                FacetValue(value, pricing_labels.get(value, value), n)
-                for value, n in sorted(pricing, key=lambda row: list(pricing_labels).index(row[0]))
-                if value in pricing_labels
+                FacetValue(value, pricing_labels[value], counts["pricing"][value])
+                for value in pricing_labels
+                if counts["pricing"][value]
             ],
             "verification": [
                 FacetValue(value, verification_labels.get(value, value), n)
-                for value, n in sorted(verification, key=lambda row: _verification_order(row[0]))
+                for value, n in sorted(
+                    counts["verification"].items(), key=lambda item: _verification_order(item[0])
+                )
+                if n
             ],
             "tags": [FacetValue(tag, tag, n) for tag, n in top_tags(self.filtered())],
         }
+        return self._facets
+
+    #: Set by :meth:`facets`: the number of packages :meth:`results` holds.
+    total: int | None = None
+
+    def _facet_grid(self) -> list[dict]:
+        """Counts of the packages matching the query and the filters outside the four facet groups,
+        grouped by kind, category, pricing and publisher verification (one query)."""
+        qs = self.filtered(ignore=self.OWN_SELECTION_IGNORED)
+        fields = {
+            "kind": "kind__slug",
+            "kind_name": "kind__name",
+            "kind_plural": "kind__plural",
+            "kind_position": "kind__position",
+            "category": "category__slug",
+            "category_name": "category__name",
+            "category_position": "category__position",
+            "verification": "publisher__verification",
+            "pricing": "pricing",
+        }
+        rows = qs.order_by().values_list(*fields.values()).annotate(n=Count("pk"))
+        return [dict(zip([*fields, "n"], row, strict=True)) for row in rows]
 
 
 def _verification_order(level: str) -> int:
@@ -398,9 +535,10 @@ def order_packages(qs: QuerySet, query: CatalogQuery) -> QuerySet:
     elif query.sort == "rating":
         keys = [f"{sign}rating_average", f"{sign}rating_count"]
     elif query.sort == "newest":
-        keys = [F("published_at").desc(nulls_last=True) if query.descending else F("published_at").asc()]
+        # Listed and reachable packages have been published: no NULLs to place.
+        keys = [f"{sign}published_at"]
     elif query.sort == "updated":
-        keys = [f"{sign}latest_release__published_at"]
+        keys = [f"{sign}last_release_at"]
     elif query.sort == "name":
         keys = [f"{sign}display_name"]
     else:
@@ -411,3 +549,58 @@ def order_packages(qs: QuerySet, query: CatalogQuery) -> QuerySet:
 def catalog_search(queryset: QuerySet, query: CatalogQuery) -> QuerySet:
     """Filter and order ``queryset`` (packages) as ``query`` asks; annotated with ``relevance``."""
     return CatalogSearch(queryset, query).results()
+
+
+# --- reading a page -------------------------------------------------------------------------------
+
+
+def fetch_page(qs: QuerySet, start: int, stop: int) -> tuple[list, int | None]:
+    """Rows ``start`` to ``stop`` (indexes, ``stop`` excluded) of the ordered ``qs``, and its total.
+
+    Two queries, ids first: the first orders the narrow ``(id, sort keys)``
+    rows of every match and returns one page of ids with ``COUNT(*) OVER ()``
+    (computed before ``LIMIT``, so the total costs nothing more: ordering by
+    relevance reads every match anyway); the second reads those few packages
+    whole, with the joins and annotations of ``qs``. Sorting whole rows
+    (README, manifest…) instead spilled to disk at 10,000 matches.
+
+    Returns:
+        ``(rows, total)``; ``total`` is None when the page is empty (past the end, or no match).
+    """
+    head = list(qs.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[start:stop])
+    if not head:
+        return [], None
+    ids = [pk for pk, _total in head]
+    rows = {row.pk: row for row in qs.order_by().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows], head[0][1]
+
+
+class PagedResults:
+    """A search's ordered queryset as a paginator reads it: slices by :func:`fetch_page`.
+
+    ``count()`` is the total given (e.g. by :meth:`CatalogSearch.facets`), else
+    the one the last slice brought, else a ``COUNT`` query.
+    """
+
+    ordered = True
+
+    def __init__(self, qs: QuerySet, *, total: int | None = None):
+        self.qs = qs
+        self.model = qs.model
+        self.total = total
+
+    def __getitem__(self, item: slice) -> list:
+        if not isinstance(item, slice):
+            raise TypeError("PagedResults reads slices only")
+        rows, total = fetch_page(self.qs, item.start or 0, item.stop)
+        if total is not None:
+            self.total = total
+        return rows
+
+    def count(self) -> int:
+        if self.total is None:
+            self.total = self.qs.count()
+        return self.total
+
+    def __len__(self) -> int:
+        return self.count()

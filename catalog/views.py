@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Prefetch, Q
+from collections import Counter
+
+from django.db.models import Count, F, Prefetch
 from django.http import (
     FileResponse,
     Http404,
@@ -24,7 +26,7 @@ from .constants import ListingStatus, Pricing, VerificationLevel
 from .markdown import render_markdown
 from .models import Category, Kind, Package, Publisher, Release
 from .permissions import explain_permissions
-from .search import SORT_LABELS, SORTS, CatalogQuery, CatalogSearch
+from .search import SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
 
 #: Content-Type of a package file: a gzip-compressed tar (spec section 1).
 PACKAGE_CONTENT_TYPE = "application/gzip"
@@ -58,22 +60,37 @@ class HomeView(TemplateView):
         context.update(
             featured=list(listed.filter(featured=True).order_by("-installs_30d", "identifier")[:size]),
             popular=list(listed.order_by("-installs_30d", "-total_downloads", "identifier")[:size]),
-            newest=list(listed.order_by(F("published_at").desc(nulls_last=True), "identifier")[:size]),
+            newest=list(listed.order_by("-published_at", "identifier")[:size]),
             updated=list(
-                listed.filter(latest_release__published_at__gt=F("published_at")).order_by(
-                    "-latest_release__published_at", "identifier"
+                listed.filter(last_release_at__gt=F("published_at")).order_by(
+                    "-last_release_at", "identifier"
                 )[:size]
             ),
-            kinds=_with_counts(Kind.objects.all()),
-            categories=_with_counts(Category.objects.all()),
         )
+        context["kinds"], context["categories"] = kinds_and_categories_with_counts()
         return context
 
 
-def _with_counts(queryset) -> list:
-    """Kinds or categories with ``n``, their number of listed packages; empty ones left out (one query)."""
-    listed = Q(packages__in=Package.objects.listed())
-    return [row for row in queryset.annotate(n=Count("packages", filter=listed)) if row.n]
+def kinds_and_categories_with_counts() -> tuple[list[Kind], list[Category]]:
+    """Kinds and categories with ``n``, their number of listed packages; empty ones left out.
+
+    Three queries: the counts grouped by kind and category (an index-only scan
+    of the ``package_listed_kind_category`` index), and the two small tables.
+    """
+    by_kind: Counter[int] = Counter()
+    by_category: Counter[int] = Counter()
+    for kind_id, category_id, n in (
+        Package.objects.listed().order_by().values_list("kind_id", "category_id").annotate(n=Count("*"))
+    ):
+        by_kind[kind_id] += n
+        by_category[category_id] += n
+    kinds = [kind for kind in Kind.objects.all() if by_kind[kind.pk]]
+    categories = [category for category in Category.objects.all() if by_category[category.pk]]
+    for row in kinds:
+        row.n = by_kind[row.pk]
+    for row in categories:
+        row.n = by_category[row.pk]
+    return kinds, categories
 
 
 class PackageSearchView(ListView):
@@ -94,7 +111,9 @@ class PackageSearchView(ListView):
     def get_queryset(self):
         self.query = _search_query(self.request.GET, **self._fixed_filter())
         self.search = CatalogSearch(Package.objects.listed().for_cards(), self.query)
-        return self.search.results()
+        # The facet query counts the results too: no separate COUNT over the matches.
+        self.search.facets()
+        return PagedResults(self.search.results(), total=self.search.total)
 
     def _fixed_filter(self) -> dict:
         if self.fixed == "kind":

@@ -174,11 +174,17 @@ class ApiToken(models.Model):
     """A bearer token for the API (api.md section 4): shown once, stored as its SHA-256.
 
     An author token is scoped to one publisher and optionally one package; a
-    staff token (``is_staff_token``) belongs to a staff user and has no publisher.
+    staff token (``is_staff_token``) belongs to a staff user and has no publisher;
+    an account token has neither: it installs and reads as its user (see :attr:`scope`).
     """
 
     #: Prefix of every token, so that secret scanners can recognise a leaked one.
     PREFIX = "mkt_"
+
+    class Scope(models.TextChoices):
+        PUBLISH = "publish", "Publish (author)"
+        STAFF = "staff", "Staff API"
+        INSTALL = "install", "Install and read (account)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     publisher = models.ForeignKey(
@@ -206,6 +212,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.token_prefix}…)"
+
+    @property
+    def scope(self) -> str:
+        """What the token may do: ``publish`` (author), ``staff`` or ``install`` (account: install/read)."""
+        if self.is_staff_token:
+            return self.Scope.STAFF
+        if self.publisher_id is not None:
+            return self.Scope.PUBLISH
+        return self.Scope.INSTALL
 
 
 class ScanRule(models.Model):

@@ -1,13 +1,17 @@
-"""API token pages: list a publisher's tokens, create one (shown once), revoke one.
+"""API token pages: list a publisher's tokens, create one (shown once), revoke one; the same for a
+customer's account tokens (``/account/tokens/``: install and read, never publish).
 
-Members of the publisher only, behind two-factor authentication
-(``publishing.views.mfa_required``, which includes ``login_required``).
+Publisher tokens: members of the publisher only, behind two-factor authentication
+(``publishing.views.mfa_required``, which includes ``login_required``). Account tokens: their
+owner, signed in. Both are made by :func:`publishing.tokens.api_token_create` and rendered by the
+same templates.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +28,20 @@ from .views import _member_publisher, mfa_required
 NEW_TOKEN_SESSION_KEY = "publishing.new_api_token"  # noqa: S105 - a session key, not a secret.
 
 
-class ApiTokenForm(forms.Form):
+class AccountTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What uses it, e.g. “work laptop” or “home server”.", strip=True
+    )
+    expires_days = forms.IntegerField(
+        label="Expires after (days)",
+        min_value=tokens.MIN_EXPIRES_DAYS,
+        max_value=tokens.MAX_EXPIRES_DAYS,
+        initial=tokens.DEFAULT_EXPIRES_DAYS,
+        help_text="1 to 365 days. You get an e-mail a week before it expires.",
+    )
+
+
+class ApiTokenForm(AccountTokenForm):
     name = forms.CharField(
         max_length=100, help_text="What uses it, e.g. “GitHub Actions release job”.", strip=True
     )
@@ -34,13 +51,7 @@ class ApiTokenForm(forms.Form):
         empty_label="Any package of this publisher",
         help_text="Limit the token to publishing this one package.",
     )
-    expires_days = forms.IntegerField(
-        label="Expires after (days)",
-        min_value=tokens.MIN_EXPIRES_DAYS,
-        max_value=tokens.MAX_EXPIRES_DAYS,
-        initial=tokens.DEFAULT_EXPIRES_DAYS,
-        help_text="1 to 365 days. You get an e-mail a week before it expires.",
-    )
+    field_order = ["name", "package", "expires_days"]
 
     def __init__(self, *args, publisher, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -97,3 +108,47 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "publishing/token_confirm_revoke.html", {"token": token, "publisher": token.publisher}
     )
+
+
+# --- account tokens ----------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def account_token_list(request: HttpRequest) -> HttpResponse:
+    """The user's account tokens, and a just-created token's secret exactly once."""
+    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    if new_token and not new_token.get("account"):
+        new_token = None
+    api_tokens = request.user.api_tokens.filter(publisher__isnull=True, is_staff_token=False).select_related(
+        "user", "revoked_by"
+    )
+    context = {"publisher": None, "tokens": api_tokens, "new_token": new_token, "now": timezone.now()}
+    return render(request, "publishing/token_list.html", context)
+
+
+@login_required
+def account_token_create(request: HttpRequest) -> HttpResponse:
+    form = AccountTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = tokens.api_token_create(user=request.user, account=True, **form.cleaned_data)
+        except tokens.ApiTokenNotAllowed as exc:
+            form.add_error(None, str(exc))
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {"account": True, "name": token.name, "raw": raw}
+            return redirect("publishing:account-token-list")
+    return render(request, "publishing/token_form.html", {"publisher": None, "form": form})
+
+
+@login_required
+def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: confirm; POST: revoke one of the user's own account tokens."""
+    token = get_object_or_404(
+        ApiToken.objects.filter(publisher__isnull=True, is_staff_token=False), pk=pk, user=request.user
+    )
+    if request.method == "POST":
+        tokens.api_token_revoke(token=token, by=request.user)
+        messages.success(request, f"Token “{token.name}” ({token.token_prefix}…) revoked.")
+        return redirect("publishing:account-token-list")
+    return render(request, "publishing/token_confirm_revoke.html", {"token": token, "publisher": None})

@@ -69,9 +69,16 @@ def api_token_create(
     publisher: Publisher | None = None,
     package: Package | None = None,
     staff: bool = False,
+    account: bool = False,
     expires_days: int = DEFAULT_EXPIRES_DAYS,
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its raw value, which is never stored or shown again.
+
+    Three kinds of token (``ApiToken.scope``): an author token (``publisher``
+    given) publishes for that publisher; a staff token (``staff``) calls the
+    staff API; an account token (``account``) has neither: it installs and
+    reads as its user (``mkt login``, ``POST /api/objectstack/v1/install``,
+    counted against the user's plan) and can never publish.
 
     Args:
         user: the owner; the API acts as this user.
@@ -80,6 +87,7 @@ def api_token_create(
             must be a member.
         package: optionally limits an author token to this package of ``publisher``.
         staff: a staff token (the staff API); only for ``user.is_staff``, no publisher.
+        account: an account token (install and read): any active user, no publisher or package.
         expires_days: lifetime in days, 1 to 365.
 
     Raises:
@@ -92,7 +100,12 @@ def api_token_create(
         raise ApiTokenNotAllowed(
             f"A token expires after {MIN_EXPIRES_DAYS} to {MAX_EXPIRES_DAYS} days, not {expires_days!r}."
         )
-    if staff:
+    if staff and account:
+        raise ApiTokenNotAllowed("A token is either a staff token or an account token.")
+    if account:
+        if publisher is not None or package is not None:
+            raise ApiTokenNotAllowed("An account token has no publisher or package.")
+    elif staff:
         if not user.is_staff:
             raise ApiTokenNotAllowed("Only staff users can hold staff tokens.")
         if publisher is not None or package is not None:
@@ -201,6 +214,15 @@ def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> ApiToken:
     return token
 
 
+def tokens_page(token: ApiToken) -> str:
+    """The path of the page that lists ``token``: its publisher's, the account's, or the admin."""
+    if token.publisher_id is not None:
+        return reverse("publishing:token-list", args=[token.publisher.slug])
+    if token.scope == ApiToken.Scope.INSTALL:
+        return reverse("publishing:account-token-list")
+    return "/admin/"
+
+
 def api_tokens_warn_expiring(*, now: datetime | None = None) -> int:
     """E-mail each owner once about a live token that expires within a week.
 
@@ -225,9 +247,7 @@ def api_tokens_warn_expiring(*, now: datetime | None = None) -> int:
         )
         if not claimed or not token.user.email:
             continue
-        tokens_url = settings.SITE_URL + (
-            reverse("publishing:token-list", args=[token.publisher.slug]) if token.publisher else "/admin/"
-        )
+        tokens_url = settings.SITE_URL + tokens_page(token)
         body = render_to_string(
             "publishing/emails/token_expiring.txt", {"token": token, "tokens_url": tokens_url}
         )

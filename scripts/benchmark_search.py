@@ -439,6 +439,8 @@ def load_listings(count: int, batch_size: int, seed: int) -> None:
             fields = factory.listing(kind.slug)
             key = rnd.choice(keys)
             published = now - dt.timedelta(seconds=rnd.randrange(2 * 365 * 86400))
+            # A third have been updated since they first appeared (the latest release is newer).
+            released = published + (now - published) * rnd.random() if rnd.random() < 0.3 else published
             pricing = rnd.choices(pricings, weights=(70, 10, 12, 4, 4))[0]
             packages.append(
                 Package(
@@ -452,6 +454,7 @@ def load_listings(count: int, batch_size: int, seed: int) -> None:
                     status="published",
                     latest_release_id=release_id,
                     published_at=published,
+                    last_release_at=released,
                     featured=rnd.random() < 0.005,
                     rating_average=round(rnd.uniform(1, 5), 1) if rnd.random() < 0.6 else 0,
                     rating_count=rnd.randrange(0, 400),
@@ -459,11 +462,11 @@ def load_listings(count: int, batch_size: int, seed: int) -> None:
                     installs_30d=int(rnd.paretovariate(1.3) * 5),
                 )
             )
-            meta.append((release_id, key, published))
+            meta.append((release_id, key, released))
         with transaction.atomic():
             packages = Package.objects.bulk_create(packages)
             releases = []
-            for package, (release_id, key, published) in zip(packages, meta, strict=True):
+            for package, (release_id, key, released) in zip(packages, meta, strict=True):
                 major, minor, patch = rnd.randrange(0, 4), rnd.randrange(0, 20), rnd.randrange(0, 10)
                 version = f"{major}.{minor}.{patch}"
                 manifest = {
@@ -491,7 +494,7 @@ def load_listings(count: int, batch_size: int, seed: int) -> None:
                         signing_key=key,
                         key_fingerprint=key.fingerprint,
                         release_notes=_sentence(vocab.pick(rnd, 8)),
-                        published_at=published,
+                        published_at=released,
                     )
                 )
             Release.objects.bulk_create(releases)

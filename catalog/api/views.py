@@ -26,6 +26,7 @@ from catalog import artifacts
 from catalog.constants import Pricing
 from catalog.models import Install, Kind, Package, Publisher, Release
 from catalog.querysets import BROWSABLE
+from catalog.search import fetch_page
 from publishing.api.authentication import BearerTokenAuthentication, client_ip
 from publishing.api.serializers import ErrorResponseSerializer, utc_z
 from publishing.api.views import MarketplaceItemCreateApi
@@ -84,10 +85,11 @@ def _clean(value: str) -> str:
 
 
 def _page(qs, page: int, size: int) -> tuple[list, int]:
-    """One page of ``qs`` and the total (two queries)."""
-    total = qs.count()
-    start = (page - 1) * size
-    return list(qs[start : start + size]), total
+    """One page of ``qs`` and the total number of rows (two queries; three past the end)."""
+    rows, total = fetch_page(qs, (page - 1) * size, page * size)
+    if total is None:
+        total = 0 if page == 1 else qs.count()
+    return rows, total
 
 
 def _published_releases() -> Prefetch:

@@ -49,9 +49,21 @@ def api_submission_create(
         client_ip: the uploader's address, recorded on the submission.
 
     Raises:
-        SubmissionRejected: 400 with every broken rule, 403 (token not allowed),
+        SubmissionRejected: 400 with every broken rule, 403 (an account token:
+            ``token.install_only``; a staff token: ``token.not_author``; token not allowed),
             409 (identifier or version taken), 413 (too large).
     """
+    if token.scope == ApiToken.Scope.INSTALL:
+        raise services.SubmissionRejected(
+            [
+                pkgformat.Problem(
+                    code="token.install_only",
+                    message="This is an account token: it installs and reads, but cannot publish. Publish "
+                    "with an author token created under Publish → API tokens of your publisher.",
+                )
+            ],
+            status=403,
+        )
     if token.is_staff_token or token.publisher is None:
         raise services.SubmissionRejected(
             [

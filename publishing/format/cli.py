@@ -12,13 +12,19 @@ Commands:
 * ``mkt build DIR --key FILE [--out FILE]``: build and sign a package;
 * ``mkt verify FILE [--key B64] [--signature B64]``: verify a package (a detached
   signature in ``FILE.sig`` or ``ID-VERSION.sig`` beside it is used automatically);
-* ``mkt login [--url URL]``: store the marketplace URL and an author token;
+* ``mkt login [--url URL]``: store the marketplace URL and an API token (an account
+  token, to install under your plan; an author token, to publish);
 * ``mkt publish FILE [--url URL] [--token TOKEN] [--signature-file FILE]
   [--changelog TEXT] [--wait SECONDS]``: upload a package;
 * ``mkt search [QUERY] [--kind K] [--limit N]``, ``mkt info ID``: the catalog;
 * ``mkt install ID[@VERSION] [--license KEY] [--allow-downgrade] [--trust-new-key]
   [--reinstall]``: download, verify and install under ``$MKT_HOME`` (``~/.argentos``);
 * ``mkt list``, ``mkt update [ID]``, ``mkt uninstall ID``, ``mkt verify-installed [ID]``.
+
+``install`` and ``update`` report each install to the marketplace before writing it
+(with the stored token, else a tenant id kept in ``$MKT_HOME/.mkt/tenant-id``); a
+refusal such as a plan's install cap stops the install and prints the marketplace's
+message, while a report that cannot be delivered only warns.
 
 ``search``, ``info``, ``install`` and ``update`` take ``--url`` (default ``$MKT_URL``).
 """
@@ -320,13 +326,18 @@ def _settings(url: str | None, token: str | None) -> config.Settings:
 @main.command()
 @click.option("--url", default=None, help=f"The marketplace (default: $MKT_URL or {config.DEFAULT_URL}).")
 def login(url: str | None) -> None:
-    """Store the marketplace URL and an author token (asked for, hidden) in the config file."""
+    """Store the marketplace URL and an API token (asked for, hidden) in the config file.
+
+    An account token (made on the marketplace's Account tokens page) installs under your plan;
+    an author token (Publish → API tokens) publishes, and installs too.
+    """
     url = _check_url(url or os.environ.get(config.ENV_URL) or config.DEFAULT_URL)
-    token = click.prompt("Author token (mkt_...)", hide_input=True).strip()
+    token = click.prompt("API token (mkt_...; an account token to install, an author token to publish)",
+                         hide_input=True).strip()  # fmt: skip
     if not token:
         _exit(EXIT_USAGE, "no token given.")
     if not token.startswith("mkt_"):
-        click.echo("warning: author tokens start with 'mkt_'; storing it anyway.", err=True)
+        click.echo("warning: marketplace tokens start with 'mkt_'; storing it anyway.", err=True)
     try:
         path = config.write_config({"url": url, "token": token})
     except OSError as exc:
@@ -531,7 +542,7 @@ def _market(url: str | None, license_key: str | None = None) -> install_mod.Mark
     except config.ConfigError as exc:
         _exit(EXIT_USAGE, str(exc))
     license_key = license_key or os.environ.get(install_mod.ENV_LICENSE) or None
-    return install_mod.Marketplace(_check_url(settings.url), license_key)
+    return install_mod.Marketplace(_check_url(settings.url), license_key, token=settings.token)
 
 
 @contextmanager

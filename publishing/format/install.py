@@ -18,7 +18,16 @@ An installation goes through these steps, and stops at the first refusal:
    member checksum, the manifest and the author signature with the key the
    marketplace reported, and the verified key's fingerprint must be the reported
    one; the manifest's id and version must be the ones asked for;
-6. the members are written by :mod:`publishing.format.safe_write` into a fresh
+6. the install is reported (``POST /api/objectstack/v1/install``: ``listingId``,
+   ``version``, the license key if any, and the account token when ``mkt login``
+   stored one, else this home's ``tenantId``); the marketplace records it for its
+   statistics and checks the account's plan. A refusal (``403``, e.g.
+   ``install.plan_cap`` with a message naming the cap and the upgrade; ``402``;
+   ``401`` for a token it no longer accepts) stops the install here, before anything
+   is written. A report that cannot be delivered (network failure, a server error,
+   an older marketplace without the endpoint) is a warning: verified packages still
+   install when the marketplace cannot be told;
+7. the members are written by :mod:`publishing.format.safe_write` into a fresh
    directory beside the kind's install target under the home, which then replaces
    the previous installation by ``os.rename``; the record in ``installed.json`` is
    written as part of that swap, and any failure restores the previous state.
@@ -139,6 +148,22 @@ def _error_text(body: bytes) -> str:
     return str(data)[:200]
 
 
+#: HTTP statuses of an install report that refuse the install (the server said no).
+REPORT_REFUSALS = frozenset({401, 402, 403})
+
+
+def _error_messages(body: bytes) -> str:
+    """The ``message`` of each error of an API error body (with its code), else the body's text."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if isinstance(errors, list) and errors and all(isinstance(item, dict) for item in errors):
+        return " ".join(f"{item.get('message', '')} ({item.get('code', 'error')})".strip() for item in errors)
+    return _error_text(body)
+
+
 class Marketplace:
     """The marketplace's public API as the install client uses it.
 
@@ -146,12 +171,58 @@ class Marketplace:
         url: the marketplace's base URL.
         license_key: sent as ``X-License-Key`` (to the marketplace only, never to a
             storage host a download redirects to).
+        token: an API token (``mkt login``), sent only with install reports, so that
+            installs count for the account (and its plan) instead of a tenant id.
     """
 
-    def __init__(self, url: str, license_key: str | None = None, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self, url: str, license_key: str | None = None, *, timeout: float = 60.0, token: str | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.license_key = license_key
         self.timeout = timeout
+        self.token = token
+
+    def report_install(self, package_id: str, version: str, *, tenant_id: str | None = None) -> None:
+        """``POST /api/objectstack/v1/install`` (a ``MarketplaceInstallRequest``) before writing files.
+
+        Sends ``listingId``, ``version``, ``licenseKey`` when there is one, and either the
+        token (``Authorization: Bearer``) or ``tenantId``.
+
+        Raises:
+            InstallError: the marketplace refused the install (401, 402 or 403); the
+                message is the marketplace's own (for a plan cap it names the cap, the
+                count and where to upgrade).
+            NetworkError: the report could not be delivered or the server failed (5xx),
+                or answered another status (an older marketplace): not a refusal.
+        """
+        url = self.url + "/api/objectstack/v1/install"
+        body: dict[str, Any] = {"listingId": package_id, "version": version, "enableOnInstall": True}
+        if self.license_key:
+            body["licenseKey"] = self.license_key
+        headers = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        elif tenant_id:
+            body["tenantId"] = tenant_id
+        connection, path = _connection(url, self.timeout)
+        try:
+            connection.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+            response = connection.getresponse()
+            status, raw = response.status, response.read(1024 * 1024)
+        except (OSError, http.client.HTTPException) as exc:
+            raise NetworkError(f"POST {url} failed: {exc or type(exc).__name__}") from None
+        finally:
+            connection.close()
+        if 200 <= status < 300:
+            return
+        if status in REPORT_REFUSALS:
+            what = "your token" if status == 401 else "the install"
+            hint = " Run 'mkt login' with a current account token." if status == 401 else ""
+            raise InstallError(
+                f"the marketplace refused {what} of {package_id} {version}: {_error_messages(raw)}{hint}"
+            )
+        raise NetworkError(f"POST {url} answered HTTP {status}: {_error_text(raw)}")
 
     def _headers(self, url: str, accept: str) -> dict[str, str]:
         headers = {"Accept": accept}
@@ -488,12 +559,18 @@ def install(
     progress: ProgressFactory | None = None,
     notify: Callable[[str], None] = lambda _message: None,
     limits: Limits = Limits(),  # noqa: B008
+    report: bool = True,
 ) -> InstallResult:
     """Install ``package_id`` (at ``version``, default the latest not yanked) under ``home``.
 
+    With ``report`` (the default), the verified install is reported to the marketplace
+    before anything is written (:meth:`Marketplace.report_install`; step 6 above).
+
     Raises:
-        InstallError: any refusal; the previous installation is left as it was.
-        NetworkError: the marketplace could not be reached or did not answer with JSON.
+        InstallError: any refusal, the marketplace's included (a plan cap); the previous
+            installation is left as it was.
+        NetworkError: the marketplace could not be reached or did not answer with JSON
+            (except for the install report, whose failure is only a warning).
     """
     records = state.load_installed(home)
     current = records.get(package_id)
@@ -583,6 +660,13 @@ def install(
         raise InstallError(f"this client does not know where to install a {manifest.kind}.")
     relative = rule.target_for(package_id).strip("/")
     target = _target_path(home, relative)
+    if report:
+        try:
+            market.report_install(
+                package_id, version, tenant_id=None if market.token else state.tenant_id(home)
+            )
+        except NetworkError as exc:
+            notify(f"warning: the install could not be reported to {market.url} ({exc}); installing anyway.")
 
     record = state.Installed(
         id=package_id,

@@ -8,6 +8,9 @@
   that ``mkt verify-installed`` can check ``SIGNATURE`` over ``SHA256SUMS`` again).
 * ``marketplace.json``: the marketplace keys trusted on first use, per marketplace
   URL (``public_key``, ``key_fingerprint``, ``first_seen``).
+* ``tenant-id``: a random id made on first use, sent as ``tenantId`` when ``mkt
+  install`` reports an install without an account token (the marketplace counts
+  tokenless installs per tenant id, under its Free plan's caps).
 
 Both files are written atomically (a temporary file, then ``os.replace``).
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import secrets
 import stat
 import tempfile
 import time
@@ -34,12 +39,15 @@ __all__ = [
     "save_installed",
     "save_marketplaces",
     "state_dir",
+    "tenant_id",
 ]
 
 ENV_HOME = "MKT_HOME"
 STATE_DIR = ".mkt"
 INSTALLED_FILE = "installed.json"
 MARKETPLACE_FILE = "marketplace.json"
+TENANT_FILE = "tenant-id"
+_TENANT_ID = re.compile(r"^mkt-[0-9a-f]{32}$")
 _FORMAT = 1
 
 
@@ -160,6 +168,43 @@ def load_marketplaces(base: Path | None = None) -> dict[str, dict[str, str]]:
 def save_marketplaces(known: dict[str, dict[str, str]], base: Path | None = None) -> None:
     directory = state_dir(base, create=True)
     _write(directory / MARKETPLACE_FILE, {"format": _FORMAT, "marketplaces": known})
+
+
+def _new_tenant_id(path: Path) -> str | None:
+    """Make and store a tenant id at ``path``; ``None`` when another ``mkt`` made one meanwhile."""
+    value = f"mkt-{secrets.token_hex(16)}"
+    temporary: str | None = None
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{TENANT_FILE}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(value + "\n")
+        os.link(temporary, path)  # Atomic, and never replaces an id another mkt just made.
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+    return value
+
+
+def tenant_id(base: Path | None = None) -> str:
+    """This installation's stable tenant id (``mkt-`` and 32 hex digits), made and stored on first use.
+
+    Raises:
+        StateError: the file exists but does not hold a tenant id, or cannot be written.
+    """
+    path = state_dir(base, create=True) / TENANT_FILE
+    try:
+        value = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return _new_tenant_id(path) or tenant_id(base)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StateError(f"cannot read {path}: {exc}") from None
+    if not _TENANT_ID.match(value):
+        raise StateError(f"{path} does not hold a tenant id; delete it to make a new one.")
+    return value
 
 
 def now_utc() -> str:

@@ -27,10 +27,9 @@ def _empty_cache():
 
 @pytest.fixture
 def free_member(django_user_model):
-    """A Free-plan user with a token (a member of a publisher: any token authenticates its user)."""
+    """A Free-plan customer and their account token (``mkt login`` stores one)."""
     user = make_user(django_user_model, "carol")
-    publisher = services.publisher_create(user=user, name="Carol", slug="carol")
-    raw = tokens.api_token_create(user=user, name="laptop", publisher=publisher)[1]
+    raw = tokens.api_token_create(user=user, name="laptop", account=True)[1]
     return user, raw
 
 

@@ -423,11 +423,13 @@ def test_catalog_pages_cost_a_fixed_number_of_queries(
 
 #: The most queries each page may run.
 QUERY_BUDGET = {
-    "home": 6,  # featured, popular, new, updated, kinds and categories with counts
-    "search": 9,  # count, page, kind/category/pricing/verification facets, tags, specifiers
-    "kind": 9,  # the kind, count, page, 4 facets, tags
-    "category": 9,
-    "tag": 8,
+    "home": 7,  # featured, popular, new, updated; counts by kind and category, kinds, categories
+    # A page of ids, those packages, facets with the total, tags, compatible specifiers, and on
+    # PostgreSQL the look-alikes of the query's words.
+    "search": 6,
+    "kind": 6,  # the kind, a page of ids, those packages, facets with the total, tags, look-alikes
+    "category": 5,
+    "tag": 4,  # a page of ids, those packages, facets with the total, tags
     "publisher-detail": 3,  # publisher, count, page
 }
 

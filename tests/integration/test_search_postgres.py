@@ -12,7 +12,13 @@ from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Package
-from catalog.search import CatalogQuery, CatalogSearch, catalog_search, search_packages
+from catalog.search import (
+    CatalogQuery,
+    CatalogSearch,
+    catalog_search,
+    look_alikes,
+    search_packages,
+)
 from tests.catalog.test_search import make_package
 
 pytestmark = [
@@ -20,6 +26,14 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("migrated_data"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _empty_vocabulary():
+    """The word table is no model, so the flush between these tests leaves it: empty it."""
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE catalog_search_word")
 
 
 def listed():
@@ -71,6 +85,20 @@ def test_a_typo_finds_salesforce(author, client):
     assert [p.identifier for p in page.context["page_obj"]] == ["salesforce-connector"]
 
 
+def test_typos_in_one_word_of_several_and_no_widening(author):
+    make_package(author, "weather-connector", display_name="Weather Connector")
+    make_package(author, "weather-widget", display_name="Weather Widget")
+    make_package(author, "github-issues", display_name="GitHub Issues")
+    make_package(author, "gitlab-issues", display_name="GitLab Issues")
+
+    assert [i for i, _ in ranked("weathr connector")] == ["weather-connector"]
+    # Only look-alikes nearly as close as the best: githb is github, not gitlab.
+    assert [i for i, _ in ranked("githb")] == ["github-issues"]
+    # Both words are known: every word must match; the words run together add nothing shorter.
+    assert [i for i, _ in ranked("weather widget")] == ["weather-widget"]
+    assert ranked("weather issues") == []
+
+
 def test_websearch_syntax_and_prefixes(author):
     make_package(
         author, "weather-connector", display_name="Weather Connector", tagline="Forecasts and alerts"
@@ -85,12 +113,11 @@ def test_websearch_syntax_and_prefixes(author):
 
 def test_gin_indexes_exist():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'catalog_package'")
-        indexes = dict(cursor.fetchall())
+        cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+        indexes = {name: definition for _table, name, definition in cursor.fetchall()}
 
     assert "USING gin (search_vector)" in indexes["catalog_package_search_vector_gin"]
-    assert "USING gin (identifier gin_trgm_ops)" in indexes["catalog_package_identifier_trgm"]
-    assert "USING gin (display_name gin_trgm_ops)" in indexes["catalog_package_display_name_trgm"]
+    assert "USING gin (word gin_trgm_ops)" in indexes["catalog_search_word_trgm"]
 
 
 def test_the_search_uses_the_indexes(author):
@@ -106,9 +133,25 @@ def test_the_search_uses_the_indexes(author):
         plan = qs.explain()
         cursor.execute("SET enable_seqscan = on")
 
-    assert "BitmapOr" in plan
-    for index in ["search_vector_gin", "identifier_trgm", "display_name_trgm"]:
-        assert f"Bitmap Index Scan on catalog_package_{index}" in plan, plan
+    # One full-text match through the GIN index; the typo became a known word first.
+    assert "Bitmap Index Scan on catalog_package_search_vector_gin" in plan, plan
+    assert "'salesforce'" in plan
+
+
+def test_the_vocabulary_follows_every_change(author):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalog_search_word WHERE word = 'zeppelin'")
+        assert cursor.fetchone()[0] == 0
+    package = make_package(author, "plain-connector", display_name="Plain Connector")
+    assert look_alikes("default", ["zepelin", "plain"]) == {"zepelin": [], "plain": ["plain"]}
+
+    package.display_name = "Plain Zeppelin"
+    package.save()
+    package.tags = ["airship"]
+    package.save()
+
+    assert look_alikes("default", ["zepelin", "airshp"]) == {"zepelin": ["zeppelin"], "airshp": ["airship"]}
+    assert [identifier for identifier, _ in ranked("zepelin")] == ["plain-connector"]
 
 
 def _vector(identifier: str) -> str:

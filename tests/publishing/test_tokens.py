@@ -262,3 +262,83 @@ def test_publisher_tabs_link_to_tokens(client, author):
     page = client.get(reverse("publishing:key-list", args=[author.publisher.slug])).content.decode()
 
     assert reverse("publishing:token-list", args=[author.publisher.slug]) in page
+
+
+# --- account tokens (install and read) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def customer(django_user_model):
+    return make_user(django_user_model, "carol")
+
+
+def test_account_tokens_belong_to_any_user_and_have_no_publisher(customer, author):
+    token, raw = tokens.api_token_create(user=customer, name="laptop", account=True)
+    assert token.publisher is None and not token.is_staff_token
+    assert token.scope == ApiToken.Scope.INSTALL
+    assert tokens.api_token_authenticate(raw) == token
+    author_token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    assert author_token.scope == ApiToken.Scope.PUBLISH
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="no publisher or package"):
+        tokens.api_token_create(user=author.user, name="x", account=True, publisher=author.publisher)
+    with pytest.raises(tokens.ApiTokenNotAllowed, match="either a staff token or an account token"):
+        tokens.api_token_create(user=customer, name="x", account=True, staff=True)
+
+
+def test_account_token_pages_create_show_once_list_and_revoke(client, customer, django_user_model):
+    client.force_login(customer)
+    assert client.get("/account/tokens/").status_code == 200
+
+    response = client.post("/account/tokens/create/", {"name": "laptop", "expires_days": 30})
+
+    assert response.status_code == 302 and response["Location"] == "/account/tokens/"
+    token = ApiToken.objects.get(user=customer)
+    assert token.scope == ApiToken.Scope.INSTALL
+    assert timedelta(days=29, hours=23) < token.expires_at - timezone.now() <= timedelta(days=30)
+    first = client.get("/account/tokens/").content.decode()
+    raw = first.split('<pre id="new-token-value"><code>')[1].split("</code>")[0]
+    assert tokens.api_token_authenticate(raw) == token
+    assert "Install and read" in first and "mkt login" in first
+    second = client.get("/account/tokens/").content.decode()
+    assert raw not in second and token.token_prefix in second
+
+    other = make_user(django_user_model, "mallory")
+    client.force_login(other)
+    assert client.get(f"/account/tokens/{token.pk}/revoke/").status_code == 404
+    assert token.token_prefix not in client.get("/account/tokens/").content.decode()
+
+    client.force_login(customer)
+    assert "Revoke the token" in client.get(f"/account/tokens/{token.pk}/revoke/").content.decode()
+    assert client.post(f"/account/tokens/{token.pk}/revoke/").status_code == 302
+    with pytest.raises(tokens.ApiTokenInvalid):
+        tokens.api_token_authenticate(raw)
+
+
+def test_account_token_pages_need_a_login(client):
+    assert client.get("/account/tokens/").status_code == 302
+    assert client.get("/account/tokens/create/").status_code == 302
+
+
+def test_account_tokens_cannot_publish(client, customer, build_pkg):
+    from licensing.models import Subscription
+    from tests.conftest import subscribe
+
+    subscribe(customer, "pro")  # Even on a plan that may publish.
+    _, raw = tokens.api_token_create(user=customer, name="laptop", account=True)
+    pkg = build_pkg()
+    response = client.post(
+        "/api/v1/publish",
+        {"package": pkg.file()},
+        headers={"Authorization": f"Bearer {raw}"},
+    )
+    assert response.status_code == 403
+    assert [e["code"] for e in response.json()["errors"]] == ["token.install_only"]
+    assert "cannot publish" in response.json()["errors"][0]["message"]
+    assert client.get("/api/v1/submissions/1", headers={"Authorization": f"Bearer {raw}"}).status_code == 404
+    assert Subscription.objects.filter(user=customer).exists()
+
+
+def test_expiry_warning_of_an_account_token_links_to_the_account_page(customer, mailoutbox):
+    token, _ = tokens.api_token_create(user=customer, name="laptop", account=True, expires_days=3)
+    assert tokens.api_tokens_warn_expiring() == 1
+    assert "/account/tokens/" in mailoutbox[0].body

@@ -64,6 +64,12 @@ class FakeMarketplace:
     blocklist_tamper: bool = False
     #: Like the real server today: ``?version=`` on the detail is ignored (latest only).
     detail_ignores_version: bool = False
+    #: ``POST /api/objectstack/v1/install`` reports received: (headers, JSON body).
+    reports: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    #: The answer to install reports: (status, error code, message); ``None``: 201.
+    install_answer: tuple[int, str, str] | None = None
+    #: Drop the connection of install reports without answering (a network failure).
+    install_hangs_up: bool = False
 
     def add(
         self, key: SigningKey, version: str = "1.0.0", *, package_id: str = PKG, **fields: Any
@@ -204,6 +210,19 @@ class FakeMarketplace:
 
     # --- routing ---
 
+    def handle_post(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        if urlsplit(path).path != "/api/objectstack/v1/install":
+            return 404, {"Content-Type": "application/json"}, b'{"ok": false, "errors": []}'
+        self.reports.append((headers, json.loads(body)))
+        if self.install_answer is not None:
+            status, code, message = self.install_answer
+            payload = {"ok": False, "errors": [{"code": code, "field": None, "message": message}]}
+            return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
+        payload = {"success": True, "packageId": json.loads(body)["listingId"], "message": "installed"}
+        return 201, {"Content-Type": "application/json"}, json.dumps(payload).encode()
+
     def handle(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         self.requests.append((path, headers))
         parts = urlsplit(path)
@@ -266,6 +285,17 @@ def market() -> Iterator[FakeMarketplace]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             status, headers, body = fake.handle(self.path, {k.lower(): v for k, v in self.headers.items()})
+            self._send(status, headers, body)
+
+        def do_POST(self) -> None:  # noqa: N802
+            data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if fake.install_hangs_up:
+                self.close_connection = True
+                return
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            self._send(*fake.handle_post(self.path, headers, data))
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -904,3 +934,147 @@ def test_older_release_key_falls_back_to_the_latest_key(home, market, key, other
     assert result.exit_code == 1
     assert "failed verification" in result.output
     assert installed.load_installed(home)[PKG].version == "1.0.0"
+
+
+# --- reporting installs (issue 6: plan caps) -------------------------------------------------------------
+
+
+def test_install_is_reported_with_a_stable_tenant_id_when_not_logged_in(home, market, key):
+    market.add(key)
+    market.add(key, package_id="other-connector")
+    assert run("install", PKG).exit_code == 0
+    assert run("install", "other-connector").exit_code == 0
+
+    tenant_file = home / ".mkt" / "tenant-id"
+    tenant = tenant_file.read_text().strip()
+    assert tenant.startswith("mkt-") and len(tenant) == 36
+    assert stat.S_IMODE(tenant_file.stat().st_mode) == 0o600
+    assert [body for _, body in market.reports] == [
+        {"listingId": PKG, "version": "1.0.0", "enableOnInstall": True, "tenantId": tenant},
+        {"listingId": "other-connector", "version": "1.0.0", "enableOnInstall": True, "tenantId": tenant},
+    ]
+    assert all("authorization" not in headers for headers, _ in market.reports)
+
+
+def test_install_is_reported_with_the_token_and_license_when_logged_in(home, market, key, monkeypatch):
+    market.add(key, pricing="pro")
+    market.license = "ARG-TEST"
+    monkeypatch.setenv("MKT_TOKEN", "mkt_account_token")
+    result = run("install", PKG, "--license", "ARG-TEST")
+    assert result.exit_code == 0, result.output
+    [(headers, body)] = market.reports
+    assert headers["authorization"] == "Bearer mkt_account_token"
+    assert body == {"listingId": PKG, "version": "1.0.0", "enableOnInstall": True, "licenseKey": "ARG-TEST"}
+    assert not (home / ".mkt" / "tenant-id").exists()
+    # The token goes to the install report only, never to the catalog, artifact or storage.
+    assert all("authorization" not in headers for _, headers in market.requests)
+
+
+CAP_MESSAGE = (
+    "Free plan: at most 3 connectors installed (you have 3). Upgrade to Pro at http://m.test/account/plan/"
+)
+
+
+def test_a_plan_cap_refusal_stops_the_install_and_prints_the_marketplace_message(home, market, key):
+    market.add(key)
+    market.install_answer = (403, "install.plan_cap", CAP_MESSAGE)
+
+    result = run("install", PKG)
+
+    assert result.exit_code == 1
+    assert (
+        f"the marketplace refused the install of {PKG} 1.0.0: {CAP_MESSAGE} (install.plan_cap)"
+        in result.output
+    )
+    assert not (home / "connectors").exists()
+    assert installed.load_installed(home) == {}
+
+
+def test_a_refused_update_leaves_the_previous_installation_exactly_as_it_was(home, market, key):
+    market.add(key)
+    assert run("install", PKG).exit_code == 0
+    before = snapshot(home)
+    market.add(key, "1.1.0")
+    market.install_answer = (403, "install.plan_cap", CAP_MESSAGE)
+
+    result = run("update", PKG)
+
+    assert result.exit_code == 1 and CAP_MESSAGE in result.output
+    assert snapshot(home) == before
+    assert [body["version"] for _, body in market.reports] == ["1.0.0", "1.1.0"]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (402, "license.required", "refused the install"),
+        (401, "token.expired", "refused your token"),
+    ],
+)
+def test_other_refusals_stop_the_install_too(home, market, key, status, code, expected):
+    market.add(key)
+    market.install_answer = (status, code, "no")
+    result = run("install", PKG)
+    assert result.exit_code == 1 and expected in result.output
+    assert ("mkt login" in result.output) == (status == 401)
+    assert installed.load_installed(home) == {}
+
+
+@pytest.mark.parametrize("failure", ["hang-up", "server-error", "unknown-endpoint"])
+def test_a_report_that_cannot_be_delivered_warns_and_installs(home, market, key, failure):
+    market.add(key)
+    if failure == "hang-up":
+        market.install_hangs_up = True
+    elif failure == "server-error":
+        market.install_answer = (500, "error", "boom")
+    else:
+        market.install_answer = (404, "not_found", "no such endpoint")
+
+    result = run("install", PKG)
+
+    assert result.exit_code == 0, result.output
+    assert "warning: the install could not be reported to" in result.output
+    assert installed.load_installed(home)[PKG].version == "1.0.0"
+
+
+def test_tenant_id_is_made_once_and_a_broken_file_is_an_error(tmp_path):
+    first = installed.tenant_id(tmp_path)
+    assert installed.tenant_id(tmp_path) == first
+    (tmp_path / ".mkt" / "tenant-id").write_text("not an id\n")
+    with pytest.raises(installed.StateError, match="does not hold a tenant id"):
+        installed.tenant_id(tmp_path)
+
+
+def test_reinstalling_the_same_version_without_reinstall_reports_nothing(home, market, key):
+    market.add(key)
+    assert run("install", PKG).exit_code == 0
+    assert run("install", PKG).exit_code == 0
+    assert len(market.reports) == 1
+
+
+def test_tenant_id_read_and_write_failures_are_state_errors(tmp_path, monkeypatch):
+    (tmp_path / "a" / ".mkt" / "tenant-id").mkdir(parents=True)
+    with pytest.raises(installed.StateError, match="cannot read"):
+        installed.tenant_id(tmp_path / "a")
+
+    def no_link(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(installed.os, "link", no_link)
+    with pytest.raises(installed.StateError, match="cannot write .*No space left"):
+        installed.tenant_id(tmp_path / "b")
+    assert list((tmp_path / "b" / ".mkt").iterdir()) == []
+
+
+def test_tenant_id_made_meanwhile_by_another_mkt_is_used(tmp_path, monkeypatch):
+    state = tmp_path / ".mkt"
+    state.mkdir()
+    real_link = installed.os.link
+
+    def racing_link(src, dst):
+        Path(dst).write_text("mkt-" + "a" * 32 + "\n")  # The other mkt won.
+        return real_link(src, dst)
+
+    monkeypatch.setattr(installed.os, "link", racing_link)
+    assert installed.tenant_id(tmp_path) == "mkt-" + "a" * 32
+    assert sorted(p.name for p in state.iterdir()) == ["tenant-id"]

@@ -79,3 +79,66 @@ def test_install_from_the_live_server(
         json.loads((home / ".mkt" / "installed.json").read_text())["packages"][package_id]["version"]
         == "1.2.0"
     )
+
+
+def _snapshot(root) -> dict:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def test_install_reports_and_plan_caps_stop_it_on_the_live_server(
+    live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, django_user_model, settings
+):
+    from catalog.api.services import install_record
+    from catalog.models import Install, Package
+    from licensing.models import Plan
+    from publishing import tokens
+    from publishing.format import cli, generate_signing_key, save_signing_key
+    from tests.conftest import make_user, subscribe
+
+    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
+    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
+
+    Plan.objects.filter(slug="free").update(install_caps={"connector": 1})  # As staff may set it.
+    publish(build_pkg(id="first-connector", name="First Connector"))
+    publish(build_pkg(id="second-connector", name="Second Connector"))
+    home = tmp_path / "argentos"
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(home))
+    for name in ("MKT_URL", "MKT_LICENSE", "MKT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+    def mkt(*args: str):
+        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
+
+    # Not logged in: counted for this home's tenant id, under the Free caps.
+    assert mkt("install", "first-connector").exit_code == 0
+    tenant = (home / ".mkt" / "tenant-id").read_text().strip()
+    assert Install.objects.get(package__identifier="first-connector").tenant_id == tenant
+    refused = mkt("install", "second-connector")
+    assert refused.exit_code == 1
+    assert (
+        f"Free plan: at most 1 connector installed (tenant '{tenant}' has 1). Log in with an account token "
+        f"(mkt login) and upgrade to Pro at {settings.SITE_URL}/account/plan/" in refused.output
+    )
+    assert not (home / "connectors" / "second-connector").exists()
+
+    # Logged in with an account token of a Free customer who already uses their one connector.
+    customer = make_user(django_user_model, "carol")
+    second = Package.objects.get(identifier="second-connector")
+    install_record(package=second, release=second.latest_release, user=customer)
+    monkeypatch.setenv("MKT_TOKEN", tokens.api_token_create(user=customer, name="laptop", account=True)[1])
+    publish(build_pkg(id="first-connector", name="First Connector", version="1.1.0"))
+    before = _snapshot(home)
+    refused = mkt("update", "first-connector")
+    assert refused.exit_code == 1
+    assert "Free plan: at most 1 connector installed (you have 1). Upgrade to Pro at" in refused.output
+    assert _snapshot(home) == before  # The previous installation, exactly as it was.
+
+    subscribe(customer, "pro")
+    updated = mkt("update", "first-connector")
+    assert updated.exit_code == 0, updated.output
+    assert "installed first-connector 1.1.0 (was 1.0.0)" in updated.output
+    assert Install.objects.filter(user=customer, release__version="1.1.0").count() == 1
