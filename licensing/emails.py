@@ -51,14 +51,17 @@ def payment_receipt_send(*, payment_id: int) -> bool:
 
 
 def payment_refund_notice_send(*, payment_id: int) -> bool:
-    payment = Payment.objects.select_related("buyer", "package", "license").filter(pk=payment_id).first()
+    payment = (
+        Payment.objects.select_related("buyer", "package", "license", "plan").filter(pk=payment_id).first()
+    )
     if payment is None or payment.status != PaymentStatus.REFUNDED:
         return False
+    what = payment.package.display_name if payment.package else f"the {payment.plan.name} plan"
     _send(
         "refund",
-        subject=f"Your payment for {payment.package.display_name} was refunded",
+        subject=f"Your payment for {what} was refunded",
         to=payment.buyer.email,
-        context={"payment": payment, "license": payment.license},
+        context={"payment": payment, "license": payment.license, "what": what},
     )
     return True
 

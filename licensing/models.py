@@ -89,6 +89,14 @@ class Payment(models.Model):
         "catalog.Package", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
     plan = models.ForeignKey("Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    organization = models.ForeignKey(
+        "catalog.Publisher",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_payments",
+        help_text="The organization a Team or Enterprise plan checkout is for.",
+    )
     kind = models.CharField(max_length=16, choices=PaymentKind.choices)
     license = models.ForeignKey(
         License, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"

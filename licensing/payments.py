@@ -96,8 +96,43 @@ class CheckoutRequest:
     currency: str = CURRENCY
 
 
+@dataclass(frozen=True)
+class SubscriptionCheckoutRequest:
+    """A Checkout Session in ``subscription`` mode for an account plan, billed monthly.
+
+    ``price_id`` is the plan's Stripe Price when staff set one; otherwise the session carries
+    ``amount_cents`` as inline ``price_data`` recurring every month. ``metadata`` (payment id,
+    plan slug, user id, organization slug) is copied onto the subscription, so its events can be
+    traced back to the checkout. The whole amount is the marketplace's (no application fee, no
+    transfer).
+    """
+
+    payment_id: int
+    plan_slug: str
+    plan_name: str
+    price_id: str
+    amount_cents: int
+    customer_email: str
+    user_id: int
+    organization_slug: str | None
+    success_url: str
+    cancel_url: str
+    currency: str = CURRENCY
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        data = {"payment_id": str(self.payment_id), "plan": self.plan_slug, "user_id": str(self.user_id)}
+        if self.organization_slug:
+            data["organization"] = self.organization_slug
+        return data
+
+
 class PaymentGateway(Protocol):
     def checkout_session_create(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    def subscription_checkout_create(self, request: SubscriptionCheckoutRequest) -> CheckoutSession: ...
+
+    def subscription_cancel(self, subscription_id: str) -> None: ...
 
     def account_create(self, *, email: str, publisher_slug: str) -> str: ...
 
@@ -159,6 +194,39 @@ class StripeGateway:
             options={"idempotency_key": f"checkout-payment-{request.payment_id}"},
         )
         return CheckoutSession(id=session.id, url=session.url)
+
+    def subscription_checkout_create(self, request: SubscriptionCheckoutRequest) -> CheckoutSession:
+        """``POST /v1/checkout/sessions`` with ``mode=subscription`` (one line item, monthly)."""
+        if request.price_id:
+            line_item: dict = {"quantity": 1, "price": request.price_id}
+        else:
+            line_item = {
+                "quantity": 1,
+                "price_data": {
+                    "currency": request.currency,
+                    "unit_amount": request.amount_cents,
+                    "recurring": {"interval": "month"},
+                    "product_data": {"name": f"Argent Marketplace {request.plan_name} plan"},
+                },
+            }
+        session = self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "subscription",
+                "line_items": [line_item],
+                "client_reference_id": str(request.payment_id),
+                "customer_email": request.customer_email,
+                "metadata": request.metadata,
+                "subscription_data": {"metadata": request.metadata},
+                "success_url": request.success_url,
+                "cancel_url": request.cancel_url,
+            },
+            options={"idempotency_key": f"checkout-subscription-{request.payment_id}"},
+        )
+        return CheckoutSession(id=session.id, url=session.url)
+
+    def subscription_cancel(self, subscription_id: str) -> None:
+        """``DELETE /v1/subscriptions/{id}``: cancel now; Stripe then sends ``customer.subscription.deleted``."""
+        self.client.v1.subscriptions.cancel(subscription_id)
 
     def account_create(self, *, email: str, publisher_slug: str) -> str:
         account = self.client.v1.accounts.create(
@@ -298,6 +366,57 @@ def fake_payment_objects(payment) -> dict[str, dict]:
     }
 
 
+def fake_subscription_object(
+    subscription_id: str, status: str, *, metadata: dict | None = None, period_end: int | None = None
+) -> dict:
+    """A Stripe ``subscription`` object as the fake's events carry it."""
+    end = period_end or int(time.time()) + 30 * 24 * 3600
+    return {
+        "id": subscription_id,
+        "object": "subscription",
+        "status": status,
+        "current_period_end": end,
+        "items": {"object": "list", "data": [{"object": "subscription_item", "current_period_end": end}]},
+        "metadata": metadata or {},
+    }  # fmt: skip
+
+
+def fake_subscription_payment_objects(payment) -> dict[str, dict]:
+    """The events a paid subscription checkout sends for ``payment`` (a plan's :class:`Payment`)."""
+    subscription_id = f"sub_fake_{payment.pk}"
+    metadata = {"payment_id": str(payment.pk), "plan": payment.plan.slug, "user_id": str(payment.buyer_id)}
+    now = int(time.time())
+    end = now + 30 * 24 * 3600
+    return {
+        "checkout.session.completed": {
+            "id": payment.checkout_session_id,
+            "object": "checkout.session",
+            "mode": "subscription",
+            "status": "complete",
+            "payment_status": "paid",
+            "subscription": subscription_id,
+            "amount_total": payment.amount_cents,
+            "currency": payment.currency,
+            "client_reference_id": str(payment.pk),
+            "customer_details": {"email": payment.buyer.email},
+            "metadata": {
+                **metadata,
+                **({"organization": payment.organization.slug} if payment.organization else {}),
+            },
+        },
+        "invoice.paid": {
+            "id": f"in_fake_{payment.pk}",
+            "object": "invoice",
+            "billing_reason": "subscription_create",
+            "status": "paid",
+            "subscription": subscription_id,
+            "amount_paid": payment.amount_cents,
+            "currency": payment.currency,
+            "lines": {"object": "list", "data": [{"period": {"start": now, "end": end}}]},
+        },
+    }
+
+
 class FakeGateway:
     """Local pages stand in for Stripe's hosted checkout and onboarding (the demo's default)."""
 
@@ -306,6 +425,24 @@ class FakeGateway:
         return CheckoutSession(
             id=session_id, url=reverse("licensing:fake-checkout", kwargs={"session_id": session_id})
         )
+
+    def subscription_checkout_create(self, request: SubscriptionCheckoutRequest) -> CheckoutSession:
+        """The same local checkout page; paying sends the events of a subscription checkout."""
+        session_id = f"cs_fake_{secrets.token_urlsafe(18)}"
+        return CheckoutSession(
+            id=session_id, url=reverse("licensing:fake-checkout", kwargs={"session_id": session_id})
+        )
+
+    def subscription_cancel(self, subscription_id: str) -> None:
+        """Stripe reports ``customer.subscription.deleted``; so does the fake, on commit."""
+        from django.db import transaction
+
+        def send() -> None:
+            deliver_event(
+                "customer.subscription.deleted", fake_subscription_object(subscription_id, "canceled")
+            )
+
+        transaction.on_commit(send)
 
     def account_create(self, *, email: str, publisher_slug: str) -> str:
         return f"acct_fake_{secrets.token_hex(8)}"

@@ -1,10 +1,12 @@
-"""Celery tasks of the licensing app: receipts, refund notices, renewal reminders and expiry.
+"""Celery tasks of the licensing app: receipts, refund notices, renewal reminders, expiry, and
+cancelling a replaced plan subscription at Stripe.
 
 Callers do ``from licensing import tasks`` and ``tasks.payment_receipt_send.delay(pk)``.
 """
 
 from __future__ import annotations
 
+import stripe
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -36,3 +38,23 @@ def licenses_renewal_sweep() -> dict:
     expired = licenses.licenses_expire()
     reminded = emails.renewal_reminders_send()
     return {"expired": expired, "reminded": reminded}
+
+
+@shared_task(
+    autoretry_for=(*TRANSIENT_ERRORS, stripe.APIConnectionError, stripe.RateLimitError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def subscription_cancel_at_stripe(stripe_subscription_id: str) -> bool:
+    """Cancel a Stripe subscription a newer plan replaced (so the customer is not billed twice).
+
+    Network failures are retried; a subscription Stripe no longer knows or already cancelled is
+    done with.
+    """
+    from .payments import get_gateway
+
+    try:
+        get_gateway().subscription_cancel(stripe_subscription_id)
+    except stripe.InvalidRequestError:
+        return False
+    return True

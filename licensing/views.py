@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from catalog.models import Package, Publisher
 
 from . import checkout, earnings, payments, webhooks
 from . import licenses as license_services
-from .constants import PaymentStatus
+from .constants import PaymentKind, PaymentStatus
 from .models import ConnectedAccount, License, Payment
 
 logger = logging.getLogger(__name__)
@@ -105,19 +106,29 @@ def fake_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
     """Stands in for Stripe Checkout: Pay sends our endpoint the signed events Stripe would send."""
     _fake_only()
     payment = get_object_or_404(
-        Payment.objects.select_related("package", "buyer"), checkout_session_id=session_id
+        Payment.objects.select_related("package", "buyer", "plan", "organization"),
+        checkout_session_id=session_id,
     )
+    plan_payment = payment.kind == PaymentKind.SUBSCRIPTION
     if request.method == "POST":
         if request.POST.get("action") == "pay":
             if payment.status == PaymentStatus.PENDING:
-                objects = payments.fake_payment_objects(payment)
-                for event_type in ("checkout.session.completed", "payment_intent.succeeded"):
+                if plan_payment:
+                    objects = payments.fake_subscription_payment_objects(payment)
+                    events = ("checkout.session.completed", "invoice.paid")
+                else:
+                    objects = payments.fake_payment_objects(payment)
+                    events = ("checkout.session.completed", "payment_intent.succeeded")
+                for event_type in events:
                     payments.deliver_event(event_type, objects[event_type])
+            if plan_payment:
+                return redirect(f"{reverse('plans:page')}?checkout=success")
             return redirect("licensing:checkout-success", payment_id=payment.pk)
         messages.info(request, "Checkout cancelled: you were not charged.")
-        return redirect(payment.package)
+        return redirect("plans:page") if plan_payment else redirect(payment.package)
     context = {
         "payment": payment,
+        "plan_payment": plan_payment,
         "author_share": payment.amount_cents - payment.application_fee_cents,
     }
     return render(request, "licensing/fake_checkout.html", context)

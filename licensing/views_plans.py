@@ -3,15 +3,16 @@ installs against its caps, and the buttons that start a subscription checkout or
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from catalog.constants import PublisherType
 
-from . import plans
+from . import plans, subscriptions
 from .models import Plan
 
 
@@ -24,6 +25,10 @@ def _organizations(user):
 @require_GET
 def plan_page(request: HttpRequest) -> HttpResponse:
     subscription = plans.subscription_of(request.user)
+    if request.GET.get("checkout") == "success" and subscription is None:
+        messages.info(
+            request, "Thank you: your plan changes as soon as Stripe confirms the payment (usually seconds)."
+        )
     context = {
         "plans": [(plan, plans.caps_summary(plan)) for plan in Plan.objects.order_by("position", "pk")],
         "current": subscription.plan if subscription else plans.free_plan(),
@@ -33,3 +38,36 @@ def plan_page(request: HttpRequest) -> HttpResponse:
         "organizations": _organizations(request.user),
     }
     return render(request, "licensing/plan.html", context)
+
+
+@login_required
+@require_POST
+def plan_subscribe(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start the Checkout Session of a paid plan (an organization is required for multi-member plans)."""
+    plan = get_object_or_404(Plan, slug=slug)
+    organization = None
+    if request.POST.get("organization"):
+        organization = _organizations(request.user).filter(slug=request.POST["organization"]).first()
+    try:
+        url = subscriptions.subscription_checkout_start(
+            buyer=request.user, plan=plan, organization=organization
+        )
+    except subscriptions.SubscriptionError as exc:
+        messages.error(request, str(exc))
+        return redirect("plans:page")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def plan_cancel(request: HttpRequest) -> HttpResponse:
+    """Cancel the customer's own paid subscription at Stripe (the webhook then moves them to Free)."""
+    try:
+        subscriptions.subscription_cancel_start(user=request.user)
+    except subscriptions.SubscriptionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, "Your subscription is being cancelled; this page shows Free once Stripe confirms."
+        )
+    return redirect("plans:page")

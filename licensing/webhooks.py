@@ -7,6 +7,10 @@ index and does nothing. The payment row is locked while it changes, and its stat
 forward (pending → paid → disputed → refunded), so ``checkout.session.completed`` and
 ``payment_intent.succeeded`` — in either order, or both at once — issue exactly one license, and a
 refund or dispute that arrives first still wins. E-mails and other slow work run on commit.
+
+Plan subscriptions (``checkout.session.completed`` in ``subscription`` mode,
+``customer.subscription.created/updated/deleted``, ``invoice.paid``) are applied by
+:mod:`licensing.subscriptions` in the same way: once per event, never backwards.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import licenses as license_services
-from . import tasks
+from . import subscriptions, tasks
 from .checkout import connected_account_update
 from .constants import PaymentKind, PaymentStatus
 from .models import Payment, WebhookEvent
@@ -145,6 +149,9 @@ def payment_succeeded(*, payment: Payment, intent_id: str | None) -> Payment:
 
 
 def on_checkout_completed(session: dict) -> None:
+    if session.get("mode") == "subscription":
+        on_subscription_checkout_completed(session)
+        return
     if session.get("mode", "payment") != "payment" or session.get("payment_status") != "paid":
         return  # Delayed payment methods: payment_intent.succeeded follows.
     payment = _locked_payment(session_id=session.get("id"), metadata=session.get("metadata"))
@@ -159,7 +166,42 @@ def on_payment_intent_succeeded(intent: dict) -> None:
     if payment is None:
         logger.warning("payment_intent.succeeded for unknown intent %s", intent.get("id"))
         return
+    if payment.kind == PaymentKind.SUBSCRIPTION:
+        return  # Plans are fulfilled by the checkout and invoice events.
     payment_succeeded(payment=payment, intent_id=intent.get("id"))
+
+
+# --- plan subscriptions (licensing.subscriptions) ----------------------------------------------------------
+
+
+def on_subscription_checkout_completed(session: dict) -> None:
+    if session.get("payment_status") not in ("paid", "no_payment_required"):
+        return  # The subscription's invoice.paid follows once the payment succeeds.
+    payment = _locked_payment(session_id=session.get("id"), metadata=session.get("metadata"))
+    if payment is None or payment.kind != PaymentKind.SUBSCRIPTION:
+        logger.warning("Subscription checkout.session.completed for unknown session %s", session.get("id"))
+        return
+    subscription_id = session.get("subscription")
+    if isinstance(subscription_id, dict):
+        subscription_id = subscription_id.get("id")
+    subscriptions.subscription_payment_completed(
+        payment=payment, stripe_subscription_id=subscription_id or ""
+    )
+
+
+def on_subscription_updated(obj: dict) -> None:
+    subscriptions.subscription_update_from_stripe(obj=obj)
+
+
+def on_subscription_deleted(obj: dict) -> None:
+    subscriptions.subscription_update_from_stripe(obj=obj, deleted=True)
+
+
+def on_invoice_paid(invoice: dict) -> None:
+    try:
+        subscriptions.invoice_paid_from_stripe(invoice=invoice)
+    except subscriptions.SubscriptionNotYetKnown as exc:
+        raise WebhookRetryLater(str(exc)) from None
 
 
 def on_charge_refunded(charge: dict) -> None:
@@ -206,4 +248,8 @@ HANDLERS: dict[str, Callable[[dict], None]] = {
     "charge.refunded": on_charge_refunded,
     "charge.dispute.created": on_dispute_created,
     "account.updated": on_account_updated,
+    "customer.subscription.created": on_subscription_updated,
+    "customer.subscription.updated": on_subscription_updated,
+    "customer.subscription.deleted": on_subscription_deleted,
+    "invoice.paid": on_invoice_paid,
 }

@@ -1,8 +1,9 @@
 """A small Stripe-compatible HTTP server for testing ``StripeGateway`` with the real ``stripe`` library.
 
 A :class:`http.server.ThreadingHTTPServer` on 127.0.0.1 (port 0) implements the endpoints the gateway
-calls — ``POST /v1/checkout/sessions``, ``POST /v1/accounts``, ``GET /v1/accounts/{id}``,
-``POST /v1/account_links``, ``POST /v1/refunds`` — parses form-encoded bodies the way Stripe does
+calls — ``POST /v1/checkout/sessions`` (payment and subscription mode), ``POST /v1/accounts``,
+``GET /v1/accounts/{id}``, ``POST /v1/account_links``, ``POST /v1/refunds``,
+``DELETE /v1/subscriptions/{id}`` — parses form-encoded bodies the way Stripe does
 (``a[b][c]=v`` nests, ``a[0][b]=v`` makes lists), answers JSON shaped like Stripe's objects, and records
 every request. The ``stripe_server`` fixture points ``STRIPE_API_BASE`` at it and selects
 ``STRIPE_BACKEND=stripe``; the ``stripe`` module itself is never patched.
@@ -58,6 +59,8 @@ class Recorded:
 class StripeState:
     requests: list[Recorded] = field(default_factory=list)
     accounts: dict[str, dict] = field(default_factory=dict)
+    #: Prices staff created in the Stripe dashboard: id -> {"unit_amount", "currency"}.
+    prices: dict[str, dict] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def calls(self, method: str, path: str) -> list[Recorded]:
@@ -100,6 +103,9 @@ def make_handler(state: StripeState):
         def do_POST(self) -> None:
             self._handle("POST")
 
+        def do_DELETE(self) -> None:
+            self._handle("DELETE")
+
     return Handler
 
 
@@ -108,7 +114,10 @@ def route(state: StripeState, method: str, path: str, params: dict) -> tuple[int
     if method == "POST" and path == "/v1/checkout/sessions":
         session_id = f"cs_test_{secrets.token_hex(12)}"
         line = params["line_items"][0]
-        amount = int(line["price_data"]["unit_amount"]) * int(line.get("quantity", 1))
+        price = line.get("price_data") or state.prices.get(line.get("price"))
+        if price is None:
+            return _error(f"No such price: '{line.get('price')}'", 400)
+        amount = int(price["unit_amount"]) * int(line.get("quantity", 1))
         return 200, {
             "id": session_id,
             "object": "checkout.session",
@@ -116,7 +125,7 @@ def route(state: StripeState, method: str, path: str, params: dict) -> tuple[int
             "status": "open",
             "payment_status": "unpaid",
             "amount_total": amount,
-            "currency": line["price_data"]["currency"],
+            "currency": price["currency"],
             "client_reference_id": params.get("client_reference_id"),
             "customer_email": params.get("customer_email"),
             "metadata": params.get("metadata", {}),
@@ -157,6 +166,9 @@ def route(state: StripeState, method: str, path: str, params: dict) -> tuple[int
             "expires_at": now + 300,
             "url": f"https://connect.stripe.com/setup/e/{params['account']}/{secrets.token_hex(6)}",
         }
+    match = re.fullmatch(r"/v1/subscriptions/(sub_\w+)", path)
+    if method == "DELETE" and match:
+        return 200, {"id": match.group(1), "object": "subscription", "status": "canceled", "created": now}
     if method == "POST" and path == "/v1/refunds":
         return 200, {
             "id": f"re_{secrets.token_hex(8)}",
