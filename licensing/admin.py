@@ -5,7 +5,11 @@ account plans, which staff edit."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from marketplace.admin import ReadOnlyAdmin
 
@@ -57,6 +61,24 @@ class PaymentAdmin(ReadOnlyAdmin):
             "platform_totals": earnings.totals(payments_qs=earnings.sales()),
         }
         return super().changelist_view(request, extra_context=extra_context)
+
+    def get_urls(self):
+        totals = path(
+            "totals/", self.admin_site.admin_view(self.totals_view), name="licensing_payment_totals"
+        )
+        return [totals, *super().get_urls()]
+
+    def totals_view(self, request: HttpRequest) -> HttpResponse:
+        """Platform totals per month and per publisher (staff who may view payments)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Platform totals",
+            "opts": self.model._meta,
+            "report": earnings.platform_report(),
+        }
+        return TemplateResponse(request, "admin/licensing/payment/totals.html", context)
 
 
 @admin.register(ConnectedAccount)

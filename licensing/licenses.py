@@ -224,6 +224,32 @@ def license_extend(*, license: License, until: dt.datetime) -> License:
     return license
 
 
+@transaction.atomic
+def license_renewal_take_back(*, license: License, now: dt.datetime | None = None) -> License:
+    """Take back the term one refunded renewal added (a year for ``pro`` and ``enterprise``).
+
+    The expiry moves one term earlier, so each refunded renewal removes exactly what it added,
+    whatever was renewed after it; if that puts the expiry in the past, an active license is now
+    expired (not revoked: the original purchase still stands). Renewal reminders may go out again.
+    A license without an expiry or a yearly term, and a revoked or suspended one, keep their
+    expiry and status apart from that move (revoked and suspended stay so).
+    """
+    now = now or timezone.now()
+    license = License.objects.select_for_update().get(pk=license.pk)
+    terms = TERMS.get(license.pricing)
+    if license.expires_at is None or terms is None or not terms.years:
+        return license
+    license.expires_at = _add_years(license.expires_at, -terms.years)
+    license.renewal_reminders_sent = []
+    if license.status == LicenseStatus.ACTIVE and license.expires_at <= now:
+        license.status = LicenseStatus.EXPIRED
+    license.save(update_fields=["expires_at", "renewal_reminders_sent", "status", "updated_at"])
+    logger.info(
+        "License …%s: a refunded renewal was taken back; expires %s.", license.key_last4, license.expires_at
+    )
+    return license
+
+
 def _set_status(license: License, status: str, reason: str) -> License:
     license.status = status
     license.status_reason = reason[:300]

@@ -24,7 +24,7 @@ def payment_receipt_send(payment_id: int) -> bool:
 
 @shared_task(**RETRY)
 def payment_refund_notice_send(payment_id: int) -> bool:
-    """Tell the buyer a payment was refunded and its license revoked."""
+    """Tell the buyer a payment was refunded, and what became of its license (revoked, or a renewal's year taken back)."""
     from . import emails
 
     return emails.payment_refund_notice_send(payment_id=payment_id)

@@ -205,14 +205,20 @@ def on_invoice_paid(invoice: dict) -> None:
 
 
 def on_charge_refunded(charge: dict) -> None:
+    """A full refund revokes the license a purchase issued; a refunded renewal only takes its year back."""
     payment = _locked_payment(intent_id=charge.get("payment_intent"), metadata=charge.get("metadata"))
     if payment is None:
         raise WebhookRetryLater(f"charge.refunded for unknown payment intent {charge.get('payment_intent')}")
     _set_intent(payment, charge.get("payment_intent"))
     payment.refunded_cents = max(payment.refunded_cents, int(charge.get("amount_refunded") or 0))
+    fulfilled = payment.paid_at is not None  # Before the success events, nothing was given.
     if charge.get("refunded") and _advance(payment, PaymentStatus.REFUNDED):
         payment.refunded_at = timezone.now()
-        if payment.license is not None and payment.kind != PaymentKind.RENEWAL:
+        if payment.license is not None and payment.kind == PaymentKind.RENEWAL:
+            # A refunded renewal takes back the year it added; the purchase itself stands.
+            if fulfilled:
+                license_services.license_renewal_take_back(license=payment.license)
+        elif payment.license is not None:
             license_services.license_revoke(license=payment.license, reason="The payment was refunded.")
         payment_pk = payment.pk
         transaction.on_commit(lambda: tasks.payment_refund_notice_send.delay(payment_pk))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
 import time
@@ -10,9 +11,11 @@ import pytest
 from django.core import mail
 from django.db import OperationalError, connection
 from django.test import Client
+from django.utils import timezone
 
 from licensing import checkout, payments
 from licensing.constants import LicenseStatus, PaymentStatus
+from licensing.licenses import _add_years
 from licensing.models import ConnectedAccount, License, Payment, WebhookEvent
 from tests.conftest import make_user
 from tests.licensing.money import post_event, sellable, signed
@@ -430,3 +433,106 @@ def test_account_updated_sets_the_connected_account_flags(
         client, "account.updated", {**obj, "id": "acct_not_ours"}, "evt_3", django_capture_on_commit_callbacks
     )
     assert ConnectedAccount.objects.count() == 1
+
+
+# --- refunds of renewals (issue 6 leftover): the renewal's year is taken back, the purchase stands ----
+
+
+def _renewal(license, client, capture, *, event_prefix: str, pay: bool = True) -> Payment:
+    """A renewal checkout of ``license`` through the fake gateway, paid by its signed events."""
+    checkout.renewal_checkout_start(license=license)
+    payment = Payment.objects.filter(license=license, kind="renewal").order_by("-pk").first()
+    if pay:
+        objs = objects(payment)
+        for n, event_type in enumerate(("checkout.session.completed", "payment_intent.succeeded")):
+            deliver(client, event_type, objs[event_type], f"{event_prefix}_{n}", capture)
+    return payment
+
+
+@pytest.fixture
+def licensed(make_package, buyer):
+    """An active ``pro`` license of ``buyer``'s, bought a month ago."""
+    from licensing import licenses
+
+    package = sellable(make_package, "pro", price_cents=1900)
+    bought = timezone.now() - dt.timedelta(days=30)
+    license, _ = licenses.license_issue(package=package, owner=buyer, now=bought)
+    return license
+
+
+@pytest.mark.django_db
+def test_refund_of_a_renewal_takes_back_its_year_and_keeps_the_license(
+    client, licensed, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    original = licensed.expires_at
+    renewal = _renewal(licensed, client, capture, event_prefix="evt_r")
+    licensed.refresh_from_db()
+    assert licensed.expires_at == _add_years(original, 1)
+
+    deliver(client, "charge.refunded", objects(renewal)["charge.refunded"], "evt_refund", capture)
+
+    licensed.refresh_from_db()
+    assert licensed.expires_at == original
+    assert licensed.status == LicenseStatus.ACTIVE
+    renewal.refresh_from_db()
+    assert renewal.status == PaymentStatus.REFUNDED
+    notice = mail.outbox[-1]
+    assert notice.subject == f"Your payment for {licensed.package.display_name} was refunded"
+    assert "The year this renewal added was taken back" in notice.body
+    assert f"now expires on {original:%-d %B %Y}" in notice.body
+    assert "revoked" not in notice.body
+
+
+@pytest.mark.django_db
+def test_refunding_the_first_of_two_renewals_takes_back_one_year(
+    client, licensed, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    original = licensed.expires_at
+    first = _renewal(licensed, client, capture, event_prefix="evt_a")
+    _renewal(licensed, client, capture, event_prefix="evt_b")
+    licensed.refresh_from_db()
+    assert licensed.expires_at == _add_years(original, 2)
+
+    deliver(client, "charge.refunded", objects(first)["charge.refunded"], "evt_refund", capture)
+
+    licensed.refresh_from_db()
+    assert licensed.expires_at == _add_years(original, 1) and licensed.status == LicenseStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_refunding_the_renewal_of_an_expired_license_leaves_it_expired_not_revoked(
+    client, licensed, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    lapsed = timezone.now() - dt.timedelta(days=10)
+    License.objects.filter(pk=licensed.pk).update(expires_at=lapsed, status=LicenseStatus.EXPIRED)
+    licensed.refresh_from_db()
+    renewal = _renewal(licensed, client, capture, event_prefix="evt_r")
+    licensed.refresh_from_db()
+    assert licensed.status == LicenseStatus.ACTIVE and licensed.expires_at > timezone.now()
+
+    deliver(client, "charge.refunded", objects(renewal)["charge.refunded"], "evt_refund", capture)
+
+    licensed.refresh_from_db()
+    assert licensed.status == LicenseStatus.EXPIRED
+    assert lapsed < licensed.expires_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_renewal_refunded_before_it_was_paid_neither_extends_nor_shortens(
+    client, licensed, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    original = licensed.expires_at
+    renewal = _renewal(licensed, client, capture, event_prefix="evt_r", pay=False)
+    objs = objects(renewal)
+    deliver(client, "charge.refunded", objs["charge.refunded"], "evt_refund", capture)
+    for n, event_type in enumerate(("checkout.session.completed", "payment_intent.succeeded")):
+        deliver(client, event_type, objs[event_type], f"evt_late_{n}", capture)
+
+    licensed.refresh_from_db()
+    assert licensed.expires_at == original and licensed.status == LicenseStatus.ACTIVE
+    renewal.refresh_from_db()
+    assert renewal.status == PaymentStatus.REFUNDED
