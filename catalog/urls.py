@@ -1,17 +1,19 @@
 from django.urls import path
 
 from . import views
+from .cache import cached_for_anonymous as cached
 
 app_name = "catalog"
 
+#: Anonymous GETs of every page but the download are answered from the cache (catalog.cache).
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("search/", views.PackageSearchView.as_view(), name="search"),
-    path("kinds/<slug:plural>/", views.KindPackagesView.as_view(), name="kind"),
-    path("categories/<slug:slug>/", views.CategoryPackagesView.as_view(), name="category"),
-    path("tags/<str:tag>/", views.TagPackagesView.as_view(), name="tag"),
-    path("publishers/<slug:slug>/", views.PublisherDetailView.as_view(), name="publisher-detail"),
-    path("packages/<str:identifier>/", views.PackageDetailView.as_view(), name="package-detail"),
+    path("", cached(views.HomeView.as_view()), name="home"),
+    path("search/", cached(views.PackageSearchView.as_view()), name="search"),
+    path("kinds/<slug:plural>/", cached(views.KindPackagesView.as_view()), name="kind"),
+    path("categories/<slug:slug>/", cached(views.CategoryPackagesView.as_view()), name="category"),
+    path("tags/<str:tag>/", cached(views.TagPackagesView.as_view()), name="tag"),
+    path("publishers/<slug:slug>/", cached(views.PublisherDetailView.as_view()), name="publisher-detail"),
+    path("packages/<str:identifier>/", cached(views.PackageDetailView.as_view()), name="package-detail"),
     path(
         "packages/<str:identifier>/<str:version>/download",
         views.release_download,

@@ -17,6 +17,11 @@ Not a test: the figures depend on the machine (and on everything else it runs). 
    ``--max-requests`` requests) per scenario: ``GET /api/v1/catalog?q=`` over 200 varied queries
    (typos, several words, identifiers, no match), the search page (the path is read from the
    catalog's URLconf at run time), the home page, and the minimal view;
+   The site runs as configured by default, so anonymous catalog answers come from the response
+   cache (``catalog/cache.py``) in a Redis server started for the run (``--cache local``: each
+   worker's memory, as without ``REDIS_URL``); the
+   one-client pass before the load shows each path's first, uncached, answer. Then the search
+   scenarios run again on a second server with the cache off (``CATALOG_CACHE_SECONDS=0``);
 5. prints p50/p99 latency and requests per second per scenario and PASS/MISS against the targets
    (search API p99 < 50 ms; catalog pages >= half the minimal view's throughput), the SQL queries
    each kind of request makes, and writes ``EXPLAIN (ANALYZE, BUFFERS)`` of the slowest one to
@@ -569,12 +574,15 @@ def http_get(port: int, path: str, timeout: float = 10) -> tuple[int, bytes]:
         conn.close()
 
 
-def start_gunicorn(env: dict[str, str], work: Path, args: argparse.Namespace, cleanup: Cleanup) -> int:
+def start_gunicorn(
+    env: dict[str, str], work: Path, args: argparse.Namespace, cleanup: Cleanup, *, name: str = "gunicorn"
+) -> tuple[int, Callable[[], None]]:
+    """Serve the site; returns the port and a function that stops the server."""
     gunicorn = VENV_BIN / "gunicorn"
     if not gunicorn.exists():
         die(f"{gunicorn} not found: pip install -e '.[bench]' (or run scripts/benchmark_search.sh)")
     port = free_port()
-    logfile = work / "gunicorn.log"
+    logfile = work / f"{name}.log"
     command = [
         str(gunicorn),
         "--bind", f"{HOST}:{port}",
@@ -591,11 +599,36 @@ def start_gunicorn(env: dict[str, str], work: Path, args: argparse.Namespace, cl
     ]  # fmt: skip
     log(f"gunicorn {args.workers} workers x {args.threads} threads (gthread) on {HOST}:{port}")
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
-    cleanup.add("gunicorn", lambda: stop_process_group(proc))
+    cleanup.add(name, lambda: stop_process_group(proc))
     if not wait_until(lambda: proc.poll() is None and http_get(port, "/bench/minimal", 2)[0] == 200, 60, 0.5):
         print(logfile.read_text(errors="replace")[-8000:] if logfile.exists() else "", file=sys.stderr)
         die("gunicorn did not answer /bench/minimal with 200")
-    return port
+    return port, lambda: stop_process_group(proc)
+
+
+def start_redis(work: Path, cleanup: Cleanup, timeout: float) -> str:
+    """A throwaway ``redis-server`` on a free loopback port (no persistence); returns its URL."""
+    server = shutil.which("redis-server")
+    if not server:
+        die("redis-server not found (apt-get install redis-server), or run with --cache local")
+    port = free_port()
+    proc = subprocess.Popen(
+        [server, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(work)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    cleanup.add("Redis", lambda: stop_process_group(proc))
+
+    def ping() -> bool:
+        with socket.create_connection((HOST, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+
+    if not wait_until(ping, timeout):
+        die("redis-server did not answer PING")
+    log(f"Redis on {HOST}:{port} (the response cache, shared by the workers)")
+    return f"redis://{HOST}:{port}/0"
 
 
 # --- load -------------------------------------------------------------------------------------------
@@ -863,6 +896,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument(
+        "--cache",
+        choices=("redis", "local"),
+        default="redis",
+        help="the cache of the server: a Redis server started here (as deployed), or each worker's memory",
+    )
+    parser.add_argument(
         "--explain-out", type=Path, default=ROOT / "var" / "benchmark_search_explain.txt",
         help="where the EXPLAIN (ANALYZE, BUFFERS) output goes",
     )  # fmt: skip
@@ -941,6 +980,9 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
     }
     for name in ("REDIS_URL", "STORAGE_BACKEND", "CELERY_TASK_ALWAYS_EAGER", "SITE_BANNER"):
         os.environ.pop(name, None)
+    if args.cache == "redis":
+        # As deployed: Redis is the Celery broker and the cache every worker shares.
+        settings_env["REDIS_URL"] = start_redis(work, cleanup, args.startup_timeout)
     os.environ.update(settings_env)
     env = dict(os.environ)
 
@@ -979,13 +1021,13 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
     # Measured first, so that no backlog of slow requests left by another scenario slows it.
     load_order = [scenarios[3], *scenarios[:3]]
 
-    port = start_gunicorn(env, work, args, cleanup)
+    port, stop_server = start_gunicorn(env, work, args, cleanup)
     for name, paths in scenarios:
         status, body = http_get(port, paths[0])
         if status != 200:
             die(f"{name}: GET {paths[0]} answered {status}: {body[:300]!r}")
 
-    log("one client, each of the first two scenarios' paths once (the slowest five shown)")
+    log("one client, each of the first two scenarios' paths once, cold (the slowest five shown)")
     slowest: dict[str, list[str]] = {}
     for name, paths in scenarios[:2]:
         timings = []
@@ -1009,7 +1051,10 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
             print(f"    {ms:7.1f} ms  HTTP {status}  {urllib.parse.unquote_plus(path)}")
         slowest[name] = [path for _, _, path in sorted(timings, key=lambda t: t[0], reverse=True)]
 
-    log("SQL per request (in-process, one warm request each)")
+    log("SQL per request (in-process, one warm request each, response cache off)")
+    from django.conf import settings as django_settings
+
+    django_settings.CATALOG_CACHE_SECONDS = 0
     samples = ["salesforce", "sales-foce", "githb", "github pull request", queries[150]]
     targets = [("API q=" + q, with_q("/api/v1/catalog", q)) for q in samples]
     targets += [("page q=" + q, with_q(page_path, q)) for q in samples[:3]]
@@ -1055,18 +1100,39 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
             f"  ({result.requests} requests, {result.errors} errors, {result.non_2xx} non-2xx)",
             flush=True,
         )
-    server_log = (
-        (work / "gunicorn.log").read_text(errors="replace") if (work / "gunicorn.log").exists() else ""
+    stop_server()
+
+    log(
+        "the same load on a server with the response cache off (CATALOG_CACHE_SECONDS=0): "
+        "every request ranks, counts and renders"
+    )
+    port, stop_server = start_gunicorn(
+        {**env, "CATALOG_CACHE_SECONDS": "0"}, work, args, cleanup, name="gunicorn-uncached"
+    )
+    for name, paths in scenarios[:3]:
+        drain(port, name)
+        result = measure(f"{name} (no cache)", port, paths, work, args, client)
+        results.append(result)
+        print(
+            f"  {result.name:<24} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
+            f"  ({result.requests} requests, {result.errors} errors, {result.non_2xx} non-2xx)",
+            flush=True,
+        )
+    stop_server()
+    server_log = "".join(
+        (work / f"{log_name}.log").read_text(errors="replace")
+        for log_name in ("gunicorn", "gunicorn-uncached")
+        if (work / f"{log_name}.log").exists()
     )
     server_errors = len(re.findall(r"\bERROR\b|Traceback", server_log))
 
     by_name = {r.name: r for r in results}
     log("results")
-    print(f"{'scenario':<14}{'path':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
+    print(f"{'scenario':<25}{'path':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
     for r in results:
-        shown = r.path if len(r.path) <= 42 else r.path[:39] + "..."
+        shown = r.path if len(r.path) <= 34 else r.path[:31] + "..."
         errors = r.errors + r.non_2xx
-        print(f"{r.name:<14}{shown:<44}{r.rps:9.1f}{r.p50_ms:9.1f}{r.p99_ms:9.1f}{r.max_ms:9.1f}{errors:8d}")
+        print(f"{r.name:<25}{shown:<36}{r.rps:9.1f}{r.p50_ms:9.1f}{r.p99_ms:9.1f}{r.max_ms:9.1f}{errors:8d}")
     print(f"({len(queries)} queries cycled; client {client}; gunicorn {args.workers}x{args.threads} gthread)")
 
     minimal = by_name["minimal view"]

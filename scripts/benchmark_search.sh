@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The search benchmark (scripts/benchmark_search.py), with what it needs installed first:
-# gunicorn from the `bench` extra (pip) and wrk (Debian package, when run as root).
+# gunicorn from the `bench` extra (pip), wrk and redis-server (Debian packages, when run as root).
 # Arguments go to the Python script, e.g. scripts/benchmark_search.sh --listings 20000 --duration 10
 set -euo pipefail
 
@@ -21,6 +21,11 @@ if ! command -v wrk >/dev/null; then
   else
     echo "note: wrk not found (sudo apt-get install wrk); the Python client will generate the load" >&2
   fi
+fi
+
+if ! command -v redis-server >/dev/null && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+  echo "==> installing redis-server (apt-get)"
+  apt-get install -y -qq redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 fi
 
 exec "$PY" scripts/benchmark_search.py "$@"

@@ -111,6 +111,16 @@ def marketplace_key_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with empty caches (cached catalog answers, throttles), as the database does."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
 def _marketplace_key(settings, marketplace_key_path: Path) -> None:
     settings.SIGNING_KEY_PATH = marketplace_key_path
 

@@ -18,36 +18,56 @@ def backfill_last_release_at(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_search_words'),
+        ("catalog", "0007_search_words"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='package',
-            name='last_release_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the latest release was published (kept by save()).', null=True),
+            model_name="package",
+            name="last_release_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="When the latest release was published (kept by save()).",
+                null=True,
+            ),
         ),
         migrations.RunPython(backfill_last_release_at, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
-            model_name='package',
-            index=models.Index(fields=['-installs_30d', '-total_downloads', 'identifier'], name='package_popular'),
+            model_name="package",
+            index=models.Index(
+                fields=["-installs_30d", "-total_downloads", "identifier"], name="package_popular"
+            ),
         ),
         migrations.AddIndex(
-            model_name='package',
-            index=models.Index(fields=['-published_at', 'identifier'], name='package_newest'),
+            model_name="package",
+            index=models.Index(fields=["-published_at", "identifier"], name="package_newest"),
         ),
         migrations.AddIndex(
-            model_name='package',
-            index=models.Index(condition=models.Q(('last_release_at__gt', models.F('published_at'))), fields=['-last_release_at', 'identifier'], name='package_updated'),
+            model_name="package",
+            index=models.Index(
+                condition=models.Q(("last_release_at__gt", models.F("published_at"))),
+                fields=["-last_release_at", "identifier"],
+                name="package_updated",
+            ),
         ),
         migrations.AddIndex(
-            model_name='package',
-            index=models.Index(condition=models.Q(('featured', True)), fields=['-installs_30d', 'identifier'], name='package_featured'),
+            model_name="package",
+            index=models.Index(
+                condition=models.Q(("featured", True)),
+                fields=["-installs_30d", "identifier"],
+                name="package_featured",
+            ),
         ),
         migrations.AddIndex(
-            model_name='package',
-            index=models.Index(condition=models.Q(('latest_release__isnull', False), ('status__in', ['published', 'deprecated'])), fields=['kind', 'category'], name='package_listed_kind_category'),
+            model_name="package",
+            index=models.Index(
+                condition=models.Q(
+                    ("latest_release__isnull", False), ("status__in", ["published", "deprecated"])
+                ),
+                fields=["kind", "category"],
+                name="package_listed_kind_category",
+            ),
         ),
     ]

@@ -1,0 +1,168 @@
+"""Anonymous catalog responses, kept in the cache until the catalog changes.
+
+Most catalog traffic is anonymous and repeats (the home page, popular
+searches, the API lists the ArgentOS client polls), and every such request
+would otherwise rank, count and render the same packages again. A view
+wrapped in :func:`cached_for_anonymous` answers an anonymous ``GET`` from the
+cache (``CACHES["default"]``: Redis when ``REDIS_URL`` is set, so every worker
+shares it) for at most ``CATALOG_CACHE_SECONDS`` seconds (0 turns it off).
+
+**Anonymous** means a ``GET`` with no session cookie, no messages cookie and
+no ``Authorization`` header; anyone signed in, or holding a token, is answered
+fresh. **Stored** are only ``200`` answers that set no cookie and used no CSRF
+token (a form for a signed-in visitor is never shared), and not streamed.
+
+**Invalidation**: the cache keys carry a catalog version, which
+:func:`catalog_changed` moves on after every saved or deleted package,
+release, review, publisher, kind or category (signals, connected in
+``CatalogConfig.ready``; at once and after the transaction commits). A moderation
+decision, a new release, a review or an edit therefore shows at once.
+Counters written with ``UPDATE`` (downloads, installs over 30 days) show
+within ``CATALOG_CACHE_SECONDS``.
+
+The key also holds the full path with its query string and the headers the
+answers vary on (``HX-Request``, ``HX-History-Restore-Request``, ``Accept``).
+Responses carry ``X-Catalog-Cache: hit`` or ``miss`` (absent when not
+cacheable).
+
+**Two tiers** when the settings define the ``catalog-local`` cache (they do
+when ``REDIS_URL`` is set): answers are looked up in the process's memory
+first, then in Redis (and copied to memory), so most hits cost no round trip;
+each process re-reads the catalog version from Redis at most every
+:data:`VERSION_MEMO_SECONDS`, so a change made by another process shows
+there within that time (at once in the process that made it).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import transaction
+from django.http import HttpResponse
+
+#: The cache key of the catalog version.
+VERSION_KEY = "catalog:version"
+#: The alias of the per-process tier in front of the shared cache (optional).
+LOCAL_ALIAS = "catalog-local"
+#: How long a process trusts the version it last read from the shared cache, seconds (two tiers only).
+VERSION_MEMO_SECONDS = 1.0
+
+_memo = threading.local()
+#: Request headers that change an answer, so part of the key.
+VARY_HEADERS = ("HX-Request", "HX-History-Restore-Request", "Accept")
+#: What :func:`cached_for_anonymous` writes in ``X-Catalog-Cache``.
+CACHE_HEADER = "X-Catalog-Cache"
+
+
+def _local_tier():
+    """The per-process cache in front of the shared one, or None (one tier)."""
+    return caches[LOCAL_ALIAS] if LOCAL_ALIAS in settings.CACHES else None
+
+
+def _read_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns() // 1_000_000, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return int(version)
+
+
+def catalog_version() -> int:
+    """The current catalog version (an integer that only grows while the cache keeps it).
+
+    A missing version (first use, eviction, a flushed cache) starts from the
+    time in milliseconds, so it never returns to a number older entries carry.
+    With two tiers, read from the shared cache at most every
+    :data:`VERSION_MEMO_SECONDS` per thread.
+    """
+    if _local_tier() is None:
+        return _read_version()
+    now = time.monotonic()
+    if getattr(_memo, "until", 0.0) < now:
+        _memo.version, _memo.until = _read_version(), now + VERSION_MEMO_SECONDS
+    return _memo.version
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not there (first use or evicted): a fresh, larger version
+        cache.add(VERSION_KEY, time.time_ns() // 1_000_000, timeout=None)
+    _memo.until = 0.0  # this thread sees its own change at once
+
+
+def catalog_changed(**_signal_kwargs) -> None:
+    """Move the catalog version on now and again once the current transaction commits (a signal receiver).
+
+    Every cached anonymous answer made before is then out of reach; the
+    second move drops what another request may have cached from the state
+    before the commit while the transaction ran.
+    """
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _is_anonymous(request) -> bool:
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def _key(request, version: int) -> str:
+    parts = [request.get_full_path(), *(request.headers.get(name, "") for name in VARY_HEADERS)]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"catalog:response:{version}:{digest}"
+
+
+def _storable(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+
+
+def cached_for_anonymous(view):
+    """Decorate a view function (or ``View.as_view()``) to answer anonymous ``GET`` from the cache.
+
+    See the module docstring for what is cached, for how long and how it is
+    invalidated. Template and DRF responses are rendered here, before storing.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        seconds = settings.CATALOG_CACHE_SECONDS
+        if seconds <= 0 or not _is_anonymous(request):
+            return view(request, *args, **kwargs)
+        key = _key(request, catalog_version())
+        local = _local_tier()
+        response = local.get(key) if local is not None else None
+        if response is None:
+            response = cache.get(key)
+            if response is not None and local is not None:
+                local.set(key, response, seconds)
+        if response is not None:
+            response[CACHE_HEADER] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if _storable(request, response):
+            response[CACHE_HEADER] = "miss"
+            # Bytes and headers only (a DRF answer would also carry its data, costly to unpickle).
+            kept = HttpResponse(response.content, status=response.status_code, headers=dict(response.items()))
+            cache.set(key, kept, seconds)
+            if local is not None:
+                local.set(key, kept, seconds)
+        return response
+
+    return wrapped
