@@ -147,9 +147,15 @@ class CatalogLatestSerializer(serializers.Serializer):
 
 
 class CatalogVersionSerializer(serializers.Serializer):
+    """One of ``versions`` of the ArgentOS detail: api.md's ``version``, ``published_at``, ``yanked``,
+    plus the release's signing key (``public_key``, ``key_fingerprint``), so that a client installing
+    an older version verifies it with the key that signed it, not the latest one's."""
+
     version = serializers.CharField()
     published_at = serializers.SerializerMethodField()
     yanked = serializers.BooleanField()
+    public_key = serializers.CharField(source="signing_key.public_key")
+    key_fingerprint = serializers.CharField()
 
     def get_published_at(self, obj: Release) -> str | None:
         return utc_z(obj.published_at)

@@ -162,8 +162,31 @@ def test_detail(client: Client, build_pkg, publish, author):
         "version": "1.1.0",
         "published_at": latest["published_at"],
         "yanked": False,
+        "public_key": author.key.public_key,
+        "key_fingerprint": author.key.fingerprint,
     }
     assert client.get("/api/v1/catalog/nope").status_code == 404
+
+
+def test_each_version_names_the_key_that_signed_it(client: Client, build_pkg, publish, author):
+    from nacl.signing import SigningKey
+
+    from publishing import services
+    from tests.conftest import public_key_b64
+
+    publish(build_pkg(version="1.0.0"))
+    new_key = SigningKey.generate()
+    rotated = services.signing_key_register(
+        publisher=author.publisher, public_key=public_key_b64(new_key), label="new laptop", user=author.user
+    )
+    publish(build_pkg(version="2.0.0", key=new_key))
+
+    versions = {v["version"]: v for v in client.get("/api/v1/catalog/hello-connector").json()["versions"]}
+
+    assert versions["2.0.0"]["public_key"] == rotated.public_key != author.key.public_key
+    assert versions["2.0.0"]["key_fingerprint"] == rotated.fingerprint
+    assert versions["1.0.0"]["public_key"] == author.key.public_key
+    assert versions["1.0.0"]["key_fingerprint"] == author.key.fingerprint
 
 
 def test_detail_tools_from_manifest(client: Client, build_pkg, publish):
