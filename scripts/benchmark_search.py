@@ -21,7 +21,8 @@ Not a test: the figures depend on the machine (and on everything else it runs). 
    cache (``catalog/cache.py``) in a Redis server started for the run (``--cache local``: each
    worker's memory, as without ``REDIS_URL``); the
    one-client pass before the load shows each path's first, uncached, answer. Then the search
-   scenarios run again on a second server with the cache off (``CATALOG_CACHE_SECONDS=0``);
+   scenarios run again on a second server with the cache off (``CATALOG_CACHE_SECONDS=0``).
+   Every request asks ``Accept-Encoding: gzip, deflate``, as browsers and Node's fetch do;
 5. prints p50/p99 latency and requests per second per scenario and PASS/MISS against the targets
    (search API p99 < 50 ms; catalog pages >= half the minimal view's throughput), the SQL queries
    each kind of request makes, and writes ``EXPLAIN (ANALYZE, BUFFERS)`` of the slowest one to
@@ -656,7 +657,8 @@ end
 
 function request()
   index = index % #paths + 1
-  return wrk.format("GET", paths[index])
+  -- As browsers and the ArgentOS client (Node's fetch) ask.
+  return wrk.format("GET", paths[index], {["Accept-Encoding"] = "gzip, deflate"})
 end
 
 function response(status, headers, body)
@@ -751,7 +753,7 @@ def client_worker(port: int, paths_file: Path, connections: int, duration: float
             index += 1
             started = time.perf_counter()
             try:
-                conn.request("GET", paths[index % len(paths)])
+                conn.request("GET", paths[index % len(paths)], headers={"Accept-Encoding": "gzip, deflate"})
                 response = conn.getresponse()
                 body = response.read()
             except (OSError, http.client.HTTPException):

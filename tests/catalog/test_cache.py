@@ -203,3 +203,25 @@ def test_two_tiers_follow_a_change_made_by_another_process(client, author, two_t
 
     assert within_memo[CACHE_HEADER] == "hit"
     assert after[CACHE_HEADER] == "miss"
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "compressed"),
+    [("gzip, deflate, br", True), ("br;q=1.0, gzip;q=0.5", True), ("gzip;q=0", False), ("", False)],
+)
+def test_kept_answers_go_compressed_to_clients_that_accept_gzip(client, author, accept_encoding, compressed):
+    import gzip
+
+    make_package(author, "weather-connector")
+    plain, _ = _get(client, SEARCH)
+
+    for _ in ("miss or hit", "hit"):
+        response, _ = _get(client, SEARCH, **{"Accept-Encoding": accept_encoding})
+        assert "Accept-Encoding" in response["Vary"]
+        if compressed:
+            assert response["Content-Encoding"] == "gzip"
+            assert gzip.decompress(response.content) == plain.content
+            assert len(response.content) < len(plain.content) / 3
+        else:
+            assert not response.has_header("Content-Encoding")
+            assert response.content == plain.content
