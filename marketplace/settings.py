@@ -151,7 +151,7 @@ AUTHENTICATION_BACKENDS = [
 
 # Anonymous catalog pages and API reads are answered from the cache for at most this many
 # seconds, and until the catalog changes (catalog/cache.py); 0 turns it off.
-CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=120)
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 
 # Accounts: django-allauth, e-mail as the login, verified before use.
 ACCOUNT_LOGIN_METHODS = {"email"}
