@@ -304,11 +304,16 @@ def search_packages(queryset: QuerySet, q: str) -> QuerySet:
 
     A blank ``q`` keeps every package, with a relevance of 0.
     """
+    matched, relevance = _match_or_all(queryset, q)
+    return matched.annotate(relevance=relevance)
+
+
+def _match_or_all(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]:
+    """:func:`_match` for a query with words; every package, with a relevance of 0, for a blank one."""
     q = (q or "").strip()
     if not q:
-        return queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
-    matched, relevance = _match(queryset, q)
-    return matched.annotate(relevance=relevance)
+        return queryset, Value(0.0, output_field=FloatField())
+    return _match(queryset, q)
 
 
 # --- filters, facets, sorts --------------------------------------------------------------------
@@ -339,11 +344,7 @@ class CatalogSearch:
     def _matched(self) -> tuple[QuerySet, Expression]:
         """The packages matching the text query and their relevance, worked out once per search."""
         if self._match_result is None:
-            q = self.query.q.strip()
-            if q:
-                self._match_result = _match(self.base, q)
-            else:
-                self._match_result = (self.base, Value(0.0, output_field=FloatField()))
+            self._match_result = _match_or_all(self.base, self.query.q)
         return self._match_result
 
     def results(self) -> QuerySet:

@@ -421,13 +421,14 @@ class FakeGateway:
     """Local pages stand in for Stripe's hosted checkout and onboarding (the demo's default)."""
 
     def checkout_session_create(self, request: CheckoutRequest) -> CheckoutSession:
-        session_id = f"cs_fake_{secrets.token_urlsafe(18)}"
-        return CheckoutSession(
-            id=session_id, url=reverse("licensing:fake-checkout", kwargs={"session_id": session_id})
-        )
+        return self._local_session()
 
     def subscription_checkout_create(self, request: SubscriptionCheckoutRequest) -> CheckoutSession:
         """The same local checkout page; paying sends the events of a subscription checkout."""
+        return self._local_session()
+
+    @staticmethod
+    def _local_session() -> CheckoutSession:
         session_id = f"cs_fake_{secrets.token_urlsafe(18)}"
         return CheckoutSession(
             id=session_id, url=reverse("licensing:fake-checkout", kwargs={"session_id": session_id})

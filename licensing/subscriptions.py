@@ -54,10 +54,6 @@ class SubscriptionError(Exception):
     """A plan checkout or cancellation that cannot start; the message is for the customer."""
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
 def _organization_ok(organization: Publisher | None, user) -> bool:
     return (
         organization is not None
@@ -119,8 +115,8 @@ def subscription_checkout_start(*, buyer, plan: Plan, organization: Publisher | 
             customer_email=buyer.email,
             user_id=buyer.pk,
             organization_slug=organization.slug if organization else None,
-            success_url=_absolute(f"{page}?checkout=success"),
-            cancel_url=_absolute(f"{page}?checkout=cancelled"),
+            success_url=f"{settings.SITE_URL}{page}?checkout=success",
+            cancel_url=f"{settings.SITE_URL}{page}?checkout=cancelled",
         )
     )
     Payment.objects.filter(pk=payment.pk).update(checkout_session_id=session.id)
