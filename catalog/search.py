@@ -175,7 +175,11 @@ def _match_postgresql(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]
     last = _lexeme(words[-1]) + (":*" if len(words[-1]) >= MIN_PREFIX_LENGTH else "")
     typed = SearchQuery(_raw_all([*map(_lexeme, words[:-1]), last]), search_type="raw", config="simple")
     fuzzy = _fuzzy_tsquery(queryset.db, words)
-    wanted = typed if fuzzy is None else typed | SearchQuery(fuzzy, search_type="raw", config="simple")
+    if fuzzy is None:
+        # Nothing added: rank once (each rank reads every match's vector again) and count it twice.
+        relevance = SearchRank(SearchVectorColumn(), typed) * Value(2.0) + _exact_bonus(q)
+        return vector.filter(_search_vector=typed), relevance
+    wanted = typed | SearchQuery(fuzzy, search_type="raw", config="simple")
     # Words as typed count twice (in both ranks); look-alikes once.
     relevance = (
         SearchRank(SearchVectorColumn(), wanted) + SearchRank(SearchVectorColumn(), typed) + _exact_bonus(q)

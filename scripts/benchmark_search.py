@@ -20,7 +20,9 @@ Not a test: the figures depend on the machine (and on everything else it runs). 
    The site runs as configured by default, so anonymous catalog answers come from the response
    cache (``catalog/cache.py``) in a Redis server started for the run (``--cache local``: each
    worker's memory, as without ``REDIS_URL``); the
-   one-client pass before the load shows each path's first, uncached, answer. Then the search
+   one-client pass before the load shows each path's first, uncached, answer, and each scenario
+   is preceded by one request per path (so the figures are those of a warm cache; the share of
+   answers marked ``X-Catalog-Cache: hit`` is printed beside them). Then the search
    scenarios run again on a second server with the cache off (``CATALOG_CACHE_SECONDS=0``).
    Every request asks ``Accept-Encoding: gzip, deflate``, as browsers and Node's fetch do;
 5. prints p50/p99 latency and requests per second per scenario and PASS/MISS against the targets
@@ -636,11 +638,14 @@ def start_redis(work: Path, cleanup: Cleanup, timeout: float) -> str:
 
 WRK_SCRIPT = r"""
 -- Cycles through the paths in args[1], each thread from its own offset; stops a thread after
--- args[2] responses; prints one BENCH_RESULT line of JSON.
+-- args[2] responses; counts the answers marked X-Catalog-Cache: hit / miss; prints one
+-- BENCH_RESULT line of JSON.
 local next_id = 0
+local threads = {}
 function setup(thread)
   thread:set("id", next_id)
   next_id = next_id + 1
+  threads[#threads + 1] = thread
 end
 
 function init(args)
@@ -653,6 +658,8 @@ function init(args)
   max_responses = tonumber(args[2])
   index = (id * 37) % #paths
   responses = 0
+  hits = 0
+  misses = 0
 end
 
 function request()
@@ -663,16 +670,24 @@ end
 
 function response(status, headers, body)
   responses = responses + 1
+  local how = headers["X-Catalog-Cache"]
+  if how == "hit" then hits = hits + 1 elseif how == "miss" then misses = misses + 1 end
   if responses >= max_responses then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  local hit_total, miss_total = 0, 0
+  for _, thread in ipairs(threads) do
+    hit_total = hit_total + thread:get("hits")
+    miss_total = miss_total + thread:get("misses")
+  end
   io.write(string.format(
     'BENCH_RESULT {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p90_us": %d, ' ..
-    '"p99_us": %d, "max_us": %d, "errors": %d, "non_2xx": %d, "timeouts": %d}\n',
+    '"p99_us": %d, "max_us": %d, "errors": %d, "non_2xx": %d, "timeouts": %d, "hits": %d, "misses": %d}\n',
     summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, e.connect + e.read + e.write + e.timeout, e.status, e.timeout))
+    latency:percentile(99), latency.max, e.connect + e.read + e.write + e.timeout, e.status, e.timeout,
+    hit_total, miss_total))
 end
 """
 
@@ -691,10 +706,19 @@ class Result:
     non_2xx: int = 0
     bytes: int = 0
     client: str = ""
+    #: Answers marked ``X-Catalog-Cache: hit`` / ``miss`` (neither: not cacheable, or the cache is off).
+    hits: int = 0
+    misses: int = 0
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cache_hits(self) -> str:
+        """The share of answers that came from the response cache, as text."""
+        marked = self.hits + self.misses
+        return f"cache hits {100 * self.hits / marked:.1f} %" if marked else "not cached"
 
 
 def run_wrk(
@@ -738,7 +762,7 @@ def client_worker(port: int, paths_file: Path, connections: int, duration: float
     """The fallback load generator (a separate process): keep-alive connections on threads."""
     paths = [p for p in paths_file.read_text().splitlines() if p]
     latencies: list[list[float]] = [[] for _ in range(connections)]
-    counters = {"errors": 0, "non_2xx": 0, "bytes": 0, "sent": 0}
+    counters = {"errors": 0, "non_2xx": 0, "bytes": 0, "sent": 0, "hit": 0, "miss": 0}
     lock = threading.Lock()
     deadline = time.perf_counter() + duration
 
@@ -765,6 +789,9 @@ def client_worker(port: int, paths_file: Path, connections: int, duration: float
             latencies[n].append(time.perf_counter() - started)
             with lock:
                 counters["bytes"] += len(body)
+                how = response.getheader("X-Catalog-Cache")
+                if how in ("hit", "miss"):
+                    counters[how] += 1
                 if not 200 <= response.status < 400:
                     counters["non_2xx"] += 1
         conn.close()
@@ -795,6 +822,8 @@ def client_worker(port: int, paths_file: Path, connections: int, duration: float
                 "errors": counters["errors"],
                 "non_2xx": counters["non_2xx"],
                 "timeouts": 0,
+                "hits": counters["hit"],
+                "misses": counters["miss"],
             }
         )
     )
@@ -829,6 +858,8 @@ def measure(
         non_2xx=raw["non_2xx"],
         bytes=raw["bytes"],
         client=client,
+        hits=raw.get("hits", 0),
+        misses=raw.get("misses", 0),
     )
 
 
@@ -1095,11 +1126,17 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
     results = []
     for name, paths in load_order:
         drain(port, name)
+        if len(paths) > 1:
+            # The steady state of a warm cache: each path once first (entries made by the cold pass may
+            # have expired meanwhile); the hit ratio under load is printed beside the figures.
+            warmed = warm(port, paths)
+            print(f"  {name}: warmed {len(paths)} paths with one client in {warmed:.1f} s")
         result = measure(name, port, paths, work, args, client)
         results.append(result)
         print(
             f"  {name:<13} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
-            f"  ({result.requests} requests, {result.errors} errors, {result.non_2xx} non-2xx)",
+            f"  ({result.requests} requests, {result.errors} errors, {result.non_2xx} non-2xx, "
+            f"{result.cache_hits})",
             flush=True,
         )
     stop_server()
@@ -1130,11 +1167,18 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
 
     by_name = {r.name: r for r in results}
     log("results")
-    print(f"{'scenario':<25}{'path':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
+    print(
+        f"{'scenario':<25}{'path':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
+        f"{'hits %':>8}"
+    )
     for r in results:
         shown = r.path if len(r.path) <= 34 else r.path[:31] + "..."
         errors = r.errors + r.non_2xx
-        print(f"{r.name:<25}{shown:<36}{r.rps:9.1f}{r.p50_ms:9.1f}{r.p99_ms:9.1f}{r.max_ms:9.1f}{errors:8d}")
+        marked = r.hits + r.misses
+        hits = f"{100 * r.hits / marked:.1f}" if marked else "-"
+        print(
+            f"{r.name:<25}{shown:<36}{r.rps:9.1f}{r.p50_ms:9.1f}{r.p99_ms:9.1f}{r.max_ms:9.1f}{errors:8d}{hits:>8}"
+        )
     print(f"({len(queries)} queries cycled; client {client}; gunicorn {args.workers}x{args.threads} gthread)")
 
     minimal = by_name["minimal view"]
@@ -1165,6 +1209,19 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
         print("warning: some requests failed; the figures of those scenarios are not valid")
     print(f"\ntotal run time {time.perf_counter() - total_started:.0f} s")
     return 0 if all(ok for ok, _ in verdicts) else 1
+
+
+def warm(port: int, paths: list[str]) -> float:
+    """Request each path once, one at a time, as the load generator does (gzip accepted); returns seconds."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        for path in paths:
+            conn.request("GET", path, headers={"Accept-Encoding": "gzip, deflate"})
+            conn.getresponse().read()
+    finally:
+        conn.close()
+    return time.perf_counter() - started
 
 
 def drain(port: int, before: str, budget: float = 180) -> None:
