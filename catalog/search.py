@@ -25,6 +25,10 @@ Text search (:func:`search_packages`):
   the identifier, name, tagline, description, tags or README; ``relevance``
   is the count of matching fields weighted like ``ts_rank``'s defaults
   (1.0 / 0.4 / 0.2 / 0.1), plus 2 for an exact identifier or name.
+* **Any word** (both): when no package has every word of a query of several
+  words, the packages with any of them are returned instead, those with more
+  of the words first (:attr:`CatalogSearch.any_word` says so, and the search
+  page tells the customer). One ``EXISTS`` query decides.
 
 Compatibility (``platform_version``): the few distinct specifiers of the
 candidates' latest releases are read in one query and evaluated with
@@ -145,55 +149,102 @@ class SearchVectorColumn(Expression):
 MIN_FUZZY_LENGTH = 4
 #: A last word this long or longer also matches as a prefix (search as you type: ``weat``).
 MIN_PREFIX_LENGTH = 3
+#: What each word of the query a package has adds to its relevance when any word is matched: more
+#: than any rank one word earns, so packages with more of the words come first, then by rank.
+WORD_MATCH_BONUS = 100.0
 
 
 def _is_postgresql(queryset: QuerySet) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
-def _match(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]:
-    """``queryset`` narrowed to the packages matching ``q``, and the relevance expression."""
+@dataclass(frozen=True)
+class TextMatch:
+    """What a text query matched: the packages, their relevance, and how the words were combined.
+
+    ``any_word`` is True when no package matched every word of a query of
+    several words, so the packages matching any of them were taken instead
+    (ranked by how many they match and where).
+    """
+
+    queryset: QuerySet
+    relevance: Expression
+    any_word: bool = False
+
+
+def _match(queryset: QuerySet, q: str) -> TextMatch:
+    """``queryset`` narrowed to the packages matching every word of ``q`` (any word, when none match all).
+
+    The fallback to any word costs one ``EXISTS`` query for queries of
+    several words.
+    """
     if _is_postgresql(queryset):
         return _match_postgresql(queryset, q)
-    return _match_fallback(queryset, q)
+    matched = TextMatch(*_match_fallback(queryset, q, any_word=False))
+    if len(q.split()) > 1 and not matched.queryset.exists():
+        return TextMatch(*_match_fallback(queryset, q, any_word=True), any_word=True)
+    return matched
 
 
-def _match_postgresql(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]:
+def _match_postgresql(queryset: QuerySet, q: str) -> TextMatch:
     from django.contrib.postgres.search import SearchQuery, SearchRank
 
     words = [word.lower() for word in _WORD.findall(q)]
     if not words:
-        return queryset.none(), Value(0.0, output_field=FloatField())
+        return TextMatch(queryset.none(), Value(0.0, output_field=FloatField()))
     vector = queryset.alias(_search_vector=SearchVectorColumn())
-    tsquery = SearchQuery(q, search_type="websearch", config="simple")
     if _WEBSEARCH_SYNTAX.search(q):
         # Quotes, ``-word`` or ``or``: the customer spelt out what to match; no fuzzy extras.
+        tsquery = SearchQuery(q, search_type="websearch", config="simple")
         relevance = SearchRank(SearchVectorColumn(), tsquery) + _exact_bonus(q)
-        return vector.filter(_search_vector=tsquery), relevance
-    # Every word, the last also as a prefix: as you type, ``weat`` should find ``weather``. (This
-    # holds every match of ``websearch_to_tsquery`` of a query without its syntax.)
+        return TextMatch(vector.filter(_search_vector=tsquery), relevance)
+    known = _look_alikes_of(queryset.db, words)
+    matched = _words_match(vector, q, words, known, any_word=False)
+    if len(words) > 1 and not matched.queryset.exists():
+        return _words_match(vector, q, words, known, any_word=True)
+    return matched
+
+
+def _words_match(vector: QuerySet, q: str, words: list[str], known: dict[str, list[str]], *, any_word: bool):
+    """Every word of ``words`` (or any, with ``any_word``), the last also as a prefix, with look-alikes.
+
+    As you type, ``weat`` should find ``weather``. (Every word holds every
+    match of ``websearch_to_tsquery`` of a query without its syntax.) With
+    ``any_word``, each word a package has (or a look-alike of it) adds
+    :data:`WORD_MATCH_BONUS` to its relevance, so packages with more of the words come first.
+    """
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorExact
+
+    join = " | " if any_word else " & "
     last = _lexeme(words[-1]) + (":*" if len(words[-1]) >= MIN_PREFIX_LENGTH else "")
-    typed = SearchQuery(_raw_all([*map(_lexeme, words[:-1]), last]), search_type="raw", config="simple")
-    fuzzy = _fuzzy_tsquery(queryset.db, words)
+    typed = SearchQuery(join.join([*map(_lexeme, words[:-1]), last]), search_type="raw", config="simple")
+    fuzzy = _fuzzy_tsquery(words, known, join)
     if fuzzy is None:
         # Nothing added: rank once (each rank reads every match's vector again) and count it twice.
         relevance = SearchRank(SearchVectorColumn(), typed) * Value(2.0) + _exact_bonus(q)
-        return vector.filter(_search_vector=typed), relevance
-    wanted = typed | SearchQuery(fuzzy, search_type="raw", config="simple")
-    # Words as typed count twice (in both ranks); look-alikes once.
-    relevance = (
-        SearchRank(SearchVectorColumn(), wanted) + SearchRank(SearchVectorColumn(), typed) + _exact_bonus(q)
-    )
-    return vector.filter(_search_vector=wanted), relevance
+        wanted = typed
+    else:
+        wanted = typed | SearchQuery(fuzzy, search_type="raw", config="simple")
+        # Words as typed count twice (in both ranks); look-alikes once.
+        relevance = (
+            SearchRank(SearchVectorColumn(), wanted)
+            + SearchRank(SearchVectorColumn(), typed)
+            + _exact_bonus(q)
+        )
+    if any_word:
+        for alternative in _word_alternatives(words, known)[0]:
+            has_word = SearchVectorExact(
+                SearchVectorColumn(), SearchQuery(alternative, search_type="raw", config="simple")
+            )
+            relevance = relevance + Case(
+                When(has_word, then=Value(WORD_MATCH_BONUS)), default=Value(0.0), output_field=FloatField()
+            )
+    return TextMatch(vector.filter(_search_vector=wanted), relevance, any_word)
 
 
 def _lexeme(word: str) -> str:
     """``word`` quoted for ``to_tsquery`` (raw syntax)."""
     return "'" + word.replace("'", "''") + "'"
-
-
-def _raw_all(terms: list[str]) -> str:
-    return " & ".join(terms)
 
 
 #: Known words (``catalog_search_word``) within trigram similarity of each term, or the term itself
@@ -242,21 +293,26 @@ def look_alikes(db: str, terms: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def _fuzzy_tsquery(db: str, words: list[str]) -> str | None:
-    """A raw tsquery matching ``words`` with unknown words replaced by known look-alikes, or None.
-
-    Words of at least :data:`MIN_FUZZY_LENGTH` letters that no package name
-    or tag contains get their look-alikes (``githb`` → ``github``). The words
-    run together get theirs too (``sales-foce`` → ``salesfoce`` →
-    ``salesforce``). None when nothing is to be added to the typed query.
-    """
+def _fuzzy_terms(words: list[str]) -> list[str]:
+    """What to look up for ``words``: each word of :data:`MIN_FUZZY_LENGTH` letters or more, and all run together."""
     compact = "".join(words)
     terms = [w for w in dict.fromkeys(words) if len(w) >= MIN_FUZZY_LENGTH]
     if len(words) > 1 and len(compact) >= MIN_FUZZY_LENGTH:
         terms.append(compact)
-    if not terms:
-        return None
-    known = look_alikes(db, terms)
+    return terms
+
+
+def _look_alikes_of(db: str, words: list[str]) -> dict[str, list[str]]:
+    """:func:`look_alikes` of :func:`_fuzzy_terms` (no query when there is nothing to look up)."""
+    terms = _fuzzy_terms(words)
+    return look_alikes(db, terms) if terms else {}
+
+
+def _word_alternatives(words: list[str], known: dict[str, list[str]]) -> tuple[list[str], bool]:
+    """Per word, a raw tsquery of the word (the last also as a prefix) or its look-alikes; and whether any has one.
+
+    ``known`` is :func:`_look_alikes_of` the words.
+    """
     alternatives = []
     corrected = False
     for index, word in enumerate(words):
@@ -266,11 +322,25 @@ def _fuzzy_tsquery(db: str, words: list[str]) -> str | None:
             options += [_lexeme(alike) for alike in known[word]]
             corrected = corrected or bool(known[word])
         alternatives.append("(" + " | ".join(options) + ")")
-    query = [_raw_all(alternatives)] if corrected else []
+    return alternatives, corrected
+
+
+def _fuzzy_tsquery(words: list[str], known: dict[str, list[str]], join: str = " & ") -> str | None:
+    """A raw tsquery matching ``words`` with unknown words replaced by known look-alikes, or None.
+
+    ``known`` is :func:`_look_alikes_of` the words; ``join`` is ``" & "``
+    (every word) or ``" | "`` (any word). Words of at least
+    :data:`MIN_FUZZY_LENGTH` letters that no package name or tag contains get
+    their look-alikes (``githb`` → ``github``). The words run together get
+    theirs too (``sales-foce`` → ``salesfoce`` → ``salesforce``). None when
+    nothing is to be added to the typed query.
+    """
+    alternatives, corrected = _word_alternatives(words, known)
+    query = [join.join(alternatives)] if corrected else []
     if len(words) > 1:
         # Only words longer than any typed one: ``luftpu bend`` must not widen to every ``luftpu``.
         longest = max(map(len, words))
-        query += [_lexeme(alike) for alike in known.get(compact, []) if len(alike) > longest + 1]
+        query += [_lexeme(alike) for alike in known.get("".join(words), []) if len(alike) > longest + 1]
     return " | ".join(query) or None
 
 
@@ -283,17 +353,31 @@ def _exact_bonus(q: str) -> Expression:
     )
 
 
-def _match_fallback(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]:
+def _match_fallback(queryset: QuerySet, q: str, *, any_word: bool) -> tuple[QuerySet, Expression]:
+    """SQLite: the packages with every word of ``q`` (or any) in some field, and the weighted count of such fields.
+
+    With ``any_word``, each word a package has adds :data:`WORD_MATCH_BONUS`, so packages with more of the
+    words come first.
+    """
     relevance = _exact_bonus(q)
+    wanted = Q()
     for word in q.split():
-        queryset = queryset.filter(_any_field_contains(word))
+        if any_word:
+            wanted |= _any_field_contains(word)
+            relevance = relevance + Case(
+                When(_any_field_contains(word), then=Value(WORD_MATCH_BONUS)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        else:
+            queryset = queryset.filter(_any_field_contains(word))
         for field, weight in FALLBACK_WEIGHTS.items():
             relevance = relevance + Case(
                 When(**{f"{field}__icontains": word}, then=Value(weight)),
                 default=Value(0.0),
                 output_field=FloatField(),
             )
-    return queryset, relevance
+    return (queryset.filter(wanted) if any_word else queryset), relevance
 
 
 def _any_field_contains(word: str) -> Q:
@@ -308,15 +392,15 @@ def search_packages(queryset: QuerySet, q: str) -> QuerySet:
 
     A blank ``q`` keeps every package, with a relevance of 0.
     """
-    matched, relevance = _match_or_all(queryset, q)
-    return matched.annotate(relevance=relevance)
+    match = _match_or_all(queryset, q)
+    return match.queryset.annotate(relevance=match.relevance)
 
 
-def _match_or_all(queryset: QuerySet, q: str) -> tuple[QuerySet, Expression]:
+def _match_or_all(queryset: QuerySet, q: str) -> TextMatch:
     """:func:`_match` for a query with words; every package, with a relevance of 0, for a blank one."""
     q = (q or "").strip()
     if not q:
-        return queryset, Value(0.0, output_field=FloatField())
+        return TextMatch(queryset, Value(0.0, output_field=FloatField()))
     return _match(queryset, q)
 
 
@@ -343,22 +427,27 @@ class CatalogSearch:
         self.query = query
         self._specifiers: list[str] | None = None
         self._facets: dict[str, list[FacetValue]] | None = None
-        self._match_result: tuple[QuerySet, Expression] | None = None
+        self._match_result: TextMatch | None = None
 
-    def _matched(self) -> tuple[QuerySet, Expression]:
+    def _matched(self) -> TextMatch:
         """The packages matching the text query and their relevance, worked out once per search."""
         if self._match_result is None:
             self._match_result = _match_or_all(self.base, self.query.q)
         return self._match_result
 
+    @property
+    def any_word(self) -> bool:
+        """True when no package matched every word of the query, so any word was matched instead."""
+        return self._matched().any_word
+
     def results(self) -> QuerySet:
         """The matching packages, annotated with ``relevance`` and ordered as asked."""
-        matched, relevance = self._matched()
-        return order_packages(self._filter(matched.annotate(relevance=relevance)), self.query)
+        match = self._matched()
+        return order_packages(self._filter(match.queryset.annotate(relevance=match.relevance)), self.query)
 
     def filtered(self, *, ignore: str | tuple[str, ...] | None = None) -> QuerySet:
         """The matching packages, without ``relevance`` or order; ``ignore`` drops one filter."""
-        return self._filter(self._matched()[0], ignore=ignore).order_by()
+        return self._filter(self._matched().queryset, ignore=ignore).order_by()
 
     def _filter(self, qs: QuerySet, *, ignore: str | tuple[str, ...] | None = None) -> QuerySet:
         query = self.query

@@ -264,6 +264,7 @@ def search_context(request: HttpRequest, query: CatalogQuery, search: CatalogSea
         "q": query.q,
         "query": query,
         "total": total,
+        "any_word": search.any_word,
         "sort": query.sort,
         # "Best match" is the default (no parameter): relevance for a query, else featured then popular.
         "sort_param": "" if query.sort == "relevance" else query.sort,

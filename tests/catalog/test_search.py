@@ -151,7 +151,21 @@ def test_blank_query_keeps_everything_with_zero_relevance(catalog):
 
 def test_every_word_must_match_some_field(catalog):
     assert ids(search_packages(listed(), "weather forecasts")) == ["weather-connector"]
-    assert ids(search_packages(listed(), "weather nothing-like-this")) == []
+    assert not CatalogSearch(listed(), CatalogQuery(q="weather forecasts")).any_word
+
+
+def test_no_package_with_every_word_gives_those_with_any_more_words_first(catalog):
+    search = CatalogSearch(listed(), CatalogQuery(q="sales weather nothing-like-this"))
+
+    # notes-skill has "weather" and "sales" (README, tags), so it comes first although the others
+    # have their one word in their names.
+    assert ids(search.results())[0] == "notes-skill"
+    assert set(ids(search.results())) == {"notes-skill", "weather-connector", "salesforce-connector"}
+    assert search.any_word
+    assert search.facets() and search.total == 3
+    # One word that nothing has stays an empty result.
+    lone = CatalogSearch(listed(), CatalogQuery(q="zeppelin"))
+    assert ids(lone.results()) == [] and not lone.any_word
 
 
 @pytest.mark.parametrize(

@@ -213,6 +213,18 @@ def test_search_page_finds_and_says_when_nothing_matches(client, publish, build_
     assert "No packages match “zebra”" in missing.content.decode()
 
 
+def test_search_page_says_when_it_shows_packages_with_any_of_the_words(client, publish, build_pkg):
+    publish(build_pkg())
+
+    some = client.get(reverse("catalog:search"), {"q": "hello zebra"})
+    every = client.get(reverse("catalog:search"), {"q": "hello connector"})
+
+    assert some.context["total"] == 1 and b"Hello Connector" in some.content
+    assert "No package has all of these words" in some.content.decode()
+    assert every.context["total"] == 1
+    assert "No package has all of these words" not in every.content.decode()
+
+
 def test_search_page_facets_combine_with_the_query(client, shelf):
     response = client.get(reverse("catalog:search"), {"q": "sync", "category": "crm"})
 
@@ -381,6 +393,7 @@ PAGES = [
     ("home", (), {}),
     ("search", (), {"q": "sync", "category": "crm", "tag": "sync", "platformVersion": "2026.5.0"}),
     ("search", (), {}),
+    ("search", (), {"q": "sync zebra"}),  # no package has both words: any of them
     ("kind", ("connectors",), {"q": "sync"}),
     ("category", ("crm",), {}),
     ("tag", ("sync",), {}),
@@ -425,7 +438,8 @@ def test_catalog_pages_cost_a_fixed_number_of_queries(
 QUERY_BUDGET = {
     "home": 7,  # featured, popular, new, updated; counts by kind and category, kinds, categories
     # A page of ids, those packages, facets with the total, tags, compatible specifiers, and on
-    # PostgreSQL the look-alikes of the query's words.
+    # PostgreSQL the look-alikes of the query's words; with several words, whether any package has
+    # them all (instead of compatible specifiers in the test with several words).
     "search": 6,
     "kind": 6,  # the kind, a page of ids, those packages, facets with the total, tags, look-alikes
     "category": 5,

@@ -96,7 +96,24 @@ def test_typos_in_one_word_of_several_and_no_widening(author):
     assert [i for i, _ in ranked("githb")] == ["github-issues"]
     # Both words are known: every word must match; the words run together add nothing shorter.
     assert [i for i, _ in ranked("weather widget")] == ["weather-widget"]
-    assert ranked("weather issues") == []
+    assert not CatalogSearch(listed(), CatalogQuery(q="weather widget")).any_word
+
+
+def test_no_package_with_every_word_gives_those_with_any_more_words_first(author):
+    make_package(author, "weather-connector", display_name="Weather Connector")
+    make_package(author, "weather-widget", display_name="Weather Widget", readme="Lists open issues.")
+    make_package(author, "github-issues", display_name="GitHub Issues")
+    make_package(author, "gitlab-merge", display_name="GitLab Merge")
+
+    # No package has weather, github (githb, corrected) and issues together.
+    search = CatalogSearch(listed(), CatalogQuery(q="weather githb issues"))
+    found = [p.identifier for p in search.results()]
+
+    assert search.any_word
+    # Two words each (both in the name beats one in the README), then one word; gitlab is no look-alike.
+    assert found == ["github-issues", "weather-widget", "weather-connector"]
+    assert search.facets() and search.total == 3
+    assert ranked("zeppelin") == []  # one unknown word: still nothing
 
 
 def test_websearch_syntax_and_prefixes(author):
