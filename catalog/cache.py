@@ -23,7 +23,8 @@ within ``CATALOG_CACHE_SECONDS``.
 The key also holds the full path with its query string and the headers the
 answers vary on (``HX-Request``, ``HX-History-Restore-Request``, ``Accept``).
 Responses carry ``X-Catalog-Cache: hit`` or ``miss`` (absent when not
-cacheable). Each kept answer is also gzip-compressed once, when stored, and
+cacheable). Kept API answers still count against the per-address rate limit
+of anonymous catalog reads (``admit``; api.md, "Authentication"). Each kept answer is also gzip-compressed once, when stored, and
 sent compressed to clients that accept it (every browser does), so a hit costs
 no compression and a tenth of the bytes.
 
@@ -43,11 +44,12 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 #: The cache key of the catalog version.
@@ -166,11 +168,16 @@ def _answer(request, entry: tuple[dict[str, str], bytes, bytes | None], how: str
     return response
 
 
-def cached_for_anonymous(view):
+def cached_for_anonymous(view, *, admit: Callable[[HttpRequest], bool] | None = None):
     """Decorate a view function (or ``View.as_view()``) to answer anonymous ``GET`` from the cache.
 
     See the module docstring for what is cached, for how long and how it is
     invalidated. Template and DRF responses are rendered here, before storing.
+
+    ``admit(request)``, when given, is asked before a kept answer is sent: it
+    counts the request (a rate limit) and returns False to refuse it, and the
+    view then answers (its own refusal, e.g. ``429``). A miss goes to the view,
+    which applies the same limit itself, so every request is counted once.
     """
 
     @functools.wraps(view)
@@ -186,6 +193,8 @@ def cached_for_anonymous(view):
             if entry is not None and local is not None:
                 local.set(key, entry, seconds)
         if entry is not None:
+            if admit is not None and not admit(request):
+                return view(request, *args, **kwargs)
             return _answer(request, entry, "hit")
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):

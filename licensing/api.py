@@ -20,13 +20,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from publishing.api.authentication import client_ip
 from publishing.api.exceptions import error, error_response
 from publishing.api.serializers import ErrorResponseSerializer
+from publishing.api.throttling import SettingsRateThrottle
 
 from . import keys, licenses
 
@@ -38,12 +37,7 @@ _ERROR = OpenApiResponse(ErrorResponseSerializer)
 # --- throttles ------------------------------------------------------------------------------------------
 
 
-class _RateFromSettings(SimpleRateThrottle):
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-
-class LicenseAddressThrottle(_RateFromSettings):
+class LicenseAddressThrottle(SettingsRateThrottle):
     """``license_address`` attempts per client address, over all license endpoints."""
 
     scope = "license_address"
@@ -52,7 +46,7 @@ class LicenseAddressThrottle(_RateFromSettings):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
 
 
-class LicenseKeyThrottle(_RateFromSettings):
+class LicenseKeyThrottle(SettingsRateThrottle):
     """``license_key`` attempts per key prefix (the first 8 characters of the normalised key).
 
     Slows down guessing around one key from many addresses. The cache key

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The search benchmark (scripts/benchmark_search.py), with what it needs installed first:
-# gunicorn from the `bench` extra (pip), wrk and redis-server (Debian packages, when run as root).
+# gunicorn (a dependency of the project: pip), wrk and redis-server (Debian packages, when run as root).
 # Arguments go to the Python script, e.g. scripts/benchmark_search.sh --listings 20000 --duration 10
 set -euo pipefail
 
@@ -10,8 +10,8 @@ PY=$VENV/bin/python
 [[ -x $PY ]] || { echo "$PY not found: create the virtualenv first (make test does)" >&2; exit 2; }
 
 if [[ ! -x $VENV/bin/gunicorn ]]; then
-  echo "==> installing the bench extra (gunicorn)"
-  "$PY" -m pip install -q -e ".[bench]"
+  echo "==> installing the project's dependencies (gunicorn)"
+  "$PY" -m pip install -q -e .
 fi
 if ! command -v wrk >/dev/null; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then

@@ -1,15 +1,19 @@
 """URLs of the catalog API, included at the site root before ``publishing.api.urls``."""
 
+import functools
+
 from django.urls import path
 
-from catalog.cache import cached_for_anonymous as cached
+from catalog.cache import cached_for_anonymous
 
 from . import views
 
 app_name = "catalog-api"
 
 #: Anonymous GETs of the catalog reads (not licensed lists, downloads, installs) come from the cache
-#: (catalog.cache).
+#: (catalog.cache), still counted by the per-address rate limit.
+cached = functools.partial(cached_for_anonymous, admit=views.catalog_read_admitted)
+
 urlpatterns = [
     # ArgentOS (api.md section 1)
     path("api/v1/catalog", cached(views.CatalogListApi.as_view()), name="catalog-list"),

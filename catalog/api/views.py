@@ -18,8 +18,6 @@ from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from catalog import artifacts
@@ -29,6 +27,7 @@ from catalog.querysets import BROWSABLE
 from catalog.search import fetch_page
 from publishing.api.authentication import BearerTokenAuthentication, client_ip
 from publishing.api.serializers import ErrorResponseSerializer, utc_z
+from publishing.api.throttling import SettingsRateThrottle
 from publishing.api.views import MarketplaceItemCreateApi
 from publishing.models import Submission
 
@@ -56,16 +55,24 @@ class Unwrappable(exceptions.APIException):
     default_code = "artifact.unwrappable"
 
 
-class CatalogRateThrottle(SimpleRateThrottle):
-    """Anonymous catalog reads per client address: ``DEFAULT_THROTTLE_RATES["catalog"]`` (unset: none)."""
+class CatalogRateThrottle(SettingsRateThrottle):
+    """Anonymous catalog reads per client address: ``DEFAULT_THROTTLE_RATES["catalog"]`` (unset or empty: none)."""
 
     scope = "catalog"
 
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
     def get_cache_key(self, request, view) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
+
+
+def catalog_read_admitted(request) -> bool:
+    """Count an anonymous catalog read from ``request``'s address; False when over the limit.
+
+    For answers the response cache sends without reaching a view
+    (``catalog.cache.cached_for_anonymous(admit=…)``), so that they are
+    rate-limited like the others (api.md, "Authentication": anonymous catalog
+    reads are rate-limited per client address; ``DEFAULT_THROTTLE_RATES["catalog"]``).
+    """
+    return CatalogRateThrottle().allow_request(request, None)
 
 
 class PublicApiView(APIView):

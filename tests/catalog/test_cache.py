@@ -225,3 +225,35 @@ def test_kept_answers_go_compressed_to_clients_that_accept_gzip(client, author, 
         else:
             assert not response.has_header("Content-Encoding")
             assert response.content == plain.content
+
+
+def test_kept_api_answers_still_count_against_the_rate_limit(client, author, settings):
+    """api.md, "Authentication": anonymous catalog reads are rate-limited per client address."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "catalog": "3/minute",
+        },
+    }
+    make_package(author, "weather-connector")
+    url = "/api/v1/catalog?q=weather"
+
+    answers = [client.get(url, REMOTE_ADDR="10.0.0.7") for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.get(CACHE_HEADER) for a in answers[:3]] == ["miss", "hit", "hit"]
+    assert answers[3].json()["errors"][0]["code"] == "rate_limited"
+    assert client.get(url, REMOTE_ADDR="10.0.0.8")[CACHE_HEADER] == "hit"  # another address
+
+
+def test_an_empty_rate_means_no_limit(client, author, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "catalog": ""},
+    }
+    make_package(author, "weather-connector")
+
+    codes = {client.get("/api/v1/catalog", {"q": "weather", "n": str(i % 2)}).status_code for i in range(12)}
+
+    assert codes == {200}
