@@ -137,6 +137,21 @@ def test_gin_indexes_exist():
     assert "USING gin (word gin_trgm_ops)" in indexes["catalog_search_word_trgm"]
 
 
+def test_the_vector_stays_in_the_row_and_long_texts_move_out():
+    """Migration 0009: a broad search reads each vector from the row, not the TOAST table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'catalog_package'::regclass AND attname = 'search_vector'"
+        )
+        storage = cursor.fetchone()[0]
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'catalog_package'")
+        options = cursor.fetchone()[0]
+
+    assert storage == "m"  # MAIN
+    assert "toast_tuple_target=512" in options
+
+
 def test_the_search_uses_the_indexes(author):
     for i in range(50):
         make_package(author, f"filler-{i}", tagline="Nothing to see")
