@@ -9,17 +9,20 @@ Not a test: the figures depend on the machine (and on everything else it runs). 
    exit), or uses ``DATABASE_URL`` when it is set; ``manage.py migrate`` and ``collectstatic``;
 2. loads ``--listings`` synthetic published packages (with publishers, one signing key each, one
    release each) with ``bulk_create`` in batches, from a deterministic ~2,000-word vocabulary plus
-   brand names (salesforce, hubspot, jira, ...), then ``VACUUM ANALYZE``;
+   brand names (salesforce, hubspot, jira, ...), then ``VACUUM ANALYZE`` (until the pages are
+   all-visible), ``CHECKPOINT``, and waits for autovacuum to finish;
 3. serves the site with gunicorn configured as deployed (``marketplace/gunicorn.py``: gthread,
    2 x CPUs + 1 workers, ``gc.freeze`` after loading) on a free loopback port, ``DEBUG=false``,
    through ``scripts/bench_settings.py``, whose URLconf adds the minimal view ``/bench/minimal``;
    the load comes from one address, so the per-address limit of anonymous catalog reads
    (``API_CATALOG_RATE``) is turned off for the run;
 4. loads it from a second process, ``wrk`` (or, without it, this script's own thread client), with
-   ``--connections`` keep-alive connections for ``--duration`` seconds (and at most
-   ``--max-requests`` requests) per scenario: ``GET /api/v1/catalog?q=`` over 200 varied queries
-   (typos, several words, identifiers, no match), the search page (the path is read from the
-   catalog's URLconf at run time), the home page, and the minimal view;
+   ``--connections`` keep-alive connections, ``--warmup`` seconds unmeasured and then ``--repeat``
+   runs of ``--duration`` seconds (and at most ``--max-requests`` requests) per scenario; the
+   latencies reported are the median of the runs' (each run's are printed too). Scenarios:
+   ``GET /api/v1/catalog?q=`` over 200 varied queries (typos, several words, identifiers, no
+   match), the search page (the path is read from the catalog's URLconf at run time), the home
+   page, and the minimal view;
    The site runs as configured by default, so anonymous catalog answers come from the response
    cache (``catalog/cache.py``) in a Redis server started for the run (``--cache local``: each
    worker's memory, as without ``REDIS_URL``); the
@@ -360,6 +363,30 @@ class ListingFactory:
             "tags": tags,
             "readme": readme,
         }
+
+
+def settle_database(budget: float = 180) -> None:
+    """Write out what the load left in memory (``CHECKPOINT``) and wait for autovacuum to finish.
+
+    Otherwise the first scenarios share the two CPUs with PostgreSQL's after-load housekeeping.
+    """
+    from django.db import connection
+    from django.db.utils import DatabaseError
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute("CHECKPOINT")
+        except DatabaseError as exc:  # not allowed for this role: the wait below still helps
+            print(f"  (CHECKPOINT refused: {exc})")
+
+        def quiet() -> bool:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
+            return cursor.fetchone()[0] == 0
+
+        settled = wait_until(quiet, budget, 1.0)
+    state = "quiet" if settled else f"still vacuuming after {budget:g} s"
+    print(f"database {state} ({time.perf_counter() - started:.1f} s after the checkpoint began)")
 
 
 def load_listings(count: int, batch_size: int, seed: int) -> None:
@@ -720,6 +747,8 @@ class Result:
     #: Answers marked ``X-Catalog-Cache: hit`` / ``miss`` (neither: not cacheable, or the cache is off).
     hits: int = 0
     misses: int = 0
+    #: Each repetition's (requests per second, p99 ms).
+    runs: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
@@ -841,8 +870,14 @@ def client_worker(port: int, paths_file: Path, connections: int, duration: float
 
 
 def measure(
-    name: str, port: int, paths: list[str], work: Path, args: argparse.Namespace, client: str
+    name: str, port: int, paths: list[str], work: Path, args: argparse.Namespace, client: str, repeat: int = 1
 ) -> Result:
+    """Load ``paths`` for ``args.warmup`` seconds unmeasured, then ``repeat`` times ``args.duration`` seconds.
+
+    With several repetitions the latencies are the median of the repetitions' (two CPUs shared with
+    everything else make single 20-second tails jump), the throughput is over all of them, the
+    maximum is the largest; each repetition's figures are kept in ``runs``.
+    """
     paths_file = work / f"paths-{re.sub(r'[^a-z0-9]+', '-', name)}.txt"
     paths_file.write_text("\n".join(paths) + "\n")
     script = work / "bench.lua"
@@ -855,22 +890,27 @@ def measure(
 
     if args.warmup > 0:
         run(args.warmup, args.max_requests)
-    raw = run(args.duration, args.max_requests)
+    raws = [run(args.duration, args.max_requests) for _ in range(max(1, repeat))]
+
+    def median_ms(key: str) -> float:
+        return statistics.median(raw[key] for raw in raws) / 1e3
+
     return Result(
         name=name,
         path=paths[0],
-        requests=raw["requests"],
-        seconds=raw["duration_us"] / 1e6,
-        p50_ms=raw["p50_us"] / 1e3,
-        p90_ms=raw["p90_us"] / 1e3,
-        p99_ms=raw["p99_us"] / 1e3,
-        max_ms=raw["max_us"] / 1e3,
-        errors=raw["errors"],
-        non_2xx=raw["non_2xx"],
-        bytes=raw["bytes"],
+        requests=sum(raw["requests"] for raw in raws),
+        seconds=sum(raw["duration_us"] for raw in raws) / 1e6,
+        p50_ms=median_ms("p50_us"),
+        p90_ms=median_ms("p90_us"),
+        p99_ms=median_ms("p99_us"),
+        max_ms=max(raw["max_us"] for raw in raws) / 1e3,
+        errors=sum(raw["errors"] for raw in raws),
+        non_2xx=sum(raw["non_2xx"] for raw in raws),
+        bytes=sum(raw["bytes"] for raw in raws),
         client=client,
-        hits=raw.get("hits", 0),
-        misses=raw.get("misses", 0),
+        hits=sum(raw.get("hits", 0) for raw in raws),
+        misses=sum(raw.get("misses", 0) for raw in raws),
+        runs=[(raw["requests"] / (raw["duration_us"] / 1e6), raw["p99_us"] / 1e3) for raw in raws],
     )
 
 
@@ -933,8 +973,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20260)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive clients")
-    parser.add_argument("--duration", type=float, default=20, help="seconds measured per scenario")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per measured run")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured load first")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="measured runs per cached scenario; latencies are their median (the uncached ones run once)",
+    )
     parser.add_argument("--max-requests", type=int, default=200_000, help="per scenario, at most")
     parser.add_argument(
         "--workers",
@@ -1054,6 +1100,7 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
 
     log(f"loading {args.listings} listings (batches of {args.batch_size})")
     load_listings(args.listings, args.batch_size, args.seed)
+    settle_database()
     queries = benchmark_queries(args.seed, args.queries)
     page_path = search_page_path()
     print(f"{len(queries)} queries, e.g. {', '.join(repr(q) for q in queries[30:36])}")
@@ -1137,8 +1184,9 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
     connection.close()
 
     log(
-        f"load: {client}, {args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s "
-        f"(at most {args.max_requests} requests) per scenario, {os.cpu_count()} CPUs shared by all"
+        f"load: {client}, {args.connections} connections, {args.warmup:g} s warm-up + {args.repeat} x "
+        f"{args.duration:g} s (at most {args.max_requests} requests each) per scenario, "
+        f"{os.cpu_count()} CPUs shared by all"
     )
     results = []
     for name, paths in load_order:
@@ -1148,12 +1196,13 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
             # have expired meanwhile); the hit ratio under load is printed beside the figures.
             warmed = warm(port, paths)
             print(f"  {name}: warmed {len(paths)} paths with one client in {warmed:.1f} s")
-        result = measure(name, port, paths, work, args, client)
+        result = measure(name, port, paths, work, args, client, repeat=args.repeat)
         results.append(result)
+        each = ", ".join(f"{rps:.0f} req/s p99 {p99:.1f} ms" for rps, p99 in result.runs)
         print(
             f"  {name:<13} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
             f"  ({result.requests} requests, {result.errors} errors, {result.non_2xx} non-2xx, "
-            f"{result.cache_hits})",
+            f"{result.cache_hits}; runs: {each})",
             flush=True,
         )
     stop_server()
