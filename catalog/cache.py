@@ -24,9 +24,10 @@ The key also holds the full path with its query string and the headers the
 answers vary on (``HX-Request``, ``HX-History-Restore-Request``, ``Accept``).
 Responses carry ``X-Catalog-Cache: hit`` or ``miss`` (absent when not
 cacheable). Kept API answers still count against the per-address rate limit
-of anonymous catalog reads (``admit``; api.md, "Authentication"). Each kept answer is also gzip-compressed once, when stored, and
-sent compressed to clients that accept it (every browser does), so a hit costs
-no compression and a tenth of the bytes.
+of anonymous catalog reads (``admit``; api.md, "Authentication"). Each kept
+answer is also gzip-compressed once, when stored, and sent compressed to
+clients that accept it (every browser does), so a hit costs no compression
+and a tenth of the bytes.
 
 **Two tiers** when the settings define the ``catalog-local`` cache (they do
 when ``REDIS_URL`` is set): answers are looked up in the process's memory
