@@ -137,19 +137,23 @@ def test_gin_indexes_exist():
     assert "USING gin (word gin_trgm_ops)" in indexes["catalog_search_word_trgm"]
 
 
-def test_the_vector_stays_in_the_row_and_long_texts_move_out():
-    """Migration 0009: a broad search reads each vector from the row, not the TOAST table."""
+def test_the_vector_and_short_fields_stay_in_the_row():
+    """Migration 0009: a broad search reads vectors and tags from the row, not the TOAST table."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT attstorage FROM pg_attribute "
-            "WHERE attrelid = 'catalog_package'::regclass AND attname = 'search_vector'"
+            "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'catalog_package'::regclass "
+            "AND attname IN ('search_vector', 'tags', 'tagline', 'display_name', 'identifier', 'readme')"
         )
-        storage = cursor.fetchone()[0]
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'catalog_package'")
-        options = cursor.fetchone()[0]
+        storage = dict(cursor.fetchall())
 
-    assert storage == "m"  # MAIN
-    assert "toast_tuple_target=512" in options
+    assert storage == {
+        "search_vector": "m",  # MAIN
+        "tags": "m",
+        "tagline": "m",
+        "display_name": "m",
+        "identifier": "m",
+        "readme": "x",  # EXTENDED: compressed and moved out first
+    }
 
 
 def test_the_search_uses_the_indexes(author):
