@@ -48,9 +48,11 @@ from one grouped query (:meth:`CatalogSearch.facets`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections
@@ -173,40 +175,53 @@ class TextMatch:
     any_word: bool = False
 
 
+#: Builds the match of a query's words: every word (``any_word=False``) or any of them.
+MatchBuilder = Callable[..., TextMatch]
+
+
 def _match(queryset: QuerySet, q: str) -> TextMatch:
     """``queryset`` narrowed to the packages matching every word of ``q`` (any word, when none match all).
 
-    The fallback to any word costs one ``EXISTS`` query for queries of
-    several words.
+    The fallback to any word costs one ``EXISTS`` query for plain queries of
+    several words; the backends only say how to build either match.
     """
-    if _is_postgresql(queryset):
-        return _match_postgresql(queryset, q)
-    matched = TextMatch(*_match_fallback(queryset, q, any_word=False))
-    if len(q.split()) > 1 and not matched.queryset.exists():
-        return TextMatch(*_match_fallback(queryset, q, any_word=True), any_word=True)
+    matcher = _postgresql_matcher if _is_postgresql(queryset) else _fallback_matcher
+    build, may_widen = matcher(queryset, q)
+    matched = build(any_word=False)
+    if may_widen and not matched.queryset.exists():
+        return build(any_word=True)
     return matched
 
 
-def _match_postgresql(queryset: QuerySet, q: str) -> TextMatch:
+def _postgresql_matcher(queryset: QuerySet, q: str) -> tuple[MatchBuilder, bool]:
+    """PostgreSQL: how to match ``q``, and whether the any-word fallback applies (several plain words)."""
     from django.contrib.postgres.search import SearchQuery, SearchRank
 
     words = [word.lower() for word in _WORD.findall(q)]
     if not words:
-        return TextMatch(queryset.none(), Value(0.0, output_field=FloatField()))
+        return (lambda any_word: TextMatch(queryset.none(), Value(0.0, output_field=FloatField()))), False
     vector = queryset.alias(_search_vector=SearchVectorColumn())
     if _WEBSEARCH_SYNTAX.search(q):
         # Quotes, ``-word`` or ``or``: the customer spelt out what to match; no fuzzy extras.
         tsquery = SearchQuery(q, search_type="websearch", config="simple")
         relevance = SearchRank(SearchVectorColumn(), tsquery) + _exact_bonus(q)
-        return TextMatch(vector.filter(_search_vector=tsquery), relevance)
+        return (lambda any_word: TextMatch(vector.filter(_search_vector=tsquery), relevance)), False
     known = _look_alikes_of(queryset.db, words)
-    matched = _words_match(vector, q, words, known, any_word=False)
-    if len(words) > 1 and not matched.queryset.exists():
-        return _words_match(vector, q, words, known, any_word=True)
-    return matched
+    return functools.partial(_words_match, vector, q, words, known), len(words) > 1
 
 
-def _words_match(vector: QuerySet, q: str, words: list[str], known: dict[str, list[str]], *, any_word: bool):
+def _fallback_matcher(queryset: QuerySet, q: str) -> tuple[MatchBuilder, bool]:
+    """SQLite: how to match ``q`` (:func:`_match_fallback`), and whether the any-word fallback applies."""
+
+    def build(any_word: bool) -> TextMatch:
+        return TextMatch(*_match_fallback(queryset, q, any_word=any_word), any_word=any_word)
+
+    return build, len(q.split()) > 1
+
+
+def _words_match(
+    vector: QuerySet, q: str, words: list[str], known: dict[str, list[str]], *, any_word: bool
+) -> TextMatch:
     """Every word of ``words`` (or any, with ``any_word``), the last also as a prefix, with look-alikes.
 
     As you type, ``weat`` should find ``weather``. (Every word holds every

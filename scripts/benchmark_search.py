@@ -983,12 +983,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--max-requests", type=int, default=200_000, help="per scenario, at most")
     parser.add_argument(
-        "--workers",
-        type=int,
-        default=2 * (os.cpu_count() or 1) + 1,
-        help="gunicorn worker processes (default: 2 x CPUs + 1, as gunicorn's documentation advises)",
+        "--workers", type=int, help="gunicorn worker processes (default: as marketplace/gunicorn.py)"
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--threads", type=int, help="threads per gunicorn worker (default: as marketplace/gunicorn.py)"
+    )
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument(
         "--cache",
@@ -1047,7 +1046,11 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
     from nacl.signing import SigningKey as Ed25519Key
 
     sys.path[:0] = [str(ROOT), str(SCRIPTS)]
+    from marketplace import gunicorn as serving
     from publishing.format import save_signing_key
+
+    args.workers = args.workers or serving.workers
+    args.threads = args.threads or serving.threads
 
     key_path = work / "marketplace-signing.key"
     save_signing_key(key_path, Ed25519Key.generate())
