@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from catalog.constants import PublisherType
 from catalog.models import Install
@@ -16,13 +15,6 @@ pytestmark = pytest.mark.django_db
 
 INSTALL = "/api/objectstack/v1/install"
 UPGRADE = f"{settings.SITE_URL}/account/plan/"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

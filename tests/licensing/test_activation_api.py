@@ -5,19 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from licensing import keys, licenses
 from licensing.constants import PaymentKind, PaymentStatus
 from licensing.models import Payment
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/cp/api/v1/admin/marketplace"
 QUEUE = f"{BASE}/queue"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def bearer(raw: str) -> dict:
