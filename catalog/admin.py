@@ -7,11 +7,15 @@ are admin actions that call ``moderation.services``; each writes the audit log.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import models
 from django.utils.html import format_html
 
 from moderation import services as moderation
 
 from .models import Category, Kind, Package, Publisher, PublisherMember, Release
+
+#: URL fields of admin forms read a scheme-less address as https (Django 6's default).
+URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class PublisherMemberInline(admin.TabularInline):
@@ -25,6 +29,9 @@ class PublisherAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "type", "verification", "created_at")
     list_filter = ("type", "verification")
     search_fields = ("name", "slug")
+    # The verification level changes only through a verification request (moderation.transitions).
+    readonly_fields = ("verification",)
+    formfield_overrides = URL_FIELDS_HTTPS
     inlines = [PublisherMemberInline]
 
 
@@ -89,9 +96,19 @@ class PackageAdmin(ModerationActionsMixin, admin.ModelAdmin):
     list_filter = ("status", "kind", "category", "pricing")
     search_fields = ("identifier", "display_name", "publisher__name", "publisher__slug")
     list_select_related = ("publisher", "kind", "category", "latest_release__package")
-    readonly_fields = ("latest_release", "created_at", "updated_at", "published_at")
+    # The status and what goes with it change only through the listing's transitions (the actions).
+    readonly_fields = (
+        "status",
+        "status_reason",
+        "replacement",
+        "latest_release",
+        "created_at",
+        "updated_at",
+        "published_at",
+    )
+    formfield_overrides = URL_FIELDS_HTTPS
     action_form = ListingActionForm
-    actions = ["suspend", "unsuspend", "deprecate", "unlist"]
+    actions = ["suspend", "unsuspend", "deprecate", "unlist", "relist"]
 
     @admin.action(description="Suspend the listing (reason required)", permissions=["moderate"])
     def suspend(self, request, queryset):
@@ -134,6 +151,17 @@ class PackageAdmin(ModerationActionsMixin, admin.ModelAdmin):
                 package=p, reviewer=request.user, reason=reason, replacement=replacement
             ),
             "Deprecated",
+            "listing",
+        )
+
+    @admin.action(description="List again (undo deprecate or unlist)", permissions=["moderate"])
+    def relist(self, request, queryset):
+        note = request.POST.get("reason", "")
+        self._apply(
+            request,
+            queryset,
+            lambda p: moderation.package_relist(package=p, reviewer=request.user, note=note),
+            "Listed again",
             "listing",
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from marketplace.celery import SIDE_EFFECT_TASK
+
 
 @shared_task(ignore_result=True)
 def installs_30d_refresh() -> int:
@@ -11,3 +13,23 @@ def installs_30d_refresh() -> int:
     from . import stats
 
     return stats.installs_30d_refresh()
+
+
+@shared_task(**SIDE_EFFECT_TASK)
+def release_store_wrapped(release_id: int) -> bool:
+    """Make the ``package/``-wrapped copy of a published release (idempotent); False when it has none."""
+    from . import artifacts
+    from .models import Release
+
+    release = Release.objects.select_related("package").filter(pk=release_id).first()
+    if release is None:
+        return False
+    return bool(artifacts.release_store_wrapped(release=release).wrapped_artifact)
+
+
+@shared_task(**SIDE_EFFECT_TASK)
+def release_watchers_notify(release_id: int) -> int:
+    """E-mail the watchers of a newly published release's package; returns how many were sent."""
+    from . import watch
+
+    return watch.release_watchers_send(release_id=release_id)

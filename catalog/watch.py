@@ -40,19 +40,15 @@ def watch_toggle(*, package: Package, user: AbstractBaseUser) -> bool:
     return True
 
 
-def watchers_notify(*, release: Release) -> None:
-    """E-mail every watcher of ``release``'s package about it, once the transaction commits.
+def release_watchers_send(*, release_id: int) -> int:
+    """E-mail every watcher of a published release's package, one e-mail each (no watcher sees
+    another's address); returns how many were sent.
 
-    Call it from the service that publishes a release
-    (``moderation.services.submission_approve``). Outside a transaction the
-    e-mails go at once.
+    Run by the task ``catalog.tasks.release_watchers_notify``, which the service
+    publishing a release enqueues on commit
+    (``moderation.services.submission_approve``). A release yanked or not
+    published by then is not announced.
     """
-    release_id = release.pk
-    transaction.on_commit(lambda: _send_release_emails(release_id))
-
-
-def _send_release_emails(release_id: int) -> int:
-    """Send one e-mail per watcher (no watcher sees another's address); returns how many."""
     release = Release.objects.select_related("package__publisher").get(pk=release_id)
     if release.published_at is None or release.yanked:
         return 0

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.constants import Pricing
+from marketplace.celery import enqueue_on_commit
 
 from . import licenses as license_services
 from .constants import LicenseStatus, PaymentKind, PaymentStatus
@@ -121,7 +122,7 @@ def trial_start(*, buyer, package) -> Payment:
         payment.save(update_fields=["license"])
         from . import tasks
 
-        transaction.on_commit(lambda: tasks.payment_receipt_send.delay(payment.pk))
+        enqueue_on_commit(tasks.payment_receipt_send, payment.pk)
     return payment
 
 

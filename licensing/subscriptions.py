@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from catalog.constants import PublisherType
 from catalog.models import Publisher
+from marketplace.celery import enqueue_on_commit
 
 from . import tasks
 from .constants import PaymentKind, PaymentStatus, SubscriptionStatus
@@ -199,7 +200,7 @@ def subscription_activate(
         subscription = Subscription(user=payment.buyer)
     elif subscription.status in EFFECTIVE_STATUSES and subscription.stripe_subscription_id:
         replaced = subscription.stripe_subscription_id
-        transaction.on_commit(lambda: tasks.subscription_cancel_at_stripe.delay(replaced))
+        enqueue_on_commit(tasks.subscription_cancel_at_stripe, replaced)
     subscription.plan = payment.plan
     subscription.organization = organization
     subscription.status = SubscriptionStatus.ACTIVE

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import stripe
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
-RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": True, "max_retries": 8}
+from marketplace.celery import SIDE_EFFECT_TASK, TRANSIENT_ERRORS
+
+RETRY = SIDE_EFFECT_TASK
 
 
 @shared_task(**RETRY)

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from marketplace.celery import enqueue_on_commit
+
 from . import licenses as license_services
 from . import subscriptions, tasks
 from .checkout import connected_account_update
@@ -125,7 +127,7 @@ def _fulfil(payment: Payment, now) -> None:
     else:
         return
     payment_pk = payment.pk
-    transaction.on_commit(lambda: tasks.payment_receipt_send.delay(payment_pk))
+    enqueue_on_commit(tasks.payment_receipt_send, payment_pk)
 
 
 def payment_succeeded(*, payment: Payment, intent_id: str | None) -> Payment:
@@ -221,7 +223,7 @@ def on_charge_refunded(charge: dict) -> None:
         elif payment.license is not None:
             license_services.license_revoke(license=payment.license, reason="The payment was refunded.")
         payment_pk = payment.pk
-        transaction.on_commit(lambda: tasks.payment_refund_notice_send.delay(payment_pk))
+        enqueue_on_commit(tasks.payment_refund_notice_send, payment_pk)
     payment.save(update_fields=["payment_intent_id", "refunded_cents", "status", "refunded_at"])
 
 

@@ -26,7 +26,7 @@ from marketplace.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
 from publishing.constants import Severity
 from publishing.models import ScanRule
 
-from . import blocklist, retrohunt, verification
+from . import blocklist, retrohunt, transitions, verification
 from .constants import BlockSeverity, ReportStatus, RequestStatus
 from .models import BlockEntry, Report, RetroHunt, RetroHuntMatch, TrustedReporter, VerificationRequest
 from .reports import report_resolve
@@ -292,7 +292,7 @@ class BlockEntryAdmin(ReadOnlyAdmin):
         return request.user.has_perm("moderation.add_blockentry")
 
     def has_confirm_permission(self, request) -> bool:
-        return request.user.has_perm(blocklist.CONFIRM_PERMISSION)
+        return request.user.has_perm(transitions.transition("block:confirm").permission)
 
     def has_lift_permission(self, request) -> bool:
         return request.user.has_perm("moderation.change_blockentry")

@@ -23,7 +23,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.constants import ListingStatus
 from catalog.models import Package, Release
 from publishing.api.serializers import utc_z
 from publishing.format import (
@@ -35,14 +34,13 @@ from publishing.format import (
     sign_bytes,
 )
 
-from .constants import Action, BlockSeverity
+from . import transitions
+from .constants import BlockSeverity
 from .models import BlockEntry
-from .services import DecisionError, audit_log, package_suspend
+from .transitions import DecisionError, block_state
 
 logger = logging.getLogger(__name__)
 
-#: The permission a reviewer needs to confirm another reviewer's block.
-CONFIRM_PERMISSION = "moderation.confirm_blockentry"
 #: What the blocklist signature covers, as stated in every document.
 SIGNED = "rfc8785(blocklist)"
 
@@ -56,11 +54,8 @@ STATUS_FILTERS = {
 }
 
 
-def block_status(entry: BlockEntry) -> str:
-    """``requested`` (awaiting a second reviewer), ``confirmed`` (in force) or ``lifted``."""
-    if entry.lifted_at is not None:
-        return LIFTED
-    return CONFIRMED if entry.confirmed_at is not None else REQUESTED
+#: ``requested``, ``confirmed`` or ``lifted`` (the block machine's state).
+block_status = block_state
 
 
 # --- the marketplace's key ------------------------------------------------------------------------
@@ -136,16 +131,15 @@ def block_request(
                 else f"{package.identifier} (all versions)"
             )
             raise DecisionError(f"A block of {what} is requested or in force already.")
-        entry = BlockEntry.objects.create(
+        entry = BlockEntry(
             package=package, release=release, severity=severity, reason=reason, requested_by=reviewer
         )
-        audit_log(
-            action=Action.BLOCK_REQUEST,
-            reviewer=reviewer,
-            note=f"{entry.get_severity_display()} block #{entry.pk}: {reason}",
-            package=package,
-            release=release,
-            after=REQUESTED,
+        transitions.take(
+            "block:request",
+            entry,
+            actor=reviewer,
+            created=True,
+            note=f"{entry.get_severity_display()} block: {reason}",
         )
     return entry
 
@@ -161,35 +155,28 @@ def block_confirm(*, entry: BlockEntry, reviewer: AbstractBaseUser) -> BlockEntr
         DecisionError: the reviewer requested the block, lacks
             ``moderation.confirm_blockentry``, or the block is not awaiting confirmation.
     """
-    if not reviewer.has_perm(CONFIRM_PERMISSION):
-        raise DecisionError("You may not confirm blocks.")
     with transaction.atomic():
         entry = (
             BlockEntry.objects.select_for_update(of=("self",))
             .select_related("package", "release")
             .get(pk=entry.pk)
         )
-        if block_status(entry) != REQUESTED:
-            raise DecisionError(f"Block #{entry.pk} is {block_status(entry)} already.")
-        if entry.requested_by_id == reviewer.pk:
-            raise DecisionError(
-                "A block must be confirmed by a reviewer other than the one who requested it."
-            )
-        entry.confirmed_by = reviewer
-        entry.confirmed_at = timezone.now()
-        entry.save(update_fields=["confirmed_by", "confirmed_at"])
-        audit_log(
-            action=Action.BLOCK_CONFIRM,
-            reviewer=reviewer,
+        transitions.take(
+            "block:confirm",
+            entry,
+            actor=reviewer,
             note=f"{entry.get_severity_display()} block #{entry.pk}: {entry.reason}",
-            package=entry.package,
-            release=entry.release,
-            before=REQUESTED,
-            after=CONFIRMED,
         )
-        package = Package.objects.select_for_update().get(pk=entry.package_id)
-        if entry.severity == BlockSeverity.HARD and package.status != ListingStatus.SUSPENDED:
-            package_suspend(package=package, reviewer=reviewer, reason=f"Blocked: {entry.reason}")
+        package = Package.objects.select_for_update().select_related("publisher").get(pk=entry.package_id)
+        if entry.severity == BlockSeverity.HARD and transitions.allowed("listing:block", package, actor=None):
+            transitions.take(
+                "listing:block",
+                package,
+                actor=None,
+                recorded_reviewer=reviewer,
+                note=f"Blocked: {entry.reason}",
+                values={"status_reason": f"Blocked: {entry.reason}"},
+            )
     logger.info("Block %s of %s confirmed by %s", entry.pk, entry.package.identifier, reviewer)
     return entry
 
@@ -212,21 +199,7 @@ def block_lift(*, entry: BlockEntry, reviewer: AbstractBaseUser, note: str) -> B
             .select_related("package", "release")
             .get(pk=entry.pk)
         )
-        before = block_status(entry)
-        if before == LIFTED:
-            raise DecisionError(f"Block #{entry.pk} is lifted already.")
-        entry.lifted_by = reviewer
-        entry.lifted_at = timezone.now()
-        entry.save(update_fields=["lifted_by", "lifted_at"])
-        audit_log(
-            action=Action.BLOCK_LIFT,
-            reviewer=reviewer,
-            note=f"Block #{entry.pk}: {note}",
-            package=entry.package,
-            release=entry.release,
-            before=before,
-            after=LIFTED,
-        )
+        transitions.take("block:lift", entry, actor=reviewer, note=f"Block #{entry.pk}: {note}")
     return entry
 
 

@@ -16,6 +16,8 @@ class Action(models.TextChoices):
     UNLIST = "unlist", "Unlist listing"
     YANK = "yank", "Yank release"
     QUARANTINE = "quarantine", "Quarantine after a trusted report"
+    QUARANTINE_LIFT = "quarantine-lift", "Lift a quarantine (report dismissed)"
+    RELIST = "relist", "List again"
     REPORT_RESOLVE = "report-resolve", "Resolve report"
     BLOCK_REQUEST = "block-request", "Request a block"
     BLOCK_CONFIRM = "block-confirm", "Confirm a block"
@@ -39,7 +41,12 @@ OUTCOME_WORDS = {
     Action.UNLIST: "unlisted",
     Action.YANK: "yanked",
     Action.QUARANTINE: "quarantined after a report",
+    Action.QUARANTINE_LIFT: "reinstated: the report was dismissed",
+    Action.RELIST: "listed again",
 }
+
+#: The suspension reason a quarantine shows on the listing page; also how a quarantine is recognised.
+QUARANTINE_REASON = "Quarantined after a report from a trusted reporter, until a reviewer decides."
 
 
 class ReportReason(models.TextChoices):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Release
+from marketplace.celery import enqueue_on_commit
 from publishing import format as pkgformat
 from publishing.constants import SEVERITY_RANK, Severity
 from publishing.models import ScanRule
@@ -88,7 +89,7 @@ def retro_hunt_start(*, rule: ScanRule, report_severity: str, reviewer: Abstract
             f"release(s); matches at {report_severity} or above become reports.",
             after=HuntStatus.QUEUED,
         )
-        transaction.on_commit(lambda: tasks.retro_hunt_run.delay(hunt.pk))
+        enqueue_on_commit(tasks.retro_hunt_run, hunt.pk)
     return hunt
 
 
@@ -112,7 +113,7 @@ def retro_hunt_resume(*, hunt: RetroHunt, reviewer: AbstractBaseUser) -> RetroHu
             before=before,
             after=HuntStatus.QUEUED,
         )
-        transaction.on_commit(lambda: tasks.retro_hunt_run.delay(hunt.pk))
+        enqueue_on_commit(tasks.retro_hunt_run, hunt.pk)
     return hunt
 
 

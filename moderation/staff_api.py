@@ -10,7 +10,9 @@
   ``overdue``, ``url`` (the submission's review page in the admin).
 * ``POST queue/{id}/approve`` (``{"note"}`` optional), ``POST queue/{id}/reject`` (``{"note"}``
   required, else ``400 note.required``), ``POST queue/{id}/flag`` (``{"note"}`` optional) → ``204``.
-  ``404`` unknown submission; ``409 submission.not_decidable`` when it is not awaiting a decision.
+  ``404`` unknown submission; ``409`` with the rule's code when the submission's state machine
+  refuses the decision now (``submission.not_decidable``, ``submission.checks_running``,
+  ``package.suspended``, ``package.blocked``, ``payments.not_ready``; ``docs/state-machines.md``).
 
 Authentication: a staff token (``Authorization: Bearer mkt_…``) of a user who is still staff;
 ``401`` without one, ``403 permission.denied`` for author tokens, for staff tokens of users who
@@ -76,9 +78,22 @@ class StaffApiView(APIView):
 
 
 class NotDecidable(exceptions.APIException):
+    """``409``: the transition's rule refuses it now (its code names the rule)."""
+
     status_code = status.HTTP_409_CONFLICT
     default_code = "submission.not_decidable"
     default_detail = "The submission is not awaiting a decision."
+
+
+def refusal(exc: moderation.DecisionError) -> exceptions.APIException:
+    """The API answer to a refused transition: ``403 permission.denied`` when the reviewer's role
+    may not take it, ``400 note.required``, else ``409`` with the rule's code
+    (``submission.checks_running``, ``package.suspended`` …; ``docs/state-machines.md``)."""
+    if exc.code == "permission.denied":
+        return exceptions.PermissionDenied(str(exc), code=exc.code)
+    if exc.code == "note.required":
+        return exceptions.ValidationError({"note": [exceptions.ErrorDetail(str(exc), code=exc.code)]})
+    return NotDecidable(str(exc), code=exc.code)
 
 
 # --- replies -------------------------------------------------------------------------------------
@@ -200,12 +215,10 @@ class DecisionApi(StaffApiView):
         submission = Submission.objects.filter(pk=pk).first()
         if submission is None:
             raise exceptions.NotFound(f"No submission #{pk}.")
-        if submission.status not in queue.AWAITING:
-            raise NotDecidable(f"Submission #{pk} is {submission.get_status_display().lower()}.")
         try:
             self.service(submission=submission, reviewer=request.user, note=note)
         except moderation.DecisionError as exc:
-            raise NotDecidable(str(exc)) from None
+            raise refusal(exc) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from publishing.tasks import TRANSIENT_ERRORS
+from marketplace.celery import SIDE_EFFECT_TASK, TRANSIENT_ERRORS
+
+from . import notifications
 
 
 @shared_task(
@@ -41,3 +43,27 @@ def retro_hunt_run(hunt_id: int) -> str:
         return retrohunt.retro_hunt_fail(
             hunt=hunt, error="The retro-hunt ran out of time; resume it to continue."
         ).status
+
+
+@shared_task(**SIDE_EFFECT_TASK)
+def decision_notify(decision_id: int) -> int:
+    """E-mail the publisher's members about audit entry ``decision_id``; retried on mail-server errors."""
+    return notifications.decision_notify(decision_id=decision_id)
+
+
+@shared_task(**SIDE_EFFECT_TASK)
+def report_notify(report_id: int) -> int:
+    """E-mail the reviewers about new report ``report_id``."""
+    return notifications.report_notify(report_id=report_id)
+
+
+@shared_task(**SIDE_EFFECT_TASK)
+def verification_request_notify(request_id: int) -> int:
+    """E-mail the reviewers about new verification request ``request_id``."""
+    return notifications.verification_request_notify(request_id=request_id)
+
+
+@shared_task(**SIDE_EFFECT_TASK)
+def verification_decision_notify(request_id: int) -> int:
+    """E-mail the publisher's members the decision on verification request ``request_id``."""
+    return notifications.verification_decision_notify(request_id=request_id)

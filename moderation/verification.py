@@ -7,21 +7,17 @@ the requested level.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
 
 from catalog.constants import VerificationLevel
 from catalog.models import Publisher
+from marketplace.celery import enqueue_on_commit
 
-from .constants import Action, RequestStatus
+from . import tasks, transitions
+from .constants import RequestStatus
 from .models import VerificationRequest
-from .reports import mail_reviewers
-from .services import DecisionError, audit_log
+from .transitions import DecisionError
 
 #: Levels, lowest first; a request must ask for one above the publisher's current level.
 LEVEL_ORDER = [
@@ -39,42 +35,6 @@ def requestable_levels(publisher: Publisher) -> list[VerificationLevel]:
     """The levels ``publisher`` may request: those above its current level."""
     current = LEVEL_ORDER.index(publisher.verification) if publisher.verification in LEVEL_ORDER else 0
     return [level for level in REQUESTABLE if LEVEL_ORDER.index(level) > current]
-
-
-def _notify_reviewers(request_id: int) -> None:
-    request = VerificationRequest.objects.select_related("publisher").get(pk=request_id)
-    mail_reviewers(
-        subject=f"Verification request: {request.publisher.name} asks for {request.requested_level}",
-        template="moderation/emails/verification_new.txt",
-        context={
-            "request": request,
-            "admin_url": settings.SITE_URL
-            + reverse("admin:moderation_verificationrequest_change", args=[request.pk]),
-        },
-    )
-
-
-def _notify_members(request_id: int) -> None:
-    request = VerificationRequest.objects.select_related("publisher").get(pk=request_id)
-    recipients = sorted({m.email for m in request.publisher.members.all() if m.email})
-    if not recipients:
-        return
-    outcome = "granted" if request.status == RequestStatus.GRANTED else "refused"
-    send_mail(
-        subject=f"[Argent Marketplace] {request.publisher.name}: verification as "
-        f"{request.requested_level} {outcome}",
-        message=render_to_string(
-            "moderation/emails/verification_decision.txt",
-            {
-                "request": request,
-                "outcome": outcome,
-                "url": settings.SITE_URL
-                + reverse("moderation:verification-request", args=[request.publisher.slug]),
-            },
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
 
 
 def verification_request_create(
@@ -96,7 +56,9 @@ def verification_request_create(
     with transaction.atomic():
         publisher = Publisher.objects.select_for_update().get(pk=publisher.pk)
         if not publisher.has_member(user):
-            raise DecisionError("Only members of the publisher may request verification.")
+            raise DecisionError(
+                "Only members of the publisher may request verification.", code="permission.denied"
+            )
         if level not in REQUESTABLE:
             raise DecisionError(f"{level!r} is not a level one can request.")
         if level not in requestable_levels(publisher):
@@ -105,39 +67,28 @@ def verification_request_create(
             )
         if publisher.verification_requests.filter(status=RequestStatus.PENDING).exists():
             raise DecisionError("A verification request is pending already; wait for the reviewers' answer.")
-        request = VerificationRequest.objects.create(
+        request = VerificationRequest(
             publisher=publisher, requested_level=level, evidence=evidence, requested_by=user
         )
-        transaction.on_commit(lambda: _notify_reviewers(request.pk))
+        transitions.take("verification:request", request, actor=user, created=True)
+        enqueue_on_commit(tasks.verification_request_notify, request.pk)
     return request
 
 
 def _decide(
-    *, request: VerificationRequest, reviewer: AbstractBaseUser, note: str, grant: bool
+    *, request: VerificationRequest, reviewer: AbstractBaseUser, note: str, key: str
 ) -> VerificationRequest:
     with transaction.atomic():
         request = VerificationRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != RequestStatus.PENDING:
-            raise DecisionError(f"This request is {request.get_status_display().lower()} already.")
-        publisher = Publisher.objects.select_for_update().get(pk=request.publisher_id)
-        before = publisher.verification
-        if grant:
-            publisher.verification = request.requested_level
-            publisher.save(update_fields=["verification", "updated_at"])
-        request.status = RequestStatus.GRANTED if grant else RequestStatus.REFUSED
-        request.decided_by = reviewer
-        request.decided_at = timezone.now()
-        request.note = note
-        request.save(update_fields=["status", "decided_by", "decided_at", "note"])
-        audit_log(
-            action=Action.VERIFICATION_GRANT if grant else Action.VERIFICATION_REFUSE,
-            reviewer=reviewer,
+        request.publisher = Publisher.objects.select_for_update().get(pk=request.publisher_id)
+        transitions.take(
+            key,
+            request,
+            actor=reviewer,
             note=f"Request #{request.pk} for {request.requested_level}" + (f": {note}" if note else "."),
-            publisher=publisher,
-            before=before,
-            after=publisher.verification,
+            values={"note": note},
         )
-        transaction.on_commit(lambda: _notify_members(request.pk))
+        enqueue_on_commit(tasks.verification_decision_notify, request.pk)
     return request
 
 
@@ -151,7 +102,7 @@ def verification_grant(
     Raises:
         DecisionError: the request is not pending.
     """
-    return _decide(request=request, reviewer=reviewer, note=note.strip(), grant=True)
+    return _decide(request=request, reviewer=reviewer, note=note.strip(), key="verification:grant")
 
 
 def verification_refuse(
@@ -167,4 +118,4 @@ def verification_refuse(
     note = note.strip()
     if not note:
         raise DecisionError("A note is required to refuse a request: the publisher reads it.")
-    return _decide(request=request, reviewer=reviewer, note=note, grant=False)
+    return _decide(request=request, reviewer=reviewer, note=note, key="verification:refuse")

@@ -21,7 +21,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from catalog.permissions import explain_permissions
-from moderation import review
+from moderation import review, transitions
 from moderation import services as moderation
 from moderation.models import CannedReason, Report
 from moderation.queue import AWAITING, due_at, is_overdue
@@ -341,9 +341,19 @@ class SubmissionAdmin(admin.ModelAdmin):
             members = review.submission_members(submission)
             if members is None and submission.release.artifact:
                 members = review.release_members(submission.release)
+            decisions = [
+                t.name for t in transitions.available(submission, request.user) if t.name in self.DECISIONS
+            ]
+            approve_refusal = ""
+            if decisions and "approve" not in decisions:
+                try:
+                    transitions.check("submission:approve", submission, actor=request.user)
+                except transitions.DecisionError as exc:
+                    approve_refusal = str(exc)
             context = {
-                "can_decide": self.has_decide_permission(request)
-                and submission.status in moderation.DECIDABLE,
+                "can_decide": bool(decisions),
+                "decisions": decisions,
+                "approve_refusal": approve_refusal,
                 "files": review.list_members(members) if members is not None else None,
                 "diff": None
                 if submission.is_new_package

@@ -24,10 +24,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.constants import ListingStatus, MemberRole, PublisherType
+from catalog.constants import MemberRole, PublisherType
 from catalog.models import Kind, Package, Publisher, PublisherMember, Release
 from catalog.services import package_apply_release
 from licensing import plans
+from marketplace.celery import enqueue, enqueue_on_commit
+from moderation import services as moderation
+from moderation import transitions
 
 from . import format as pkgformat
 from . import policy, scanning, tasks
@@ -340,6 +343,8 @@ def submission_create(
         raise SubmissionRejected(request_problems)
 
     existing = Package.objects.filter(identifier=manifest.id).first()
+    if existing is not None and existing.publisher_id == publisher.pk:
+        _check_listing_open(package=existing, uploader=uploader)
     if existing is not None and existing.publisher_id != publisher.pk:
         raise SubmissionRejected(
             [
@@ -362,17 +367,17 @@ def submission_create(
     try:
         with transaction.atomic():
             fields = _release_fields(inspection, checked.key)
-            package = Package.objects.filter(identifier=manifest.id).first()
+            package = Package.objects.select_for_update().filter(identifier=manifest.id).first()
             created = package is None
             if created:
-                package = Package(identifier=manifest.id, publisher=publisher, status=ListingStatus.SUBMITTED)
+                # A new listing starts as ``submitted`` (the field's default).
+                package = Package(identifier=manifest.id, publisher=publisher)
                 package_apply_release(package=package, release=Release(**fields))
                 package.save()
             elif package.publisher_id != publisher.pk:
                 raise IntegrityError("package.id_taken")
-            elif not package.releases.published().exists():
-                package.status = ListingStatus.SUBMITTED
-                package.save(update_fields=["status", "updated_at"])
+            else:
+                _check_listing_open(package=package, uploader=uploader, take=True)
             release = Release.objects.create(package=package, release_notes=release_notes, **fields)
             submission = Submission.objects.create(
                 publisher=publisher,
@@ -417,7 +422,7 @@ def submission_create(
                     ]
                     submission.save(update_fields=["similar_to", "flagged", "flag_reasons"])
             transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk))
-            transaction.on_commit(lambda: _notify_upload(submission.pk))
+            enqueue_on_commit(tasks.submission_upload_notify, submission.pk)
     except IntegrityError as exc:
         # A concurrent upload took the identifier or the version first.
         storage.delete(stored_name)
@@ -435,22 +440,21 @@ def submission_enqueue(*, submission_id: int) -> bool:
     The request never waits on a broker that is down: the periodic
     ``submissions_sweep`` task enqueues the submission again once it is back.
     """
-    try:
-        tasks.submission_verify.delay(submission_id)
-    except Exception:  # kombu raises OperationalError; redis-py its own ConnectionError.
-        logger.warning("Could not enqueue submission %s; the sweep will retry.", submission_id, exc_info=True)
-        return False
-    return True
+    return enqueue(tasks.submission_verify, submission_id)
 
 
-def _notify_upload(submission_id: int) -> None:
-    """E-mail every member of the publisher about an upload, so a hijacked account is noticed."""
+def submission_upload_notify(*, submission_id: int) -> int:
+    """E-mail every member of the publisher about an upload, so a hijacked account is noticed.
+
+    Run by the task ``publishing.tasks.submission_upload_notify``; returns how many
+    addresses were written to.
+    """
     submission = Submission.objects.select_related("package", "release", "api_token", "submitted_by").get(
         pk=submission_id
     )
     recipients = list(submission.publisher.members.values_list("email", flat=True))
     if not recipients:
-        return
+        return 0
     context = {
         "submission": submission,
         "url": settings.SITE_URL + submission.get_absolute_url(),
@@ -463,6 +467,32 @@ def _notify_upload(submission_id: int) -> None:
         from_email=None,
         recipient_list=recipients,
     )
+    return len(recipients)
+
+
+def _check_listing_open(*, package: Package, uploader: AbstractBaseUser | None, take: bool = False) -> None:
+    """Refuse an upload to a listing the publisher may not add a version to now, else take the transition.
+
+    A listing not yet published takes ``listing:submit`` (back to ``submitted``);
+    a published, deprecated or unlisted one ``listing:update`` (unchanged). A
+    suspended listing answers ``403 package.suspended`` and one with a hard
+    block in force ``403 package.blocked`` (``docs/state-machines.md``).
+    With ``take`` the transition is taken (``package`` is locked by the caller).
+
+    Raises:
+        SubmissionRejected: the listing is suspended or blocked (403).
+    """
+    submit = transitions.transition("listing:submit")
+    key = submit.key if package.status in submit.sources else "listing:update"
+    try:
+        if take:
+            transitions.take(key, package, actor=uploader)
+        else:
+            transitions.check(key, package, actor=uploader)
+    except transitions.DecisionError as exc:
+        raise SubmissionRejected(
+            [_problem(exc.code, str(exc), "id", package.identifier)], status=403
+        ) from exc
 
 
 def submissions_sweep(*, now: datetime | None = None) -> list[int]:
@@ -538,10 +568,9 @@ def submission_verify(*, submission: Submission) -> Submission:
     """
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        if submission.status not in CHECKING_STATUSES:
+        if not transitions.allowed("submission:start_checks", submission, actor=None):
             return submission
-        submission.status = SubmissionStatus.SCANNING
-        submission.save(update_fields=["status", "updated_at"])
+        transitions.take("submission:start_checks", submission, actor=None)
 
     findings, rejected = _verify_and_scan(submission)
     return _record_checks(submission=submission, findings=findings, rejected=rejected)
@@ -596,8 +625,6 @@ def _verify_and_scan(submission: Submission) -> tuple[list[ScanFinding], bool]:
 def _record_checks(
     *, submission: Submission, findings: list[ScanFinding], rejected: bool, force_review: bool = False
 ) -> Submission:
-    from moderation import services as moderation
-
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update(of=("self",))
@@ -605,6 +632,7 @@ def _record_checks(
             .get(pk=submission.pk)
         )
         if submission.status not in CHECKING_STATUSES:
+            # Decided while the checks ran (a reviewer rejected it): the verdict stands.
             return submission
         submission.findings.all().delete()
         for finding in findings:
@@ -620,17 +648,18 @@ def _record_checks(
             verification=submission.publisher.verification,
         )
         if rejected:
-            submission.status = SubmissionStatus.REJECTED
             submission.reviewer_notes = "The automatic verification of the stored file failed."
             submission.decided_at = submission.checked_at
         else:
-            submission.status = SubmissionStatus.IN_REVIEW
             submission.flagged = submission.flagged or outcome.flagged
             submission.flag_reasons = list(dict.fromkeys([*submission.flag_reasons, *outcome.reasons]))
         submission.save()
-        if not rejected and not submission.package.releases.published().exists():
-            submission.package.status = ListingStatus.IN_REVIEW
-            submission.package.save(update_fields=["status", "updated_at"])
+        key = "submission:checks_failed" if rejected else "submission:checks_passed"
+        transitions.take(key, submission, actor=None)
+        if not rejected:
+            transitions.follow(
+                "listing:checked", Package.objects.select_for_update().get(pk=submission.package_id)
+            )
         if not rejected and outcome.publish and not force_review:
             try:
                 submission = moderation.submission_approve(

@@ -5,13 +5,10 @@ Callers do ``from publishing import tasks`` and ``tasks.submission_verify.delay(
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
 
-#: Errors worth retrying with backoff: storage and database hiccups.
-TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError, BotoCoreError, ClientError)
+from marketplace.celery import SIDE_EFFECT_TASK, TRANSIENT_ERRORS
 
 
 @shared_task(
@@ -58,3 +55,11 @@ def api_tokens_warn_expiring() -> int:
     from . import tokens
 
     return tokens.api_tokens_warn_expiring()
+
+
+@shared_task(**SIDE_EFFECT_TASK)
+def submission_upload_notify(submission_id: int) -> int:
+    """E-mail the publisher's members about upload ``submission_id``; retried on mail-server errors."""
+    from . import services
+
+    return services.submission_upload_notify(submission_id=submission_id)

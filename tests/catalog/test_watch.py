@@ -78,9 +78,7 @@ def test_unknown_package_is_not_found(client, bob):
     assert client.post(reverse("engagement:watch-toggle", args=["nothing-here"])).status_code == 404
 
 
-def test_watchers_get_one_email_each_on_commit(
-    package, bob, django_user_model, django_capture_on_commit_callbacks
-):
+def test_watchers_get_one_email_each(package, bob, django_user_model):
     carol = make_user(django_user_model, "carol")
     make_user(django_user_model, "dave")  # Does not watch.
     gone = make_user(django_user_model, "erin", is_active=False)
@@ -89,11 +87,7 @@ def test_watchers_get_one_email_each_on_commit(
     release = package.latest_release
     mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        watch.watchers_notify(release=release)
-    assert mail.outbox == []  # Nothing before the commit.
-    for callback in callbacks:
-        callback()
+    assert watch.release_watchers_send(release_id=release.pk) == 2
 
     assert sorted(m.to[0] for m in mail.outbox) == [bob.email, carol.email]
     assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in mail.outbox)
@@ -104,14 +98,13 @@ def test_watchers_get_one_email_each_on_commit(
     assert "mkt update hello-connector" in message.body
 
 
-def test_no_email_for_a_yanked_release(package, bob, reviewer, django_capture_on_commit_callbacks):
+def test_no_email_for_a_yanked_release(package, bob, reviewer):
     watch.watch_create(package=package, user=bob)
-    moderation.release_yank(release=package.latest_release, reviewer=reviewer, reason="Broken.")
+    release = package.latest_release
+    moderation.release_yank(release=release, reviewer=reviewer, reason="Broken.")
     mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        watch.watchers_notify(release=package.latest_release)
-
+    assert watch.release_watchers_send(release_id=release.pk) == 0
     assert mail.outbox == []
 
 

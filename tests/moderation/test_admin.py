@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from moderation import services as moderation
 from moderation.constants import Action
-from moderation.models import CannedReason, Decision
+from moderation.models import CannedReason, Decision, TrustedReporter
+from moderation.reports import report_create
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +19,18 @@ CANNED = reverse("admin:moderation_cannedreason_changelist")
 
 
 @pytest.fixture
-def history(build_pkg, publish, reviewer):
-    """An approval, a suspension by the reviewer and a yank by the system."""
+def history(build_pkg, publish, reviewer, django_user_model):
+    """An approval, a yank and a suspension by the reviewer, and a trusted reporter's quarantine
+    by the system (of another package)."""
     submission = publish(build_pkg())
+    moderation.release_yank(release=submission.release, reviewer=reviewer, reason="Broken build.")
     package = moderation.package_suspend(
         package=submission.package, reviewer=reviewer, reason="Malware <b>here</b>."
     )
-    moderation.release_yank(release=submission.release, reviewer=None, reason="Automatic.")
+    other = publish(build_pkg(id="other-connector", name="Other")).package
+    trusted = make_user(django_user_model, "tess")
+    TrustedReporter.objects.create(user=trusted)
+    report_create(package=other, reporter=trusted, reason="malware", description="Automatic.")
     return submission, package
 
 

@@ -282,7 +282,7 @@ def test_409_while_the_checks_run(client, staff_token, submissions):
     response = post(client, f"{QUEUE}/{submissions[0].pk}/approve", staff_token)
 
     assert response.status_code == 409
-    assert codes(response) == ["submission.not_decidable"]
+    assert codes(response) == ["submission.checks_running"]
 
 
 def test_404_for_an_unknown_submission(client, staff_token):

@@ -56,7 +56,7 @@ def test_grant_sets_the_level_logs_and_emails_the_members(
     assert publisher.verification == VerificationLevel.VERIFIED
     assert (request.status, request.decided_by, request.note) == ("granted", reviewer, "DNS checked.")
     grant = Decision.objects.get(action=Action.VERIFICATION_GRANT)
-    assert (grant.publisher, grant.status_before, grant.status_after) == (publisher, "unverified", "verified")
+    assert (grant.publisher, grant.status_before, grant.status_after) == (publisher, "pending", "granted")
     [message] = mail.outbox
     assert message.to == [user.email] and "granted" in message.subject and "DNS checked." in message.body
     with pytest.raises(DecisionError, match="granted already"):
