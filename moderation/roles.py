@@ -25,8 +25,12 @@ scan rule                                                     V (implied), A, C,
 =================================  =========================  ==============================
 
 * ``decide``: ``publishing.decide_submission`` (approve, reject, request changes, flag).
-* ``moderate``: ``catalog.moderate_package`` (suspend, deprecate, unlist a listing, yank a release).
-* ``unsuspend``: ``catalog.unsuspend_package`` (lift a suspension or a quarantine).
+* ``moderate``: ``catalog.moderate_package`` (suspend, deprecate, unlist, list again; yank a release).
+* ``unsuspend``: ``catalog.unsuspend_package`` (lift a suspension; a quarantine is also lifted by
+  dismissing its report).
+
+Which role may take which status change, from which states and under which guards, is declared
+once in ``moderation/transitions.py`` (``docs/state-machines.md``).
 * ``confirm``: ``moderation.confirm_blockentry`` (confirm another reviewer's block).
 
 What no reviewer group ever holds: ``change_release`` / ``change_submission`` (manifests and
