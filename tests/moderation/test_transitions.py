@@ -431,13 +431,50 @@ def test_a_failing_mail_server_does_not_turn_committed_work_into_a_500(
     assert mail.outbox == []
 
 
-def test_side_effect_tasks_retry_on_a_failing_mail_server():
-    from marketplace.celery import TRANSIENT_ERRORS
+class CountingFailingEmailBackend(FailingEmailBackend):
+    """A mail server that refuses every message and counts the attempts."""
+
+    attempts = 0
+
+    def send_messages(self, email_messages):
+        type(self).attempts += 1
+        return super().send_messages(email_messages)
+
+
+def test_a_decision_email_is_retried_when_the_mail_server_fails(settings, celery_mode, package, gina):
+    from marketplace.celery import enqueue
     from moderation import tasks
 
-    assert issubclass(smtplib.SMTPServerDisconnected, TRANSIENT_ERRORS)
-    assert set(tasks.decision_notify.autoretry_for) == set(TRANSIENT_ERRORS)
-    assert tasks.decision_notify.max_retries >= 5
+    _suspend(package, gina)
+    decision = Decision.objects.get(package=package, action="suspend")
+    settings.EMAIL_BACKEND = "tests.moderation.test_transitions.CountingFailingEmailBackend"
+    CountingFailingEmailBackend.attempts = 0
+
+    # Sent from a request with tasks running eagerly (the demo), the failure is logged, never raised.
+    assert enqueue(tasks.decision_notify, decision.pk) is False
+    # Run to the end (eager retries run at once): every retry asks the mail server again.
+    CountingFailingEmailBackend.attempts = 0
+    celery_mode.conf.task_eager_propagates = False  # The fixture restores it.
+    result = tasks.decision_notify.apply(args=[decision.pk])
+    assert result.state == "FAILURE" and isinstance(result.result, smtplib.SMTPException)
+    assert CountingFailingEmailBackend.attempts == 1 + tasks.decision_notify.max_retries
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert tasks.decision_notify.apply(args=[decision.pk]).state == "SUCCESS"
+    assert "suspended" in mail.outbox[-1].subject
+
+
+def test_a_failing_task_that_is_not_transient_is_not_retried(settings, celery_mode):
+    from moderation import tasks
+
+    settings.EMAIL_BACKEND = "tests.moderation.test_transitions.CountingFailingEmailBackend"
+    CountingFailingEmailBackend.attempts = 0
+    celery_mode.conf.task_eager_propagates = False  # The fixture restores it.
+
+    result = tasks.decision_notify.apply(args=[10**9])  # No such decision: a bug, not the network.
+
+    assert result.state == "FAILURE" and isinstance(result.result, Decision.DoesNotExist)
+    assert CountingFailingEmailBackend.attempts == 0
 
 
 def test_every_transition_is_documented_and_the_diagram_is_current():
@@ -447,7 +484,7 @@ def test_every_transition_is_documented_and_the_diagram_is_current():
         assert fh.read() == state_machines_markdown(), "run: python manage.py state_diagrams"
 
 
-def test_json_of_refusals_names_the_rule(client, unchecked, staff_token):
+def test_the_staff_api_may_flag_before_the_checks(client, unchecked, staff_token):
     response = client.post(
         f"{QUEUE}/{unchecked.pk}/flag", data=json.dumps({"note": "Look."}), content_type="application/json",
         headers={"Authorization": f"Bearer {staff_token}"},
