@@ -11,6 +11,7 @@ from catalog.models import Package, Release
 from moderation.constants import Action
 from moderation.models import Decision
 from tests.conftest import make_user
+from tests.factories import PublishedPackageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +20,17 @@ RELEASES = reverse("admin:catalog_release_changelist")
 
 
 @pytest.fixture
-def package(build_pkg, publish):
-    return publish(build_pkg()).package
+def package(author):
+    return PublishedPackageFactory(
+        identifier="hello-connector", display_name="Hello Connector", publisher=author.publisher
+    )
 
 
 @pytest.fixture
-def other(build_pkg, publish):
-    return publish(build_pkg(id="other-connector", name="Other Connector")).package
+def other(author):
+    return PublishedPackageFactory(
+        identifier="other-connector", display_name="Other Connector", publisher=author.publisher
+    )
 
 
 def _act(client, url, action, obj, **data):

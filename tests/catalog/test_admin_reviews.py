@@ -11,13 +11,16 @@ from catalog.models import Install, Review
 from moderation.constants import Action
 from moderation.models import Decision
 from tests.conftest import make_user
+from tests.factories import PublishedPackageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def review(build_pkg, publish, django_user_model) -> Review:
-    package = publish(build_pkg()).package
+def review(author, django_user_model) -> Review:
+    package = PublishedPackageFactory(
+        identifier="hello-connector", display_name="Hello Connector", publisher=author.publisher
+    )
     bob = make_user(django_user_model, "bob")
     Install.objects.create(package=package, user=bob)
     return reviews.review_save(package=package, user=bob, rating=1, text="Spam spam spam.")

@@ -14,6 +14,7 @@ from catalog import artifacts
 from catalog.constants import ListingStatus
 from catalog.models import Download, Package, Release
 from publishing import format as pkgformat
+from tests.factories import PublishedPackageFactory, ReleaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +35,30 @@ def _read(field) -> bytes:
 
 
 @pytest.fixture
-def published(build_pkg, publish):
-    """Three published packages: two connectors and a skill."""
-    publish(build_pkg(id="hello-connector", name="Hello Connector", tags=["hello", "greeting"]))
-    publish(build_pkg(id="sales-sync", name="Sales Sync", category="crm", tags=["sales"]))
-    publish(
-        build_pkg(
-            {"SKILL.md": b"# Skill\n"},
-            id="write-skill",
-            name="Write Skill",
-            kind="skill",
-            category="ai",
-            permissions=[],
-            tags=["writing"],
-        )
+def published(author):
+    """Three published packages: two connectors and a skill (rows only, see tests/factories.py)."""
+    PublishedPackageFactory(
+        identifier="hello-connector",
+        display_name="Hello Connector",
+        publisher=author.publisher,
+        tags=["hello", "greeting"],
+    )
+    PublishedPackageFactory(
+        identifier="sales-sync",
+        display_name="Sales Sync",
+        publisher=author.publisher,
+        category__slug="crm",
+        tags=["sales"],
+    )
+    PublishedPackageFactory(
+        identifier="write-skill",
+        display_name="Write Skill",
+        publisher=author.publisher,
+        kind__slug="skill",
+        category__slug="ai",
+        tags=["writing"],
+        release__extra_members={"SKILL.md": b"# Skill\n"},
+        release__manifest_fields={"permissions": []},
     )
     return {p.identifier: p for p in Package.objects.all()}
 
@@ -140,11 +151,18 @@ def test_licensed_uses_hook(client: Client, published):
     assert {i["id"]: i["listed"] for i in body["items"]}["sales-sync"] is False
 
 
-def test_detail(client: Client, build_pkg, publish, author):
-    publish(build_pkg(tools=["greet", "wave"]))
-    second = publish(build_pkg(version="1.1.0"))
-    second.release.release_notes = "Better greetings."
-    second.release.save()
+def test_detail(client: Client, author):
+    keys = {"signing_key": author.key, "private_key": author.signing_key}
+    package = PublishedPackageFactory(
+        identifier="hello-connector",
+        display_name="Hello Connector",
+        publisher=author.publisher,
+        release__manifest_fields={"tools": ["greet", "wave"]},
+        **{f"release__{name}": value for name, value in keys.items()},
+    )
+    second = ReleaseFactory(package=package, version="1.1.0", **keys)
+    second.release_notes = "Better greetings."
+    second.save()
     body = client.get("/api/v1/catalog/hello-connector").json()
     assert set(body) == ITEM_FIELDS | {"latest", "versions", "version_count"}
     latest = body["latest"]
@@ -189,8 +207,13 @@ def test_each_version_names_the_key_that_signed_it(client: Client, build_pkg, pu
     assert versions["1.0.0"]["key_fingerprint"] == author.key.fingerprint
 
 
-def test_detail_tools_from_manifest(client: Client, build_pkg, publish):
-    publish(build_pkg(tools=["greet", "wave"]))
+def test_detail_tools_from_manifest(client: Client, author):
+    PublishedPackageFactory(
+        identifier="hello-connector",
+        display_name="Hello Connector",
+        publisher=author.publisher,
+        release__manifest_fields={"tools": ["greet", "wave"]},
+    )
     assert client.get("/api/v1/catalog/hello-connector").json()["latest"]["tools"] == ["greet", "wave"]
 
 

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from catalog.models import Install, Package
 from publishing import tokens
+from tests.factories import ConnectedAccountFactory, PublishedPackageFactory, ReleaseFactory
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "objectstack"
 FORMATS = FormatChecker()
@@ -50,18 +51,27 @@ def test_examples_check_the_validator(name):
 
 
 @pytest.fixture
-def listed(db, build_pkg, publish):
-    publish(build_pkg(tags=["hello"]))
-    publish(build_pkg(version="1.1.0", tags=["hello"]))
-    publish(
-        build_pkg(
-            id="sales-sync",
-            name="Sales Sync",
-            category="crm",
-            tags=["sales"],
-            pricing="pro",
-            price_cents=1900,
-        )
+def listed(author):
+    """hello-connector 1.0.0 and 1.1.0 and a paid sales-sync, with their package files stored."""
+    keys = {"signing_key": author.key, "private_key": author.signing_key, "stored": True}
+    hello = PublishedPackageFactory(
+        identifier="hello-connector",
+        display_name="Hello Connector",
+        publisher=author.publisher,
+        tags=["hello"],
+        **{f"release__{name}": value for name, value in keys.items()},
+    )
+    ReleaseFactory(package=hello, version="1.1.0", **keys)
+    ConnectedAccountFactory(publisher=author.publisher)  # Approving a paid release needs one.
+    PublishedPackageFactory(
+        identifier="sales-sync",
+        display_name="Sales Sync",
+        publisher=author.publisher,
+        category__slug="crm",
+        tags=["sales"],
+        pricing="pro",
+        price_cents=1900,
+        **{f"release__{name}": value for name, value in keys.items()},
     )
     return Package.objects.all()
 

@@ -16,13 +16,16 @@ from catalog.models import Install, Package, Review
 from moderation.constants import Action
 from moderation.models import Decision
 from tests.conftest import make_user
+from tests.factories import PublishedPackageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def package(build_pkg, publish) -> Package:
-    return publish(build_pkg()).package
+def package(author) -> Package:
+    return PublishedPackageFactory(
+        identifier="hello-connector", display_name="Hello Connector", publisher=author.publisher
+    )
 
 
 #: Queries of the listing page for a signed-in customer, reviews and watch button included.
@@ -75,10 +78,10 @@ def test_only_customers_who_installed_or_bought_may_review(package, django_user_
     assert reviews.review_save(package=package, user=stranger, rating=4, text="").pk
 
 
-def test_another_users_install_or_another_package_does_not_qualify(
-    package, bob, django_user_model, build_pkg, publish
-):
-    other = publish(build_pkg(id="other-connector", name="Other Connector")).package
+def test_another_users_install_or_another_package_does_not_qualify(package, bob, django_user_model, author):
+    other = PublishedPackageFactory(
+        identifier="other-connector", display_name="Other Connector", publisher=author.publisher
+    )
     carol = make_user(django_user_model, "carol")
     Install.objects.create(package=other, user=carol)
     Install.objects.create(package=package, tenant_id="tenant-1")

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from marketplace.wsgi import application
+from tests.factories import PublishedPackageFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
     method="GET", path_regex=r"^/api/(v1/(catalog|marketplace)|objectstack/v1/(listings|publishers))"
@@ -20,8 +21,16 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
 
 
 @pytest.fixture
-def catalog_rows(db, build_pkg, publish):
-    publish(build_pkg())
+def catalog_rows(author):
+    """hello-connector 1.0.0 with its package file stored (the download operations serve it)."""
+    PublishedPackageFactory(
+        identifier="hello-connector",
+        display_name="Hello Connector",
+        publisher=author.publisher,
+        release__signing_key=author.key,
+        release__private_key=author.signing_key,
+        release__stored=True,
+    )
 
 
 @pytest.fixture(autouse=True)

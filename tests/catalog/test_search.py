@@ -11,9 +11,10 @@ import itertools
 
 import pytest
 from django.utils import timezone
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from catalog.constants import ListingStatus, Pricing, VerificationLevel
-from catalog.models import Category, Kind, Package, Publisher, Release
+from catalog.models import Package, Publisher
 from catalog.search import (
     SORTS,
     CatalogQuery,
@@ -22,6 +23,7 @@ from catalog.search import (
     search_packages,
     top_tags,
 )
+from tests.factories import PublishedPackageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,38 +31,51 @@ _counter = itertools.count(1)
 
 
 def make_package(author, identifier: str, **fields) -> Package:
-    """A published package with one published release, straight in the database (no signing).
+    """A published package with one published release, from the factories (no upload, no approval).
 
     Keyword arguments: ``kind`` and ``category`` slugs, ``compatibility`` and
-    ``version`` of the release, ``release_published_at``, ``publisher``, and any
-    ``Package`` field.
+    ``version`` of the release, ``release_published_at``, ``publisher``, ``readme``,
+    and any ``Package`` field. The listing fields go into the release's manifest, so
+    the package gets them from its release as on approval. Unless given, the
+    description is a neutral sentence and there is no README, so that only the
+    words a test gives are searched. ``compatibility`` is also
+    stored as given, unnormalised, even when the manifest could not carry it (the
+    search must cope with whatever specifier a row holds).
     """
-    now = timezone.now()
-    kind = Kind.objects.get(slug=fields.pop("kind", "connector"))
-    category = Category.objects.get(slug=fields.pop("category", "integration"))
+    kind = fields.pop("kind", "connector")
+    category = fields.pop("category", "integration")
     compatibility = fields.pop("compatibility", "")
     version = fields.pop("version", "1.0.0")
-    published_at = fields.pop("published_at", now - dt.timedelta(minutes=next(_counter)))
+    published_at = fields.pop("published_at", timezone.now() - dt.timedelta(minutes=next(_counter)))
     release_published_at = fields.pop("release_published_at", published_at)
+    publisher = fields.pop("publisher", author.publisher)
     fields.setdefault("display_name", identifier.replace("-", " ").title())
-    fields.setdefault("publisher", author.publisher)
-    fields.setdefault("status", ListingStatus.PUBLISHED)
-    package = Package.objects.create(
-        identifier=identifier, kind=kind, category=category, published_at=published_at, **fields
+    fields.setdefault("description", "Made by the test factories.")
+    fields.setdefault("readme", "")
+    release = {"version": version, "published_at": release_published_at, "compatibility": compatibility}
+    if _valid_specifier(compatibility):
+        release["manifest_fields"] = {"compatibility": {"argentos": compatibility}}
+    else:
+        release["manifest_fields"] = {"compatibility": None}
+    if publisher == author.publisher:
+        release.update(signing_key=author.key, private_key=author.signing_key)
+    return PublishedPackageFactory(
+        identifier=identifier,
+        kind__slug=kind,
+        category__slug=category,
+        publisher=publisher,
+        published_at=published_at,
+        **{f"release__{name}": value for name, value in release.items()},
+        **fields,
     )
-    release = Release.objects.create(
-        package=package,
-        version=version,
-        compatibility=compatibility,
-        artifact_sha256="0" * 64,
-        size=1,
-        signing_key=author.key,
-        key_fingerprint="SHA256:test",
-        published_at=release_published_at,
-    )
-    package.latest_release = release
-    package.save(update_fields=["latest_release"])
-    return package
+
+
+def _valid_specifier(spec: str) -> bool:
+    try:
+        SpecifierSet(spec)
+    except InvalidSpecifier:
+        return False
+    return bool(spec)
 
 
 def ids(qs) -> list[str]:
@@ -320,7 +335,9 @@ def test_pricing_facet_leaves_out_its_own_selection(catalog):
 
 def test_top_tags_keeps_twenty(author):
     for i in range(25):
-        make_package(author, f"tagged-{i}", tags=[f"tag-{j:02d}" for j in range(i + 1)])
+        package = make_package(author, f"tagged-{i}")
+        # Up to 25 tags: more than a manifest may carry (10), so straight in the row.
+        Package.objects.filter(pk=package.pk).update(tags=[f"tag-{j:02d}" for j in range(i + 1)])
 
     tags = top_tags(listed())
 

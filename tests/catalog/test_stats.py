@@ -12,6 +12,7 @@ from django.urls import reverse
 from catalog import stats
 from catalog.models import Download, Install, Package, Release
 from tests.conftest import make_user
+from tests.factories import PublishedPackageFactory, ReleaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,24 @@ def install(package: Package, release: Release | None, when: dt.datetime, **who)
 
 
 @pytest.fixture
-def releases(build_pkg, publish, author):
+def releases(author):
     """hello-connector 1.0.0 and 1.1.0, other-connector 2.0.0, and a package of another publisher."""
-    v1 = publish(build_pkg()).release
-    v11 = publish(build_pkg(version="1.1.0")).release
-    other = publish(build_pkg(id="other-connector", name="Other Connector", version="2.0.0")).release
+    keys = {"signing_key": author.key, "private_key": author.signing_key}
+    hello = PublishedPackageFactory(
+        identifier="hello-connector",
+        display_name="Hello Connector",
+        publisher=author.publisher,
+        **{f"release__{name}": value for name, value in keys.items()},
+    )
+    v1 = hello.latest_release
+    v11 = ReleaseFactory(package=hello, version="1.1.0", **keys)
+    other = ReleaseFactory(
+        package__identifier="other-connector",
+        package__display_name="Other Connector",
+        package__publisher=author.publisher,
+        version="2.0.0",
+        **keys,
+    )
     return v1, v11, other
 
 

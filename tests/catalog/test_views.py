@@ -9,20 +9,32 @@ from django.urls import reverse
 
 from catalog.constants import VerificationLevel
 from catalog.models import Package, Publisher
-from publishing import services as publishing
 from tests.catalog.test_search import make_package
+from tests.factories import PublishedPackageFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_lists_published_packages_only(client, publish, build_pkg, author):
-    publish(build_pkg())
-    publishing.submission_create(
-        publisher=author.publisher,
-        uploader=author.user,
-        upload=build_pkg(id="unreviewed-thing", name="Unreviewed Thing").file(),
-        filename="x",
+def hello_connector(author, **fields) -> Package:
+    """hello-connector 1.0.0 of ``author``'s publisher, published (rows only, see tests/factories.py)."""
+    return PublishedPackageFactory(
+        identifier="hello-connector", display_name="Hello Connector", publisher=author.publisher, **fields
     )
+
+
+def in_review(author, identifier: str, display_name: str):
+    """An uploaded release of a new package, awaiting review: the submission."""
+    return SubmissionFactory(
+        release__package__identifier=identifier,
+        release__package__display_name=display_name,
+        release__package__publisher=author.publisher,
+        submitted_by=author.user,
+    )
+
+
+def test_home_lists_published_packages_only(client, author):
+    hello_connector(author)
+    in_review(author, "unreviewed-thing", "Unreviewed Thing")
 
     response = client.get(reverse("catalog:home"))
 
@@ -31,15 +43,13 @@ def test_home_lists_published_packages_only(client, publish, build_pkg, author):
     assert b"Unreviewed Thing" not in response.content
 
 
-def test_listing_page_shows_what_a_customer_needs(client, publish, build_pkg):
-    readme = b"# Hello\n\nUse it well.\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1))\n"
-    pkg = build_pkg({"README.md": readme})
-    submission = publish(pkg)
+def test_listing_page_shows_what_a_customer_needs(client, author):
+    readme = "# Hello\n\nUse it well.\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1))\n"
+    release = hello_connector(author, readme=readme).latest_release
 
     response = client.get(reverse("catalog:package-detail", args=["hello-connector"]))
 
     body = response.content.decode()
-    release = submission.release
     assert response.status_code == 200
     for text in [
         "Hello Connector",
@@ -50,7 +60,7 @@ def test_listing_page_shows_what_a_customer_needs(client, publish, build_pkg):
         "network:api.example.com",
         "Connect to api.example.com over the network.",
         "Alice Tools",
-        pkg.sha256,
+        release.artifact_sha256,
         release.key_fingerprint,
         "Use it well.",
     ]:
@@ -59,10 +69,8 @@ def test_listing_page_shows_what_a_customer_needs(client, publish, build_pkg):
     assert 'href="javascript' not in body
 
 
-def test_unpublished_listing_is_not_found(client, author, build_pkg):
-    publishing.submission_create(
-        publisher=author.publisher, uploader=author.user, upload=build_pkg().file(), filename="x"
-    )
+def test_unpublished_listing_is_not_found(client, author):
+    in_review(author, "hello-connector", "Hello Connector")
 
     assert client.get(reverse("catalog:package-detail", args=["hello-connector"])).status_code == 404
     assert (
@@ -200,8 +208,8 @@ def test_home_with_search_parameters_redirects_to_the_search_page(client, db):
     assert response["Location"] == "/search/?q=weather&kind=connector"
 
 
-def test_search_page_finds_and_says_when_nothing_matches(client, publish, build_pkg):
-    publish(build_pkg())
+def test_search_page_finds_and_says_when_nothing_matches(client, author):
+    hello_connector(author)
 
     found = client.get(reverse("catalog:search"), {"q": "hello"})
     missing = client.get(reverse("catalog:search"), {"q": "zebra"})
@@ -213,8 +221,8 @@ def test_search_page_finds_and_says_when_nothing_matches(client, publish, build_
     assert "No packages match “zebra”" in missing.content.decode()
 
 
-def test_search_page_says_when_it_shows_packages_with_any_of_the_words(client, publish, build_pkg):
-    publish(build_pkg())
+def test_search_page_says_when_it_shows_packages_with_any_of_the_words(client, author):
+    hello_connector(author)
 
     some = client.get(reverse("catalog:search"), {"q": "hello zebra"})
     every = client.get(reverse("catalog:search"), {"q": "hello connector"})

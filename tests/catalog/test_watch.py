@@ -10,13 +10,21 @@ from catalog import watch
 from catalog.models import Package, Watch
 from moderation import services as moderation
 from tests.conftest import make_user
+from tests.factories import PublishedPackageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def package(build_pkg, publish) -> Package:
-    return publish(build_pkg()).package
+def package(author) -> Package:
+    """hello-connector 1.0.0 of ``author``'s publisher, signed with their key (so 1.1.0 can follow)."""
+    return PublishedPackageFactory(
+        identifier="hello-connector",
+        display_name="Hello Connector",
+        publisher=author.publisher,
+        release__signing_key=author.key,
+        release__private_key=author.signing_key,
+    )
 
 
 @pytest.fixture

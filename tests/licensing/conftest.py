@@ -1,4 +1,4 @@
-"""Fixtures for licensing tests: packages under each pricing model, created directly."""
+"""Fixtures for licensing tests: packages under each pricing model, from the factories."""
 
 from __future__ import annotations
 
@@ -7,22 +7,25 @@ import pytest
 
 @pytest.fixture
 def make_package(db, django_user_model):
-    """``make_package(pricing="pro", identifier=...)``: a published-looking package of a test publisher."""
-    from catalog.models import Category, Kind, Package
-    from publishing import services
+    """``make_package(pricing="pro", identifier=...)``: a published package of a test publisher.
+
+    Rows only (``tests/factories.py``): no upload, scan or approval.
+    """
+    from catalog.models import Package
     from tests.conftest import make_user
+    from tests.factories import PublishedPackageFactory, PublisherFactory
 
     owner = make_user(django_user_model, "paula")
-    publisher = services.publisher_create(user=owner, name="Paid Tools", slug="paid-tools")
+    publisher = PublisherFactory(name="Paid Tools", slug="paid-tools", owner=owner)
 
     def make(pricing: str = "pro", identifier: str | None = None, price_cents: int = 1900) -> Package:
         identifier = identifier or f"{pricing}-package"
-        return Package.objects.create(
+        return PublishedPackageFactory(
             identifier=identifier,
             display_name=identifier.title(),
             publisher=publisher,
-            kind=Kind.objects.order_by("pk").first(),
-            category=Category.objects.order_by("pk").first(),
+            kind__slug="connector",
+            category__slug="crm",
             pricing=pricing,
             price_cents=0 if pricing == "free" else price_cents,
         )
