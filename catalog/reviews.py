@@ -1,4 +1,4 @@
-"""Ratings and reviews: who may review, editing, the publisher's one reply, hiding by reviewers.
+"""Ratings and reviews: who may review, editing, the publisher's one reply.
 
 Rules:
 
@@ -10,7 +10,7 @@ Rules:
 * A member of the package's publisher may reply to a review once; the
   review's author gets an e-mail.
 * A reviewer holding :data:`HIDE_PERMISSION` may hide a review with a
-  reason and show it again; both are written to the audit log.
+  reason and show it again (``moderation.reviews``); both are written to the audit log.
 * ``Package.rating_average`` (one decimal, rounded half up) and
   ``Package.rating_count`` count visible reviews only and are recomputed in
   the same transaction as every change, with the package row locked.
@@ -27,9 +27,6 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
-
-from moderation import services as moderation
-from moderation.constants import Action
 
 from .models import Install, Package, Review
 
@@ -175,69 +172,3 @@ def _notify_reply(review_id: int) -> None:
         from_email=None,
         recipient_list=[review.user.email],
     )
-
-
-def _require_reviewer(reviewer: AbstractBaseUser) -> None:
-    if not (reviewer.is_active and reviewer.is_staff and reviewer.has_perm(HIDE_PERMISSION)):
-        raise ReviewError("Only reviewers may hide or show reviews.")
-
-
-def review_hide(*, review: Review, reviewer: AbstractBaseUser, reason: str) -> Review:
-    """Hide ``review`` from the public with ``reason`` (its author still sees it, with the reason).
-
-    Writes the audit log and removes the review from the package's rating.
-
-    Raises:
-        ReviewError: ``reviewer`` lacks :data:`HIDE_PERMISSION`, the reason is
-            empty or too long, or the review is already hidden.
-    """
-    _require_reviewer(reviewer)
-    reason = reason.strip()
-    if not reason:
-        raise ReviewError("Give the reason for hiding the review.")
-    if len(reason) > HIDDEN_REASON_MAX:
-        raise ReviewError(f"Keep the reason under {HIDDEN_REASON_MAX} characters.")
-    with transaction.atomic():
-        package = _lock_package(review.package)
-        review = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
-        if review.hidden_reason:
-            raise ReviewError("This review is already hidden.")
-        review.hidden_reason = reason
-        review.save(update_fields=["hidden_reason", "updated_at"])
-        moderation.audit_log(
-            action=Action.HIDE_REVIEW,
-            reviewer=reviewer,
-            note=f"Review #{review.pk} by {review.user}: {reason}",
-            package=package,
-            before="visible",
-            after="hidden",
-        )
-        package_rating_refresh(package=package)
-    return review
-
-
-def review_unhide(*, review: Review, reviewer: AbstractBaseUser, note: str = "") -> Review:
-    """Show a hidden review again; writes the audit log and counts it in the rating again.
-
-    Raises:
-        ReviewError: ``reviewer`` lacks :data:`HIDE_PERMISSION` or the review is not hidden.
-    """
-    _require_reviewer(reviewer)
-    with transaction.atomic():
-        package = _lock_package(review.package)
-        review = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
-        if not review.hidden_reason:
-            raise ReviewError("This review is not hidden.")
-        previous = review.hidden_reason
-        review.hidden_reason = ""
-        review.save(update_fields=["hidden_reason", "updated_at"])
-        moderation.audit_log(
-            action=Action.UNHIDE_REVIEW,
-            reviewer=reviewer,
-            note=f"Review #{review.pk} by {review.user} (hidden for: {previous}). {note.strip()}".strip(),
-            package=package,
-            before="hidden",
-            after="visible",
-        )
-        package_rating_refresh(package=package)
-    return review

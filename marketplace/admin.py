@@ -1,6 +1,11 @@
 """Admin pieces shared by the apps."""
 
 from django.contrib import admin
+from django.db import models
+
+#: ``formfield_overrides`` for admin forms: a scheme-less address in a URL field is read as https
+#: (Django 6's default, and no deprecation warning on 5.2).
+URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

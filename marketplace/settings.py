@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "publishing",
     "licensing",
     "moderation",
+    "marketplace",  # project commands (load_demo)
 ]
 
 MIDDLEWARE = [

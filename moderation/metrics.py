@@ -4,12 +4,12 @@ Every function takes ``now`` (an aware datetime) so that results are
 reproducible; windows are the ``days`` (default 30) before ``now``, i.e.
 ``(now - days, now]``. ``moderation.metrics_views`` renders them.
 
-* :func:`queue_sizes`: what awaits a decision now (``moderation.queue.awaiting()``), split by
+* :func:`queue_sizes`: what awaits a decision now (``publishing.queue.awaiting()``), split by
   new packages and updates, flagged, escalated and overdue.
 * :func:`time_to_decision`: median and 90th percentile (nearest rank) of the time from a
   submission's place in the queue (``queued_at``, else ``created_at``) to ``decided_at``, over
   human decisions (``decided_by`` set) made in the window; the same measure as
-  ``moderation.queue.expected_wait``.
+  ``publishing.queue.expected_wait``.
 * :func:`decisions_per_outcome`, :func:`decisions_per_reviewer`: audit-log entries
   (``moderation.models.Decision``) of the actions in :data:`DECISION_ACTIONS` written in the
   window; the automatic policy's (no reviewer) count as :data:`AUTOMATIC`.
@@ -34,9 +34,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from publishing import queue
 from publishing.models import Submission
 
-from . import queue
 from .constants import Action
 from .models import Decision
 

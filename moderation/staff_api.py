@@ -3,7 +3,7 @@
 ``/cp/api/v1/admin/marketplace/``, included by ``marketplace/urls.py``:
 
 * ``GET queue?page=&limit=`` → ``200 {"ok": true, "items": [item], "total", "page", "limit"}``,
-  oldest place in the queue first (``moderation.queue.awaiting()``); ``limit`` 1 to 100 (default 20).
+  oldest place in the queue first (``publishing.queue.awaiting()``); ``limit`` 1 to 100 (default 20).
   An item: ``id``, ``packageId``, ``version``, ``publisher`` (slug), ``kind`` (slug),
   ``isNewPackage``, ``flagged``, ``escalated``, ``highestSeverity`` (or null), ``auditScore``
   (0-100 or null), ``auditVerdict`` (or null), ``queuedAt``, ``dueAt`` (UTC ISO 8601 with Z),
@@ -34,12 +34,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from publishing import queue
 from publishing.api.authentication import BearerTokenAuthentication
 from publishing.api.serializers import ErrorResponseSerializer, utc_z
 from publishing.constants import AuditVerdict, Severity
 from publishing.models import ApiToken, ScanFinding, Submission
 
-from . import queue
 from . import services as moderation
 
 _ERROR = OpenApiResponse(ErrorResponseSerializer)

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from catalog.constants import ListingStatus
 from catalog.models import Publisher
+from licensing.payments import PAID_PRICING, can_sell
 
-from . import services
+from . import queue, services
 from .constants import SEVERITY_RANK, SubmissionStatus
 from .format import Problem
 from .forms import PublisherForm, SigningKeyForm, SigningKeyRevokeForm, UploadForm
@@ -167,9 +168,6 @@ def _submission_context(submission: Submission) -> dict:
     listing_url = None
     if submission.package.status == ListingStatus.PUBLISHED and submission.release.published_at:
         listing_url = submission.package.get_absolute_url()
-    from licensing.payments import PAID_PRICING, can_sell
-    from moderation import queue
-
     sell_blocked = ""
     if not submission.is_final and submission.release.listing.get("pricing") in PAID_PRICING:
         sell_blocked = can_sell(submission.publisher)[1]

@@ -4,6 +4,9 @@ from datetime import timedelta
 
 from django import template
 
+from moderation.models import BlockEntry, Report, VerificationRequest
+from publishing import queue
+
 register = template.Library()
 
 
@@ -29,9 +32,6 @@ def duration_words(value: timedelta | None) -> str:
 @register.inclusion_tag("admin/moderation/partials/waiting.html", takes_context=True)
 def moderation_waiting(context) -> dict:
     """What waits for the signed-in reviewer: the queue, overdue items, reports, blocks, requests."""
-    from moderation import queue
-    from moderation.models import BlockEntry, Report, VerificationRequest
-
     user = context["request"].user
     awaiting = list(queue.awaiting().only("pk", "status", "is_new_package", "queued_at", "created_at"))
     return {

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from catalog import reviews
 from catalog.models import Install, Package, Review
+from moderation import reviews as review_moderation
 from moderation.constants import Action
 from moderation.models import Decision
 from tests.conftest import make_user
@@ -183,7 +184,7 @@ def test_hiding_logs_an_audit_entry_and_removes_it_from_the_average(
     package.refresh_from_db()
     assert (package.rating_average, package.rating_count) == (Decimal("2.5"), 2)
 
-    reviews.review_hide(review=spam, reviewer=reviewer, reason="Spam.")
+    review_moderation.review_hide(review=spam, reviewer=reviewer, reason="Spam.")
 
     spam.refresh_from_db()
     package.refresh_from_db()
@@ -199,16 +200,16 @@ def test_hiding_logs_an_audit_entry_and_removes_it_from_the_average(
     assert "Spam." in entry.note and f"#{spam.pk}" in entry.note
 
     with pytest.raises(reviews.ReviewError, match="already hidden"):
-        reviews.review_hide(review=spam, reviewer=reviewer, reason="Again.")
+        review_moderation.review_hide(review=spam, reviewer=reviewer, reason="Again.")
 
-    reviews.review_unhide(review=spam, reviewer=reviewer, note="Appeal accepted.")
+    review_moderation.review_unhide(review=spam, reviewer=reviewer, note="Appeal accepted.")
 
     package.refresh_from_db()
     assert (package.rating_average, package.rating_count) == (Decimal("2.5"), 2)
     unhide = Decision.objects.get(action=Action.UNHIDE_REVIEW)
     assert "Appeal accepted." in unhide.note and "Spam." in unhide.note
     with pytest.raises(reviews.ReviewError, match="not hidden"):
-        reviews.review_unhide(review=spam, reviewer=reviewer)
+        review_moderation.review_unhide(review=spam, reviewer=reviewer)
 
 
 def test_hiding_needs_the_permission_and_a_reason(package, bob, django_user_model):
@@ -218,22 +219,22 @@ def test_hiding_needs_the_permission_and_a_reason(package, bob, django_user_mode
     moderator.user_permissions.add(Permission.objects.get(codename="moderate_package"))
 
     with pytest.raises(reviews.ReviewError, match="Only reviewers"):
-        reviews.review_hide(review=review, reviewer=staff, reason="No.")
+        review_moderation.review_hide(review=review, reviewer=staff, reason="No.")
     with pytest.raises(reviews.ReviewError, match="Only reviewers"):
-        reviews.review_hide(review=review, reviewer=bob, reason="No.")
+        review_moderation.review_hide(review=review, reviewer=bob, reason="No.")
     with pytest.raises(reviews.ReviewError, match="Give the reason"):
-        reviews.review_hide(review=review, reviewer=moderator, reason="  ")
+        review_moderation.review_hide(review=review, reviewer=moderator, reason="  ")
     with pytest.raises(reviews.ReviewError, match="under"):
-        reviews.review_hide(review=review, reviewer=moderator, reason="x" * 301)
+        review_moderation.review_hide(review=review, reviewer=moderator, reason="x" * 301)
     assert not Decision.objects.filter(action=Action.HIDE_REVIEW).exists()
 
-    reviews.review_hide(review=review, reviewer=moderator, reason="Off-topic.")
+    review_moderation.review_hide(review=review, reviewer=moderator, reason="Off-topic.")
     assert Decision.objects.filter(action=Action.HIDE_REVIEW, reviewer=moderator).exists()
 
 
 def test_editing_a_hidden_review_keeps_it_hidden(package, bob, reviewer):
     review = reviews.review_save(package=package, user=bob, rating=1, text="Rude words.")
-    reviews.review_hide(review=review, reviewer=reviewer, reason="Abusive language.")
+    review_moderation.review_hide(review=review, reviewer=reviewer, reason="Abusive language.")
 
     reviews.review_save(package=package, user=bob, rating=2, text="Still rude.")
 
@@ -264,7 +265,7 @@ def test_listing_shows_the_average_the_reviews_and_replies(client, package, bob,
 
 def test_hidden_reviews_are_shown_only_to_their_author(client, package, bob, reviewer, django_user_model):
     review = reviews.review_save(package=package, user=bob, rating=1, text="Visit my shop.")
-    reviews.review_hide(review=review, reviewer=reviewer, reason="Advertising")
+    review_moderation.review_hide(review=review, reviewer=reviewer, reason="Advertising")
 
     public = client.get(detail(package)).content.decode()
     client.force_login(customer(django_user_model, package, "carol"))

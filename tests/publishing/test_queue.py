@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from moderation import queue, services
+from moderation import services
 from moderation.templatetags.moderation_tags import duration_words
+from publishing import queue
 from publishing.models import Submission
 
 pytestmark = pytest.mark.django_db

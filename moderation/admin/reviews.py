@@ -1,6 +1,6 @@
 """Admin for reviews: read-only, with "hide" and "show again" actions that take a reason.
 
-Imported by ``catalog/admin.py``. Both actions call ``catalog.reviews``, which
+Both actions call ``moderation.reviews``, which
 checks :data:`catalog.reviews.HIDE_PERMISSION` again and writes the audit log.
 Reviews are never edited or deleted here: hiding keeps the customer's words
 for the record and takes them out of the rating.
@@ -11,8 +11,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.text import Truncator
 
-from . import reviews
-from .models import Review
+from catalog import reviews
+from catalog.models import Review
+
+from .. import reviews as review_moderation
 
 
 class HiddenFilter(admin.SimpleListFilter):
@@ -97,7 +99,7 @@ class ReviewAdmin(admin.ModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: reviews.review_hide(review=r, reviewer=request.user, reason=reason),
+            lambda r: review_moderation.review_hide(review=r, reviewer=request.user, reason=reason),
             "Hid",
         )
 
@@ -107,6 +109,6 @@ class ReviewAdmin(admin.ModelAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: reviews.review_unhide(review=r, reviewer=request.user, note=note),
+            lambda r: review_moderation.review_unhide(review=r, reviewer=request.user, note=note),
             "Showed again",
         )

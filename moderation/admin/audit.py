@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from .models import CannedReason, Decision
+from ..models import CannedReason, Decision
 
 
 def _link(obj, label: str) -> tuple[str, str]:
@@ -93,7 +93,3 @@ class CannedReasonAdmin(admin.ModelAdmin):
     @admin.display(description="text")
     def text_preview(self, obj: CannedReason) -> str:
         return Truncator(obj.text).chars(100)
-
-
-# Reports, blocklist, retro-hunts and verification requests register themselves there.
-from . import admin_reports  # noqa: E402, F401

@@ -14,21 +14,21 @@ from catalog.models import Package
 from licensing import plans
 from licensing.licenses import license_lookup
 from licensing.models import License
-from moderation.models import Decision, Report, VerificationRequest
-from publishing.constants import SubmissionStatus
-from publishing.management.commands.load_demo import (
+from marketplace.management.commands.load_demo import (
     DEMO_LICENSE_KEY,
     LICENSED_EXAMPLE,
     PENDING_EXAMPLE,
     REPORTED_EXAMPLE,
     UPDATE_EXAMPLE,
 )
+from moderation.models import Decision, Report, VerificationRequest
+from publishing.constants import SubmissionStatus
 from publishing.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
 User = get_user_model()
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tmp_path):

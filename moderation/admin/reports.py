@@ -26,11 +26,11 @@ from marketplace.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
 from publishing.constants import Severity
 from publishing.models import ScanRule
 
-from . import blocklist, retrohunt, transitions, verification
-from .constants import BlockSeverity, ReportStatus, RequestStatus
-from .models import BlockEntry, Report, RetroHunt, RetroHuntMatch, TrustedReporter, VerificationRequest
-from .reports import report_resolve
-from .services import DecisionError
+from .. import blocklist, retrohunt, transitions, verification
+from ..constants import BlockSeverity, ReportStatus, RequestStatus
+from ..models import BlockEntry, Report, RetroHunt, RetroHuntMatch, TrustedReporter, VerificationRequest
+from ..reports import report_resolve
+from ..transitions import DecisionError
 
 
 class NoteActionForm(ActionForm):
