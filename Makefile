@@ -2,7 +2,7 @@
 #
 #   make run [PORT=8000]   local demo site (SQLite, local files, eager Celery)
 #   make test              the whole test suite, with throwaway PostgreSQL, Redis and S3
-#   make lint              ruff check + ruff format --check
+#   make lint              ruff check + ruff format --check + the layering contract
 #   make clean             remove caches and build output (keeps .venv and var/)
 
 SHELL := /bin/bash
@@ -24,7 +24,7 @@ TEST_DEBIAN_PACKAGES := postgresql redis-server chromium
 help:
 	@echo "make run [PORT=8000]  start the local demo site"
 	@echo "make test             run the whole test suite (installs what it needs)"
-	@echo "make lint             ruff check and ruff format --check"
+	@echo "make lint             ruff check, ruff format --check and the layering contract"
 	@echo "make clean            remove caches and build output"
 
 # The virtual environment; installs Debian's venv module first if it is missing.
@@ -57,6 +57,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis htmlcov .coverage .coverage.* build dist \

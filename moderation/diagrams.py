@@ -6,7 +6,7 @@ code declares, so the page always shows the rules the code enforces.
 
 from __future__ import annotations
 
-from .transitions import INITIAL, MACHINES, SAME, SETTLED, Machine, Transition, roles_of
+from .transitions import INITIAL, MACHINES, SAME, SETTLED, Machine, roles_of
 
 HEADER = """# State machines
 
@@ -36,10 +36,6 @@ def _state(name: str) -> str:
     return "[*]" if name == INITIAL else name.replace("-", "_")
 
 
-def _target(t: Transition) -> str:
-    return t.target
-
-
 def _mermaid(machine: Machine) -> list[str]:
     lines = ["```mermaid", "stateDiagram-v2"]
     for t in machine.transitions.values():
@@ -63,7 +59,7 @@ def _table(machine: Machine) -> list[str]:
     for t in machine.transitions.values():
         guards = "; ".join(f"{g.rule} (`{g.code}`)" for g in t.guards) or "—"
         lines.append(
-            f"| `{t.key}` {t.label} | {', '.join(f'`{s}`' for s in sorted(t.sources))} | `{_target(t)}` "
+            f"| `{t.key}` {t.label} | {', '.join(f'`{s}`' for s in sorted(t.sources))} | `{t.target}` "
             f"| {', '.join(roles_of(t)) or '—'} | {guards} | {f'`{t.action}`' if t.action else '—'} "
             f"| {'yes' if t.notify else '—'} |"
         )

@@ -23,7 +23,8 @@ from catalog import tasks as catalog_tasks
 from catalog.models import Package, Release
 from catalog.services import package_apply_release
 from marketplace.celery import enqueue_on_commit
-from publishing.models import Submission
+from publishing.constants import Severity
+from publishing.models import ScanFinding, Submission
 
 from . import transitions
 from .transitions import DecisionError, audit_log
@@ -39,10 +40,16 @@ __all__ = [
     "package_unsuspend",
     "release_yank",
     "submission_approve",
+    "submission_checks_record",
+    "submission_checks_start",
     "submission_flag",
     "submission_reject",
     "submission_request_changes",
+    "upload_admit",
 ]
+
+#: The note of an approval by the automatic policy (``publishing.policy``).
+AUTO_APPROVE_NOTE = "Published automatically: an update from a verified publisher with no finding above the policy's threshold."
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +79,62 @@ def latest_version(package: Package) -> Release | None:
         if not semver.Version.parse(r.version).prerelease
     ]
     return max(candidates, key=lambda r: semver.Version.parse(r.version), default=None)
+
+
+def upload_admit(*, package: Package, uploader: AbstractBaseUser | None, take: bool = False) -> None:
+    """Refuse an upload of a new version to ``package`` unless its listing accepts one; with ``take``, record it.
+
+    A listing not yet published takes ``listing:submit`` (back to ``submitted``);
+    a published, deprecated or unlisted one ``listing:update`` (unchanged). With
+    ``take``, ``package`` must be locked by the caller. Called by the upload
+    service (``publishing.services.submission_create``) through
+    ``publishing.status_owner``.
+
+    Raises:
+        DecisionError: the listing is suspended (``package.suspended``) or a
+            hard block is in force (``package.blocked``); the upload answers 403.
+    """
+    submit = transitions.transition("listing:submit")
+    key = submit.key if package.status in submit.sources else "listing:update"
+    if take:
+        transitions.take(key, package, actor=uploader)
+    else:
+        transitions.check(key, package, actor=uploader)
+
+
+def submission_checks_start(*, submission: Submission) -> bool:
+    """Mark the checks of ``submission`` (locked by the caller) started; False when they are over already."""
+    if not transitions.allowed("submission:start_checks", submission, actor=None):
+        return False
+    transitions.take("submission:start_checks", submission, actor=None)
+    return True
+
+
+def submission_checks_record(*, submission: Submission, rejected: bool, publish: bool) -> Submission:
+    """Record the outcome of the checks of ``submission`` (locked by the caller, findings saved).
+
+    ``rejected``: the stored file no longer verifies (``submission:checks_failed``).
+    Otherwise the submission goes to the queue (``submission:checks_passed``),
+    a new listing to ``in-review`` (``listing:checked``), and with ``publish``
+    (the outcome policy, ``publishing.policy``) it is approved as the system
+    would be (``submission:approve``); when approval is refused (a suspended
+    listing, a paid release of a publisher who cannot take payments) it waits
+    for a reviewer with a ``publish.blocked`` finding that says why.
+    """
+    if rejected:
+        transitions.take("submission:checks_failed", submission, actor=None)
+        return submission
+    transitions.take("submission:checks_passed", submission, actor=None)
+    transitions.follow("listing:checked", _lock_package(submission.package))
+    if not publish:
+        return submission
+    try:
+        return submission_approve(submission=submission, reviewer=None, note=AUTO_APPROVE_NOTE)
+    except DecisionError as exc:
+        ScanFinding.objects.create(
+            submission=submission, code="publish.blocked", severity=Severity.INFO, message=str(exc)
+        )
+    return submission
 
 
 def submission_approve(

@@ -42,6 +42,7 @@ from licensing.payments import PAID_PRICING, can_sell
 from marketplace.celery import enqueue_on_commit
 from publishing.constants import CHECKING_STATUSES, SubmissionStatus
 from publishing.models import Submission
+from publishing.status_owner import Refused
 
 from . import tasks
 from .constants import QUARANTINE_REASON, Action, BlockSeverity, ReportStatus, RequestStatus
@@ -60,7 +61,7 @@ SYSTEM = "system"
 PUBLISHER = "publisher"
 
 
-class DecisionError(Exception):
+class DecisionError(Refused):
     """A transition (or a decision that takes one) is refused.
 
     ``str()`` says why in words for the person who asked; ``code`` names the
@@ -68,10 +69,6 @@ class DecisionError(Exception):
     ``package.blocked``, ``submission.checks_running``, ``submission.not_decidable``,
     ``note.required`` and the others listed in ``docs/state-machines.md``.
     """
-
-    def __init__(self, message: str, *, code: str = "decision.refused") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

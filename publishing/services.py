@@ -29,14 +29,13 @@ from catalog.models import Kind, Package, Publisher, PublisherMember, Release
 from catalog.services import package_apply_release
 from licensing import plans
 from marketplace.celery import enqueue, enqueue_on_commit
-from moderation import services as moderation
-from moderation import transitions
 
 from . import format as pkgformat
 from . import policy, scanning, tasks
 from .constants import CHECKING_STATUSES, Severity, SubmissionStatus
 from .models import ApiToken, ScanFinding, SigningKey, Submission, quarantine_storage
 from .similarity import similar_identifiers
+from .status_owner import Refused, status_owner
 
 logger = logging.getLogger(__name__)
 
@@ -471,25 +470,16 @@ def submission_upload_notify(*, submission_id: int) -> int:
 
 
 def _check_listing_open(*, package: Package, uploader: AbstractBaseUser | None, take: bool = False) -> None:
-    """Refuse an upload to a listing the publisher may not add a version to now, else take the transition.
-
-    A listing not yet published takes ``listing:submit`` (back to ``submitted``);
-    a published, deprecated or unlisted one ``listing:update`` (unchanged). A
-    suspended listing answers ``403 package.suspended`` and one with a hard
-    block in force ``403 package.blocked`` (``docs/state-machines.md``).
-    With ``take`` the transition is taken (``package`` is locked by the caller).
+    """Ask the owner of the statuses whether ``package``'s listing accepts a new version (and, with
+    ``take``, record it: ``package`` locked by the caller).
 
     Raises:
-        SubmissionRejected: the listing is suspended or blocked (403).
+        SubmissionRejected: the listing is suspended (``403 package.suspended``) or a hard
+            block is in force (``403 package.blocked``); ``docs/state-machines.md``.
     """
-    submit = transitions.transition("listing:submit")
-    key = submit.key if package.status in submit.sources else "listing:update"
     try:
-        if take:
-            transitions.take(key, package, actor=uploader)
-        else:
-            transitions.check(key, package, actor=uploader)
-    except transitions.DecisionError as exc:
+        status_owner().upload_admit(package=package, uploader=uploader, take=take)
+    except Refused as exc:
         raise SubmissionRejected(
             [_problem(exc.code, str(exc), "id", package.identifier)], status=403
         ) from exc
@@ -568,9 +558,8 @@ def submission_verify(*, submission: Submission) -> Submission:
     """
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        if not transitions.allowed("submission:start_checks", submission, actor=None):
+        if not status_owner().submission_checks_start(submission=submission):
             return submission
-        transitions.take("submission:start_checks", submission, actor=None)
 
     findings, rejected = _verify_and_scan(submission)
     return _record_checks(submission=submission, findings=findings, rejected=rejected)
@@ -654,26 +643,9 @@ def _record_checks(
             submission.flagged = submission.flagged or outcome.flagged
             submission.flag_reasons = list(dict.fromkeys([*submission.flag_reasons, *outcome.reasons]))
         submission.save()
-        key = "submission:checks_failed" if rejected else "submission:checks_passed"
-        transitions.take(key, submission, actor=None)
-        if not rejected:
-            transitions.follow(
-                "listing:checked", Package.objects.select_for_update().get(pk=submission.package_id)
-            )
-        if not rejected and outcome.publish and not force_review:
-            try:
-                submission = moderation.submission_approve(
-                    submission=submission,
-                    reviewer=None,
-                    note="Published automatically: an update from a verified publisher with no finding "
-                    "above the policy's threshold.",
-                )
-            except moderation.DecisionError as exc:
-                # For instance a paid release of a publisher who cannot take payments yet: it waits
-                # for a reviewer, and the author reads why on the submission page.
-                ScanFinding.objects.create(
-                    submission=submission, code="publish.blocked", severity=Severity.INFO, message=str(exc)
-                )
+        submission = status_owner().submission_checks_record(
+            submission=submission, rejected=rejected, publish=outcome.publish and not force_review
+        )
     return submission
 
 

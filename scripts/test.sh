@@ -4,7 +4,7 @@
 # Starts PostgreSQL, Redis and moto (S3) on free ports in a temporary
 # directory, then runs:
 #   1. ruff check
-#   2. makemigrations --check
+#   2. makemigrations --check and the layering contract (lint-imports)
 #   3. unit tests on SQLite          (-m "not integration and not browser")
 #   4. integration + browser tests   (-m "integration or browser") against
 #      the services above
@@ -173,6 +173,7 @@ rm -f "$ROOT"/.coverage "$ROOT"/.coverage.*
 
 stage "ruff check" "$VENV/bin/ruff" check .
 stage "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
+stage "layers (lint-imports, pyproject.toml)" "$VENV/bin/lint-imports"
 
 # --cov-fail-under=0: the coverage stage below applies the floor, to both runs together.
 stage "unit tests (SQLite)" "$PY" -m pytest -m "not integration and not browser" \
