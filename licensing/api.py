@@ -22,10 +22,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from publishing.api.authentication import client_ip
-from publishing.api.exceptions import error, error_response
-from publishing.api.serializers import ErrorResponseSerializer
-from publishing.api.throttling import SettingsRateThrottle
+from api.authentication import client_ip
+from api.errors import error, error_response
+from api.serializers import ErrorResponseSerializer
+from api.throttling import SettingsRateThrottle
 
 from . import keys, licenses
 

@@ -287,8 +287,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "publishing.api.exceptions.api_exception_handler",
-    # Per token (publishing.api.throttling.PublishRateThrottle).
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    # Per token (api.throttling.PublishRateThrottle).
     "DEFAULT_THROTTLE_RATES": {
         "publish": env.str("API_PUBLISH_RATE", default="30/hour"),
         "catalog": env.str("API_CATALOG_RATE", default="600/minute"),

@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from api.serializers import utc_z
 from catalog.models import Package, Release
-from publishing.api.serializers import utc_z
 from publishing.format import (
     fingerprint,
     generate_signing_key,

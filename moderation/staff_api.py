@@ -34,9 +34,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import BearerTokenAuthentication
+from api.serializers import ErrorResponseSerializer, utc_z
 from publishing import queue
-from publishing.api.authentication import BearerTokenAuthentication
-from publishing.api.serializers import ErrorResponseSerializer, utc_z
 from publishing.constants import AuditVerdict, Severity
 from publishing.models import ApiToken, ScanFinding, Submission
 

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from api.errors import ProblemsRefused
 from catalog.constants import MemberRole, PublisherType
 from catalog.models import Kind, Package, Publisher, PublisherMember, Release
 from catalog.services import package_apply_release
@@ -40,18 +41,13 @@ from .status_owner import Refused, status_owner
 logger = logging.getLogger(__name__)
 
 
-class SubmissionRejected(Exception):
+class SubmissionRejected(ProblemsRefused):
     """An upload broke one or more rules; nothing was stored.
 
     Attributes:
         problems: every broken rule, as ``publishing.format.Problem`` objects.
-        status: the HTTP status that fits (400 invalid, 409 conflict, 413 too large).
+        status: the HTTP status that fits (400 invalid, 403 refused, 409 conflict, 413 too large).
     """
-
-    def __init__(self, problems: list[pkgformat.Problem], *, status: int = 400) -> None:
-        self.problems = list(problems)
-        self.status = status
-        super().__init__("; ".join(f"{p.code}: {p.message}" for p in self.problems))
 
 
 class KeyRegistrationError(Exception):

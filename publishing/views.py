@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from api.uploads import cap_upload_size
 from catalog.constants import ListingStatus
 from catalog.models import Publisher
 from licensing.payments import PAID_PRICING, can_sell
@@ -24,7 +25,6 @@ from .constants import SEVERITY_RANK, SubmissionStatus
 from .format import Problem
 from .forms import PublisherForm, SigningKeyForm, SigningKeyRevokeForm, UploadForm
 from .models import Submission
-from .uploads import cap_upload_size
 
 
 def mfa_required(view):

@@ -3,7 +3,7 @@
 The codes are collected from the source, so codes added later (scan rules, API
 errors) are picked up without editing this test:
 
-* every quoted ``area.snake_case`` string in ``publishing/**/*.py`` and
+* every quoted ``area.snake_case`` string in ``publishing/**/*.py``, ``api/**/*.py`` and
   ``moderation/**/*.py`` (migrations excluded) whose area is one of :data:`PREFIXES`;
 * ``yara.RULE`` for every ``rule RULE`` in ``publishing/**/*.yar``, the code a YARA
   match is reported under.
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "error-codes.md"
 SOURCE = ROOT / "publishing"
-SOURCES = (SOURCE, ROOT / "moderation")
+SOURCES = (SOURCE, ROOT / "moderation", ROOT / "api")
 
 PREFIXES = (
     "archive",

@@ -14,10 +14,10 @@ from __future__ import annotations
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from rest_framework import serializers
 
+from api.serializers import utc_z
 from catalog.constants import VerificationLevel
 from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
-from publishing.api.serializers import utc_z
 from publishing.constants import SubmissionStatus
 from publishing.format import CATEGORIES
 

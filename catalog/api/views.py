@@ -3,7 +3,7 @@
 Every list goes through ``Package.objects.listed()`` (or ``reachable()``),
 ``for_cards()`` and :func:`catalog.api.filters.catalog_search`; each view
 parses its input, calls that path (or one service) and replies. Errors use
-the API error format (``publishing.api.exceptions``).
+the API error format (``api.errors``).
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import BearerTokenAuthentication, client_ip
+from api.serializers import ErrorResponseSerializer, utc_z
+from api.throttling import SettingsRateThrottle
 from catalog import artifacts
 from catalog.constants import Pricing
 from catalog.models import Install, Kind, Package, Publisher, Release
 from catalog.querysets import BROWSABLE
 from catalog.search import fetch_page
-from publishing.api.authentication import BearerTokenAuthentication, client_ip
-from publishing.api.serializers import ErrorResponseSerializer, utc_z
-from publishing.api.throttling import SettingsRateThrottle
 from publishing.api.views import MarketplaceItemCreateApi
 from publishing.models import Submission
 

@@ -1,7 +1,7 @@
 """Publishing API views: publish (ArgentOS and Cloud OS paths) and submission status.
 
 Each view parses its input, calls one service and replies; errors are
-rendered by ``publishing.api.exceptions.api_exception_handler``.
+rendered by ``api.errors.api_exception_handler``.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import BearerTokenAuthentication, client_ip
+from api.serializers import ErrorResponseSerializer
+from api.throttling import PublishRateThrottle
+from api.uploads import install_size_cap
 from catalog.models import Kind
 from publishing.models import Submission
-from publishing.uploads import install_size_cap
 
 from . import services as api_services
-from .authentication import BearerTokenAuthentication, client_ip
-from .serializers import ErrorResponseSerializer, PublishReplySerializer, SubmissionReplySerializer
-from .throttling import PublishRateThrottle
+from .serializers import PublishReplySerializer, SubmissionReplySerializer
 
 _ERROR = OpenApiResponse(ErrorResponseSerializer)
 

@@ -61,7 +61,7 @@ def client_ip(request) -> str | None:
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """Describes :class:`BearerTokenAuthentication` in the OpenAPI document."""
 
-    target_class = "publishing.api.authentication.BearerTokenAuthentication"
+    target_class = "api.authentication.BearerTokenAuthentication"
     name = "bearerToken"
 
     def get_security_definition(self, auto_schema):

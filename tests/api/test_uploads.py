@@ -1,4 +1,4 @@
-"""The upload size cap (publishing/uploads.py)."""
+"""The upload size cap (api/uploads.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
 
-from publishing.uploads import SizeCapUploadHandler, UploadTooLarge, cap_upload_size, max_body_bytes
+from api.uploads import SizeCapUploadHandler, UploadTooLarge, cap_upload_size, max_body_bytes
 
 
 @cap_upload_size

@@ -11,7 +11,7 @@ The handler must be installed before ``request.POST``/``request.FILES`` are
 touched, which the CSRF middleware does for every POST; so :func:`cap_upload_size`
 wraps a page view in ``csrf_exempt`` and applies ``csrf_protect`` itself after
 installing the handler (Django's documented pattern for per-view upload handlers).
-The API installs the handler in ``publishing.api.views.PackageUploadApi.initial``.
+The publish API installs the handler in ``publishing.api.views.PackageUploadApi.initial``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Every API error as ``{"ok": false, "errors": [{"code", "field", "message"}]}`` (api.md, preamble).
 
 Set as ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; it covers DRF's own errors
-(401, 403, 404, 405, 406, 415, 429, validation), the upload cap (413) and
-:class:`publishing.services.SubmissionRejected` (400, 403, 409, 413).
+(401, 403, 404, 405, 406, 415, 429, validation), the upload cap (413) and every
+:class:`ProblemsRefused` (such as ``publishing.services.SubmissionRejected``: 400, 403, 409, 413).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from publishing.services import SubmissionRejected
-from publishing.uploads import TOO_LARGE_CODE, UploadTooLarge
+from .uploads import TOO_LARGE_CODE, UploadTooLarge
 
 #: Our dotted codes for DRF's default error codes.
 DRF_CODES = {
@@ -29,6 +28,20 @@ DRF_CODES = {
     "parse_error": "request.malformed",
     "throttled": "rate_limited",
 }
+
+
+class ProblemsRefused(Exception):  # noqa: N818 (named for what happened, as Django's PermissionDenied)
+    """A request refused for one or more rules; the API answers ``status`` with one error each.
+
+    Attributes:
+        problems: objects with ``code``, ``message`` and ``field`` (``publishing.format.Problem``).
+        status: the HTTP status (400 invalid, 403 forbidden, 409 conflict, 413 too large).
+    """
+
+    def __init__(self, problems: list, *, status: int = 400) -> None:
+        self.problems = list(problems)
+        self.status = status
+        super().__init__("; ".join(f"{p.code}: {p.message}" for p in self.problems))
 
 
 def error(code: str, message: str, field: str | None = None) -> dict:
@@ -65,7 +78,7 @@ def validation_errors(detail, field: str | None = None) -> list[dict]:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's ``EXCEPTION_HANDLER``: the error format for every handled error; others stay 500."""
-    if isinstance(exc, SubmissionRejected):
+    if isinstance(exc, ProblemsRefused):
         return error_response(exc.status, [error(p.code, p.message, p.field) for p in exc.problems])
     if isinstance(exc, UploadTooLarge):
         return error_response(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, [error(TOO_LARGE_CODE, str(exc))])

@@ -1,0 +1,25 @@
+"""Reply shapes every API dialect shares: the error body and UTC timestamps (api.md, preamble)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from rest_framework import serializers
+
+
+def utc_z(value) -> str | None:
+    """A datetime as UTC ISO 8601 ending in ``Z`` (api.md preamble), or None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable dotted code, e.g. `manifest.id_invalid`.")
+    field = serializers.CharField(allow_null=True, help_text="Manifest field, member path, or null.")
+    message = serializers.CharField()
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(default=False)
+    errors = ErrorSerializer(many=True)
