@@ -287,7 +287,8 @@ def submission_create(
     nothing is written. On success the file is stored in the ``quarantine``
     storage, the package (when new), its release and the submission are
     created in one transaction; on commit ``publishing.tasks.submission_verify``
-    is enqueued and every member of the publisher is e-mailed about the upload.
+    is enqueued and every member of the publisher is e-mailed about the upload
+    (a task: a failing mail server does not change the answer).
     A new identifier that resembles another publisher's is flagged.
 
     Raises:
@@ -295,6 +296,8 @@ def submission_create(
             upload broke a rule of the package format
             (400, 413), its key is not registered to ``publisher`` (400),
             it breaks a rule of the request (400, 403, see above), its
+            listing is suspended or blocked (``403 package.suspended`` /
+            ``package.blocked``, asked of ``publishing.status_owner``), its
             identifier belongs to another publisher (409), or its version
             was uploaded before (409).
     """
