@@ -309,7 +309,6 @@ def release_manifest(package: Package, version: str, **fields) -> dict:
 
 def _build(o) -> BuiltArtifact:
     """Build and inspect the package of the release being made (``o``: the factory's resolver)."""
-    from publishing.services import kind_rules
     from tests.conftest import default_members
 
     manifest = release_manifest(o.package, o.version, **o.manifest_fields)
@@ -319,7 +318,11 @@ def _build(o) -> BuiltArtifact:
     else:
         del members["README.md"]
     members.update(o.extra_members)
-    kinds = kind_rules()
+    # The rules of the package's kind only, as publishing.services.kind_rules() gives them (no query).
+    kind = o.package.kind
+    kinds = {
+        kind.slug: pkgformat.KindRule(install_target=kind.install_target, permissions=tuple(kind.permissions))
+    }
     data = pkgformat.build_package(members, signing_key=o.private_key, kinds=kinds)
     return BuiltArtifact(data=data, inspection=pkgformat.inspect_package(data, kinds=kinds))
 
