@@ -18,9 +18,11 @@ from catalog.constants import Pricing
 from marketplace.celery import enqueue_on_commit
 
 from . import licenses as license_services
+from .connect import can_sell
 from .constants import LicenseStatus, PaymentKind, PaymentStatus
+from .fees import PAID_PRICING, application_fee
+from .gateways import CheckoutRequest, get_gateway
 from .models import ConnectedAccount, License, Payment
-from .payments import PAID_PRICING, CheckoutRequest, application_fee, can_sell, get_gateway
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,11 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import Package, Publisher
 
-from . import checkout, earnings, payments, webhooks
+from . import checkout, earnings, webhooks
 from . import licenses as license_services
+from .connect import can_sell
 from .constants import PaymentKind, PaymentStatus
+from .gateways import fake
 from .models import ConnectedAccount, License, Payment
 
 logger = logging.getLogger(__name__)
@@ -114,13 +116,13 @@ def fake_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
         if request.POST.get("action") == "pay":
             if payment.status == PaymentStatus.PENDING:
                 if plan_payment:
-                    objects = payments.fake_subscription_payment_objects(payment)
+                    objects = fake.fake_subscription_payment_objects(payment)
                     events = ("checkout.session.completed", "invoice.paid")
                 else:
-                    objects = payments.fake_payment_objects(payment)
+                    objects = fake.fake_payment_objects(payment)
                     events = ("checkout.session.completed", "payment_intent.succeeded")
                 for event_type in events:
-                    payments.deliver_event(event_type, objects[event_type])
+                    fake.deliver_event(event_type, objects[event_type])
             if plan_payment:
                 return redirect(f"{reverse('plans:page')}?checkout=success")
             return redirect("licensing:checkout-success", payment_id=payment.pk)
@@ -146,7 +148,7 @@ def fake_onboarding(request: HttpRequest, account_id: str) -> HttpResponse:
     ):
         return_url = ""
     if request.method == "POST":
-        payments.deliver_event(
+        fake.deliver_event(
             "account.updated",
             {
                 "id": account.stripe_account_id,
@@ -207,7 +209,7 @@ def earnings_page(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "publisher": publisher,
         "account": ConnectedAccount.objects.filter(publisher=publisher).first(),
-        "can_sell": payments.can_sell(publisher),
+        "can_sell": can_sell(publisher),
         "totals": earnings.totals(payments_qs=earnings.sales(publisher=publisher)),
         "rows": [(p, earnings.net(p)) for p in earnings.sales(publisher=publisher)[:200]],
     }
