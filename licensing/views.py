@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import Package, Publisher
 
-from . import checkout, earnings, webhooks
+from . import checkout, connect, earnings, webhooks
 from . import licenses as license_services
-from .connect import can_sell
 from .constants import PaymentKind, PaymentStatus
 from .gateways import fake
 from .models import ConnectedAccount, License, Payment
@@ -177,14 +176,14 @@ def _member_publisher(request: HttpRequest, slug: str) -> Publisher:
 @require_POST
 def connect_start(request: HttpRequest, slug: str) -> HttpResponse:
     publisher = _member_publisher(request, slug)
-    return redirect(checkout.connect_onboarding_start(publisher=publisher, user=request.user))
+    return redirect(connect.connect_onboarding_start(publisher=publisher, user=request.user))
 
 
 @login_required
 def connect_refresh(request: HttpRequest, slug: str) -> HttpResponse:
     """Stripe sends the author here when an Account Link expired: make a fresh one."""
     publisher = _member_publisher(request, slug)
-    return redirect(checkout.connect_onboarding_start(publisher=publisher, user=request.user))
+    return redirect(connect.connect_onboarding_start(publisher=publisher, user=request.user))
 
 
 @login_required
@@ -193,7 +192,7 @@ def connect_return(request: HttpRequest, slug: str) -> HttpResponse:
     publisher = _member_publisher(request, slug)
     account = ConnectedAccount.objects.filter(publisher=publisher).first()
     if account is not None:
-        account = checkout.connected_account_sync(account=account)
+        account = connect.connected_account_sync(account=account)
         if account.charges_enabled:
             messages.success(
                 request, "Your Stripe account can accept payments: you can publish paid packages."
@@ -209,7 +208,7 @@ def earnings_page(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "publisher": publisher,
         "account": ConnectedAccount.objects.filter(publisher=publisher).first(),
-        "can_sell": can_sell(publisher),
+        "can_sell": connect.can_sell(publisher),
         "totals": earnings.totals(payments_qs=earnings.sales(publisher=publisher)),
         "rows": [(p, earnings.net(p)) for p in earnings.sales(publisher=publisher)[:200]],
     }

@@ -101,8 +101,8 @@ def test_checkout_session_carries_exact_amount_fee_and_destination(
 def test_onboarding_creates_an_express_account_once_and_links_back(stripe_server, make_package, client):
     package = make_package("pro")
     owner = make_package.publisher_owner
-    url = checkout.connect_onboarding_start(publisher=package.publisher, user=owner)
-    again = checkout.connect_onboarding_start(publisher=package.publisher, user=owner)
+    url = connect.connect_onboarding_start(publisher=package.publisher, user=owner)
+    again = connect.connect_onboarding_start(publisher=package.publisher, user=owner)
 
     [create] = stripe_server.state.calls("POST", "/v1/accounts")
     assert create.params["type"] == "express"
