@@ -18,6 +18,7 @@ from catalog.constants import Pricing
 from marketplace.celery import enqueue_on_commit
 
 from . import licenses as license_services
+from . import tasks
 from .connect import can_sell
 from .constants import LicenseStatus, PaymentKind, PaymentStatus
 from .fees import PAID_PRICING, application_fee
@@ -122,8 +123,6 @@ def trial_start(*, buyer, package) -> Payment:
             raise CheckoutError(str(exc)) from None
         payment.license = license
         payment.save(update_fields=["license"])
-        from . import tasks
-
         enqueue_on_commit(tasks.payment_receipt_send, payment.pk)
     return payment
 

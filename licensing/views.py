@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from catalog.models import Package, Publisher
+from marketplace.settings import StripeBackend
 
 from . import checkout, connect, earnings, webhooks
 from . import licenses as license_services
@@ -97,8 +98,6 @@ def license_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _fake_only() -> None:
-    from marketplace.settings import StripeBackend
-
     if settings.STRIPE_BACKEND is not StripeBackend.FAKE:
         raise Http404("The fake gateway is off.")
 
