@@ -1,3 +1,5 @@
+"""The licensing app's configuration; ``ready()`` connects the fake gateway to the webhook service."""
+
 from django.apps import AppConfig
 
 
