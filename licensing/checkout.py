@@ -1,4 +1,4 @@
-"""Money services: checkout, trials, renewals, refunds and Connect onboarding.
+"""Money services: checkout, trials, renewals and refunds (Connect onboarding is in ``licensing.connect``).
 
 Each service writes its rows in a transaction and calls the gateway outside it (a slow or failing
 Stripe never holds a database lock); what Stripe then reports arrives through ``licensing.webhooks``.
@@ -18,9 +18,12 @@ from catalog.constants import Pricing
 from marketplace.celery import enqueue_on_commit
 
 from . import licenses as license_services
+from . import tasks
+from .connect import can_sell
 from .constants import LicenseStatus, PaymentKind, PaymentStatus
+from .fees import PAID_PRICING, application_fee
+from .gateways import CheckoutRequest, get_gateway
 from .models import ConnectedAccount, License, Payment
-from .payments import PAID_PRICING, CheckoutRequest, application_fee, can_sell, get_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +123,6 @@ def trial_start(*, buyer, package) -> Payment:
             raise CheckoutError(str(exc)) from None
         payment.license = license
         payment.save(update_fields=["license"])
-        from . import tasks
-
         enqueue_on_commit(tasks.payment_receipt_send, payment.pk)
     return payment
 
@@ -154,53 +155,3 @@ def refund_start(*, payment: Payment, reviewer) -> Payment:
     )
     logger.info("Refund %s of payment %s requested by %s", refund_id, payment.pk, reviewer)
     return payment
-
-
-# --- Connect -----------------------------------------------------------------------------------
-
-
-def connect_onboarding_start(*, publisher, user) -> str:
-    """The Account Link URL that onboards ``publisher``'s Express account (created if needed)."""
-    from catalog.models import Publisher
-
-    gateway = get_gateway()
-    with transaction.atomic():
-        Publisher.objects.select_for_update().filter(pk=publisher.pk).first()
-        account = ConnectedAccount.objects.filter(publisher=publisher).first()
-        if account is None:
-            account_id = gateway.account_create(email=user.email, publisher_slug=publisher.slug)
-            account = ConnectedAccount.objects.create(publisher=publisher, stripe_account_id=account_id)
-    return gateway.account_link_create(
-        account_id=account.stripe_account_id,
-        refresh_url=_absolute(reverse("licensing:connect-refresh", kwargs={"slug": publisher.slug})),
-        return_url=_absolute(reverse("licensing:connect-return", kwargs={"slug": publisher.slug})),
-    )
-
-
-def connected_account_sync(*, account: ConnectedAccount) -> ConnectedAccount:
-    """Read the account's flags from Stripe (the onboarding return page; ``account.updated`` also does)."""
-    status = get_gateway().account_retrieve(account.stripe_account_id)
-    return (
-        connected_account_update(
-            account_id=account.stripe_account_id,
-            details_submitted=status.details_submitted,
-            charges_enabled=status.charges_enabled,
-            payouts_enabled=status.payouts_enabled,
-        )
-        or account
-    )
-
-
-def connected_account_update(
-    *, account_id: str, details_submitted: bool, charges_enabled: bool, payouts_enabled: bool
-) -> ConnectedAccount | None:
-    """Store Stripe's view of a connected account; ``None`` for an account that is not ours."""
-    with transaction.atomic():
-        account = ConnectedAccount.objects.select_for_update().filter(stripe_account_id=account_id).first()
-        if account is None:
-            return None
-        account.details_submitted = details_submitted
-        account.charges_enabled = charges_enabled
-        account.payouts_enabled = payouts_enabled
-        account.save(update_fields=["details_submitted", "charges_enabled", "payouts_enabled", "updated_at"])
-    return account

@@ -1,7 +1,7 @@
 """Selling account plans: subscription checkout and cancellation, and what Stripe's events do to them.
 
 A paid plan is a Stripe subscription through the same gateway as package sales
-(:mod:`licensing.payments`): :func:`subscription_checkout_start` records a pending plan
+(:mod:`licensing.gateways`): :func:`subscription_checkout_start` records a pending plan
 :class:`~licensing.models.Payment` and opens a Checkout Session in ``subscription`` mode; the
 webhooks (:mod:`licensing.webhooks`) then call the ``*_from_stripe`` functions here, each inside
 the transaction that records the event id, so a replayed event changes nothing.
@@ -32,8 +32,8 @@ from marketplace.celery import enqueue_on_commit
 
 from . import tasks
 from .constants import PaymentKind, PaymentStatus, SubscriptionStatus
+from .gateways import SubscriptionCheckoutRequest, get_gateway
 from .models import Payment, Plan, Subscription
-from .payments import SubscriptionCheckoutRequest, get_gateway
 from .plans import EFFECTIVE_STATUSES
 
 logger = logging.getLogger(__name__)

@@ -11,30 +11,27 @@ from celery import shared_task
 
 from marketplace.celery import SIDE_EFFECT_TASK, TRANSIENT_ERRORS
 
+from . import emails, licenses
+from .gateways import get_gateway
+
 RETRY = SIDE_EFFECT_TASK
 
 
 @shared_task(**RETRY)
 def payment_receipt_send(payment_id: int) -> bool:
     """E-mail the receipt (with the license key) for a paid payment or a started trial."""
-    from . import emails
-
     return emails.payment_receipt_send(payment_id=payment_id)
 
 
 @shared_task(**RETRY)
 def payment_refund_notice_send(payment_id: int) -> bool:
     """Tell the buyer a payment was refunded, and what became of its license (revoked, or a renewal's year taken back)."""
-    from . import emails
-
     return emails.payment_refund_notice_send(payment_id=payment_id)
 
 
 @shared_task(**RETRY)
 def licenses_renewal_sweep() -> dict:
     """Mark ended licenses expired, then send the 30- and 7-day renewal reminders that are due."""
-    from . import emails, licenses
-
     expired = licenses.licenses_expire()
     reminded = emails.renewal_reminders_send()
     return {"expired": expired, "reminded": reminded}
@@ -51,8 +48,6 @@ def subscription_cancel_at_stripe(stripe_subscription_id: str) -> bool:
     Network failures are retried; a subscription Stripe no longer knows or already cancelled is
     done with.
     """
-    from .payments import get_gateway
-
     try:
         get_gateway().subscription_cancel(stripe_subscription_id)
     except stripe.InvalidRequestError:

@@ -28,7 +28,7 @@ from marketplace.celery import enqueue_on_commit
 
 from . import licenses as license_services
 from . import subscriptions, tasks
-from .checkout import connected_account_update
+from .connect import connected_account_update
 from .constants import PaymentKind, PaymentStatus
 from .models import Payment, WebhookEvent
 

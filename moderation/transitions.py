@@ -38,7 +38,8 @@ from django.utils import timezone
 
 from catalog.constants import ListingStatus
 from catalog.models import Package, Publisher, Release
-from licensing.payments import PAID_PRICING, can_sell
+from licensing.connect import can_sell
+from licensing.fees import PAID_PRICING
 from marketplace.celery import enqueue_on_commit
 from publishing.constants import CHECKING_STATUSES, SubmissionStatus
 from publishing.models import Submission

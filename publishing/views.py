@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from api.uploads import cap_upload_size
 from catalog.constants import ListingStatus
 from catalog.models import Publisher
-from licensing.payments import PAID_PRICING, can_sell
+from licensing.connect import can_sell
+from licensing.fees import PAID_PRICING
 
 from . import queue, services
 from .constants import SEVERITY_RANK, SubmissionStatus

@@ -545,7 +545,7 @@ def _activations(pricing: str) -> int | None:
 
 
 def _application_fee(amount_cents: int) -> int:
-    from licensing.payments import application_fee
+    from licensing.fees import application_fee
 
     return application_fee(amount_cents)
 

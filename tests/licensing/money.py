@@ -26,7 +26,7 @@ def sellable(make_package, pricing: str = "pro", *, price_cents: int = 1900, ide
 
 def signed(event_type: str, obj: dict, *, event_id: str, secret: str | None = None, timestamp=None):
     """``(body, header)`` for an event, signed as Stripe signs it."""
-    from licensing.payments import event_payload, sign_payload
+    from licensing.gateways.fake import event_payload, sign_payload
 
     body = event_payload(event_type, obj, event_id=event_id)
     return body, sign_payload(body, secret or settings.STRIPE_WEBHOOK_SECRET, timestamp=timestamp)

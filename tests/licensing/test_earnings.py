@@ -12,8 +12,8 @@ from django.utils import timezone
 from catalog.models import Publisher
 from licensing import earnings
 from licensing.constants import PaymentKind, PaymentStatus
+from licensing.fees import application_fee
 from licensing.models import Payment, Plan
-from licensing.payments import application_fee
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

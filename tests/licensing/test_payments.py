@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.conf import settings
 
-from licensing import checkout, payments
+from licensing import checkout, connect, fees
 from licensing.constants import PaymentStatus
+from licensing.gateways.stripe import StripeGateway
 from licensing.models import ConnectedAccount, Payment
 from tests.conftest import make_user
 from tests.licensing.money import sellable
@@ -17,8 +18,8 @@ from tests.licensing.stripe_server import parse_form, stripe_server_fixture  # n
 
 def test_fee_plus_author_share_is_the_price_for_every_price_from_50_cents_to_1000_dollars():
     for price in range(50, 100_001):
-        fee = payments.application_fee(price)
-        assert fee + payments.author_share(price) == price
+        fee = fees.application_fee(price)
+        assert fee + fees.author_share(price) == price
         assert fee == int((Decimal(price) * Decimal("0.3")).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -26,7 +27,7 @@ def test_fee_plus_author_share_is_the_price_for_every_price_from_50_cents_to_100
     ("price", "fee"), [(5, 2), (15, 5), (25, 8), (1, 0), (50, 15), (1900, 570), (999, 300)]
 )
 def test_fee_rounds_half_up(price, fee):
-    assert payments.application_fee(price) == fee
+    assert fees.application_fee(price) == fee
 
 
 def test_parse_form_nests_like_stripe():
@@ -41,14 +42,14 @@ def test_parse_form_nests_like_stripe():
 @pytest.mark.django_db
 def test_can_sell_needs_charges_enabled(make_package):
     package = make_package("pro")
-    ok, why = payments.can_sell(package.publisher)
+    ok, why = connect.can_sell(package.publisher)
     assert not ok and "connect a Stripe account" in why
     account = ConnectedAccount.objects.create(publisher=package.publisher, stripe_account_id="acct_1")
-    ok, why = payments.can_sell(package.publisher)
+    ok, why = connect.can_sell(package.publisher)
     assert not ok and "cannot accept charges" in why
     account.charges_enabled = True
     account.save()
-    assert payments.can_sell(package.publisher) == (True, "")
+    assert connect.can_sell(package.publisher) == (True, "")
 
 
 # --- StripeGateway through the stripe library ------------------------------------------------------
@@ -100,8 +101,8 @@ def test_checkout_session_carries_exact_amount_fee_and_destination(
 def test_onboarding_creates_an_express_account_once_and_links_back(stripe_server, make_package, client):
     package = make_package("pro")
     owner = make_package.publisher_owner
-    url = checkout.connect_onboarding_start(publisher=package.publisher, user=owner)
-    again = checkout.connect_onboarding_start(publisher=package.publisher, user=owner)
+    url = connect.connect_onboarding_start(publisher=package.publisher, user=owner)
+    again = connect.connect_onboarding_start(publisher=package.publisher, user=owner)
 
     [create] = stripe_server.state.calls("POST", "/v1/accounts")
     assert create.params["type"] == "express"
@@ -132,7 +133,7 @@ def test_onboarding_creates_an_express_account_once_and_links_back(stripe_server
     assert stripe_server.state.calls("GET", f"/v1/accounts/{account.stripe_account_id}")
     account.refresh_from_db()
     assert (account.details_submitted, account.charges_enabled, account.payouts_enabled) == (True, True, True)
-    assert payments.can_sell(package.publisher) == (True, "")
+    assert connect.can_sell(package.publisher) == (True, "")
 
 
 @pytest.mark.django_db
@@ -169,9 +170,9 @@ def test_refund_reverses_the_transfer_and_the_fee(stripe_server, make_package, b
 def test_stripe_errors_surface(stripe_server, settings):
     import stripe
 
-    gateway = payments.StripeGateway()
+    gateway = StripeGateway()
     with pytest.raises(stripe.InvalidRequestError):
         gateway.account_retrieve("acct_missing")
     settings.STRIPE_SECRET_KEY = "rk_wrong"
     with pytest.raises(stripe.AuthenticationError):
-        payments.StripeGateway().account_retrieve("acct_missing")
+        StripeGateway().account_retrieve("acct_missing")

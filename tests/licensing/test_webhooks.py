@@ -13,8 +13,9 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import timezone
 
-from licensing import checkout, payments
+from licensing import checkout, connect
 from licensing.constants import LicenseStatus, PaymentStatus
+from licensing.gateways import fake
 from licensing.licenses import _add_years
 from licensing.models import ConnectedAccount, License, Payment, WebhookEvent
 from tests.conftest import make_user
@@ -35,7 +36,7 @@ def pending(make_package, buyer):
 
 
 def objects(payment):
-    return payments.fake_payment_objects(Payment.objects.select_related("buyer").get(pk=payment.pk))
+    return fake.fake_payment_objects(Payment.objects.select_related("buyer").get(pk=payment.pk))
 
 
 def deliver(client, event_type, obj, event_id, capture):
@@ -403,7 +404,7 @@ def test_account_updated_sets_the_connected_account_flags(
 ):
     package = make_package("pro")
     account = ConnectedAccount.objects.create(publisher=package.publisher, stripe_account_id="acct_123")
-    assert payments.can_sell(package.publisher)[0] is False
+    assert connect.can_sell(package.publisher)[0] is False
     obj = {
         "id": "acct_123",
         "object": "account",
@@ -418,7 +419,7 @@ def test_account_updated_sets_the_connected_account_flags(
         True,
         False,
     )
-    assert payments.can_sell(package.publisher) == (True, "")
+    assert connect.can_sell(package.publisher) == (True, "")
     deliver(
         client,
         "account.updated",
@@ -428,7 +429,7 @@ def test_account_updated_sets_the_connected_account_flags(
     )
     account.refresh_from_db()
     assert account.charges_enabled is False
-    assert "cannot accept charges" in payments.can_sell(package.publisher)[1]
+    assert "cannot accept charges" in connect.can_sell(package.publisher)[1]
     deliver(
         client, "account.updated", {**obj, "id": "acct_not_ours"}, "evt_3", django_capture_on_commit_callbacks
     )

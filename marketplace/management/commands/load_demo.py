@@ -32,9 +32,9 @@ from catalog.api.services import install_record
 from catalog.constants import PublisherType
 from catalog.models import Package, Publisher, Release
 from licensing.constants import PaymentKind, PaymentStatus, SubscriptionStatus
+from licensing.fees import application_fee
 from licensing.licenses import license_issue
 from licensing.models import ConnectedAccount, License, Payment, Plan, Subscription
-from licensing.payments import application_fee
 from moderation import services as moderation
 from moderation.models import Report, VerificationRequest
 from moderation.reports import report_create

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import licenses
-from .models import Activation, License
+from .. import licenses
+from ..models import Activation, License
 
 
 def _owned_licenses(user):

@@ -2,16 +2,16 @@
 
 from django.urls import path
 
-from . import views_licenses
+from ..views import licenses
 
 app_name = "licenses"
 
 urlpatterns = [
-    path("", views_licenses.license_list, name="list"),
-    path("<int:pk>/reveal/", views_licenses.license_reveal, name="reveal"),
+    path("", licenses.license_list, name="list"),
+    path("<int:pk>/reveal/", licenses.license_reveal, name="reveal"),
     path(
         "<int:pk>/activations/<int:activation_pk>/deactivate/",
-        views_licenses.activation_deactivate,
+        licenses.activation_deactivate,
         name="activation-deactivate",
     ),
 ]

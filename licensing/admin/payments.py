@@ -1,21 +1,18 @@
-"""Staff views of money: payments (with refunds and platform totals), connected accounts, webhook
-events and subscriptions, all read-only (Stripe and the webhooks are the only writers); and the
-account plans, which staff edit."""
+"""Staff views of money: payments (with refunds and platform totals), connected accounts and webhook
+events, all read-only (Stripe and the webhooks are the only writers)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from marketplace.admin import ReadOnlyAdmin
 
-from . import checkout, earnings
-from .models import ConnectedAccount, Payment, Plan, Subscription, WebhookEvent
-from .plans import EFFECTIVE_STATUSES
+from .. import checkout, earnings
+from ..models import ConnectedAccount, Payment, WebhookEvent
 
 
 @admin.register(Payment)
@@ -99,55 +96,3 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "type", "received_at"]
     list_filter = ["type"]
     search_fields = ["event_id"]
-
-
-@admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
-    """Account plans (issue 6): staff edit prices, caps, publishing and seats here."""
-
-    list_display = [
-        "name",
-        "slug",
-        "price_cents",
-        "install_caps",
-        "can_publish",
-        "max_members",
-        "stripe_price_id",
-        "position",
-        "active_subscriptions",
-    ]
-    list_editable = ["position"]
-    search_fields = ["name", "slug", "stripe_price_id"]
-    ordering = ["position"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                active_count=Count("subscriptions", filter=Q(subscriptions__status__in=EFFECTIVE_STATUSES))
-            )
-        )
-
-    @admin.display(description="Active subscriptions", ordering="active_count")
-    def active_subscriptions(self, plan: Plan) -> int:
-        return plan.active_count
-
-
-@admin.register(Subscription)
-class SubscriptionAdmin(ReadOnlyAdmin):
-    """Subscriptions are written by the Stripe webhooks only; staff look them up here."""
-
-    list_display = [
-        "user",
-        "plan",
-        "organization",
-        "status",
-        "current_period_end",
-        "stripe_subscription_id",
-        "created_at",
-    ]
-    list_filter = ["plan", "status"]
-    search_fields = ["user__email", "organization__slug", "organization__name", "stripe_subscription_id"]
-    list_select_related = ["user", "plan", "organization"]
-    date_hierarchy = "created_at"

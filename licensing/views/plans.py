@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.constants import PublisherType
 
-from . import plans, subscriptions
-from .models import Plan
+from .. import plans, subscriptions
+from ..models import Plan
 
 
 def _organizations(user):
