@@ -391,7 +391,7 @@ LOGGING.setdefault("filters", {})["license_keys"] = {"()": "licensing.keys.KeyMa
 LOGGING["handlers"]["console"].setdefault("filters", []).append("license_keys")
 
 
-# Payments (licensing/payments.py): ``fake`` local checkout pages and signed webhooks, or ``stripe``.
+# Payments (licensing/gateways/): ``fake`` local checkout pages and signed webhooks, or ``stripe``.
 class StripeBackend(enum.Enum):
     FAKE = "fake"
     STRIPE = "stripe"

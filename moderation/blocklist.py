@@ -70,7 +70,7 @@ def marketplace_signing_key() -> nacl.signing.SigningKey:
     """The marketplace's Ed25519 key, read from ``settings.SIGNING_KEY_PATH`` (cached per path).
 
     With ``DEBUG`` on, a missing key file is generated (mode 0600) on first
-    use. Rule: STYLE.md section 7, ``SIGNING_KEY_PATH``.
+    use. Rule: README, "Configuration", ``SIGNING_KEY_PATH``.
 
     Raises:
         ImproperlyConfigured: the file is missing and ``DEBUG`` is off.

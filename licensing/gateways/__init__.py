@@ -1,5 +1,5 @@
 """The payment gateway: the protocol (:mod:`.protocol`) and :func:`get_gateway`, which picks the real
-one (:mod:`.stripe`) or the fake (:mod:`.fake`) as ``STRIPE_BACKEND`` says (STYLE.md section 8).
+one (:mod:`.stripe`) or the fake (:mod:`.fake`) as ``STRIPE_BACKEND`` says (README, "Configuration").
 
 ``stripe`` talks to Stripe (or, in tests, to a Stripe-compatible server at ``STRIPE_API_BASE``)
 through the ``stripe`` library; ``fake`` stands in for Stripe's hosted pages with local ones
