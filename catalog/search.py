@@ -1,6 +1,6 @@
 """The one search over packages: text match and rank, filters, facets and sorts.
 
-Every page (``catalog.views``) and every API dialect (``catalog.api.filters``)
+Every page (``catalog.views.public``) and every API dialect (``catalog.api.filters``)
 goes through :class:`CatalogSearch`, so a query returns the same packages, in
 the same order, with the same counts, wherever it is asked.
 

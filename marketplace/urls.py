@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from moderation.api import BlocklistApi
-from moderation.metrics_views import metrics_view
+from moderation.api.blocklist import BlocklistApi
+from moderation.views.metrics import metrics_view
 from publishing.api.docs import ApiDocsView
 
 admin.site.site_header = "Argent Marketplace review"
@@ -23,13 +23,13 @@ urlpatterns = [
     path("", include("catalog.api.urls")),
     path("", include("publishing.api.urls")),
     path("api/v1/blocklist", BlocklistApi.as_view(), name="blocklist"),
-    path("cp/api/v1/admin/marketplace/", include("moderation.staff_api_urls")),
+    path("cp/api/v1/admin/marketplace/", include("moderation.api.staff_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("", include("moderation.urls")),
-    path("", include("catalog.review_urls")),
+    path("", include("catalog.urls.engagement")),
     path("", include("publishing.urls")),
-    path("", include("catalog.urls")),
+    path("", include("catalog.urls.public")),
 ]
 
 handler400 = "marketplace.views.bad_request"

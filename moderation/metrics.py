@@ -2,7 +2,7 @@
 
 Every function takes ``now`` (an aware datetime) so that results are
 reproducible; windows are the ``days`` (default 30) before ``now``, i.e.
-``(now - days, now]``. ``moderation.metrics_views`` renders them.
+``(now - days, now]``. ``moderation.views.metrics`` renders them.
 
 * :func:`queue_sizes`: what awaits a decision now (``publishing.queue.awaiting()``), split by
   new packages and updates, flagged, escalated and overdue.

@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from . import report_views
+from .views import reports
 
 app_name = "moderation"
 
 urlpatterns = [
-    path("packages/<str:identifier>/report/", report_views.package_report, name="package-report"),
+    path("packages/<str:identifier>/report/", reports.package_report, name="package-report"),
     path(
         "publishers/<slug:slug>/verification/",
-        report_views.verification_request,
+        reports.verification_request,
         name="verification-request",
     ),
 ]

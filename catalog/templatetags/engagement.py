@@ -16,13 +16,13 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from catalog.models import Package
-from catalog.review_views import ListingEngagement, listing_context
+from catalog.views.engagement import ListingEngagement, listing_context
 
 register = template.Library()
 
 
 def _urls_included() -> bool:
-    """True once the root URLconf includes ``catalog.review_urls`` (the ``engagement`` namespace)."""
+    """True once the root URLconf includes ``catalog.urls.engagement`` (the ``engagement`` namespace)."""
     try:
         reverse("engagement:review-list", args=["x"])
     except NoReverseMatch:
@@ -34,7 +34,7 @@ def _urls_included() -> bool:
 def package_engagement(context, package: Package) -> ListingEngagement | None:
     """The reviews, the user's own review and the watch state of ``package`` for the listing page.
 
-    None (the partials render nothing) until ``catalog.review_urls`` is included.
+    None (the partials render nothing) until ``catalog.urls.engagement`` is included.
     """
     request = context.get("request")
     if request is None or not _urls_included():

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import staff_api
+from . import staff as staff_api
 
 app_name = "staff-api"
 

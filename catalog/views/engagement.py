@@ -1,6 +1,6 @@
 """Pages for reviews, the watch button and publisher statistics.
 
-The listing page (``catalog.views.PackageDetailView``) shows the reviews and
+The listing page (``catalog.views.public.PackageDetailView``) shows the reviews and
 the watch button through the ``package_engagement`` template tag
 (``catalog/templatetags/engagement.py``), which calls :func:`listing_context`.
 Every form here POSTs with a CSRF token and works without JavaScript.
@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from . import reviews, stats, watch
-from .models import Package, Publisher, Review, Watch
+from .. import reviews, stats, watch
+from ..models import Package, Publisher, Review, Watch
 
 #: Reviews shown on the listing page; the rest are on the reviews page.
 LISTING_REVIEWS = 10

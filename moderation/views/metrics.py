@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import metrics
-from .constants import Action
+from .. import metrics
+from ..constants import Action
 
 #: Who may open the page (besides being staff).
 REQUIRED_PERMISSION = "publishing.view_submission"

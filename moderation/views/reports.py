@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from catalog.models import Package, Publisher
 
-from .constants import ReportReason
-from .reports import report_create
-from .services import DecisionError
-from .verification import requestable_levels, verification_request_create
+from ..constants import ReportReason
+from ..reports import report_create
+from ..services import DecisionError
+from ..verification import requestable_levels, verification_request_create
 
 
 class ReportForm(forms.Form):

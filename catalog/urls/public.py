@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import views
-from .cache import cached_for_anonymous as cached
+from ..cache import cached_for_anonymous as cached
+from ..views import public as views
 
 app_name = "catalog"
 

@@ -22,11 +22,11 @@ from django_htmx.http import push_url
 from licensing.licenses import download_allowed
 from publishing.models import Submission
 
-from .constants import ListingStatus, Pricing, VerificationLevel
-from .markdown import render_markdown
-from .models import Category, Kind, Package, Publisher, Release
-from .permissions import explain_permissions
-from .search import SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
+from ..constants import ListingStatus, Pricing, VerificationLevel
+from ..markdown import render_markdown
+from ..models import Category, Kind, Package, Publisher, Release
+from ..permissions import explain_permissions
+from ..search import SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
 
 #: Content-Type of a package file: a gzip-compressed tar (spec section 1).
 PACKAGE_CONTENT_TYPE = "application/gzip"

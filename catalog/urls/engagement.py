@@ -5,7 +5,7 @@ Names are in the ``engagement`` namespace, e.g. ``engagement:review-edit``.
 
 from django.urls import path
 
-from . import review_views as views
+from ..views import engagement as views
 
 app_name = "engagement"
 

@@ -8,7 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .blocklist import blocklist_document
+from ..blocklist import blocklist_document
 
 #: Seconds clients and caches may reuse a blocklist.
 CACHE_SECONDS = 60

@@ -40,7 +40,7 @@ from publishing import queue
 from publishing.constants import AuditVerdict, Severity
 from publishing.models import ApiToken, ScanFinding, Submission
 
-from . import services as moderation
+from .. import services as moderation
 
 _ERROR = OpenApiResponse(ErrorResponseSerializer)
 _TAGS = ["staff"]

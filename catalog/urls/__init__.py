@@ -1,0 +1,1 @@
+"""Catalog URLs, included at the site root: ``public`` (namespace ``catalog``) and ``engagement``."""

@@ -1,0 +1,1 @@
+"""Catalog pages: the public storefront (``public``) and reviews, watching and publisher statistics (``engagement``)."""

@@ -1,0 +1,1 @@
+"""Moderation pages outside the admin: reporting a listing, requesting verification, the metrics page."""
