@@ -14,6 +14,7 @@ from catalog.models import Package, Release
 from marketplace.admin import URL_FIELDS_HTTPS
 
 from .. import services as moderation
+from .actions import apply_each
 
 
 class ListingActionForm(ActionForm):
@@ -39,18 +40,6 @@ class ModerationActionsMixin:
 
     def has_unsuspend_permission(self, request) -> bool:
         return request.user.has_perm("catalog.unsuspend_package")
-
-    def _apply(self, request, objects, apply, verb: str, noun: str) -> None:
-        done = 0
-        for obj in objects:
-            try:
-                apply(obj)
-            except moderation.DecisionError as exc:
-                self.message_user(request, f"{obj}: {exc}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb} {done} {noun}(s).", messages.SUCCESS)
 
 
 @admin.register(Package)
@@ -84,23 +73,23 @@ class PackageAdmin(ModerationActionsMixin, admin.ModelAdmin):
     @admin.action(description="Suspend the listing (reason required)", permissions=["moderate"])
     def suspend(self, request, queryset):
         reason = request.POST.get("reason", "")
-        self._apply(
+        apply_each(
+            self,
             request,
             queryset,
             lambda p: moderation.package_suspend(package=p, reviewer=request.user, reason=reason),
-            "Suspended",
-            "listing",
+            done="Suspended {} listing(s).",
         )
 
     @admin.action(description="Lift the suspension", permissions=["unsuspend"])
     def unsuspend(self, request, queryset):
         note = request.POST.get("reason", "")
-        self._apply(
+        apply_each(
+            self,
             request,
             queryset,
             lambda p: moderation.package_unsuspend(package=p, reviewer=request.user, note=note),
-            "Unsuspended",
-            "listing",
+            done="Unsuspended {} listing(s).",
         )
 
     @admin.action(description="Deprecate (reason required, replacement optional)", permissions=["moderate"])
@@ -115,36 +104,36 @@ class PackageAdmin(ModerationActionsMixin, admin.ModelAdmin):
                     request, f"No package {identifier!r} to name as the replacement.", messages.ERROR
                 )
                 return
-        self._apply(
+        apply_each(
+            self,
             request,
             queryset,
             lambda p: moderation.package_deprecate(
                 package=p, reviewer=request.user, reason=reason, replacement=replacement
             ),
-            "Deprecated",
-            "listing",
+            done="Deprecated {} listing(s).",
         )
 
     @admin.action(description="List again (undo deprecate or unlist)", permissions=["moderate"])
     def relist(self, request, queryset):
         note = request.POST.get("reason", "")
-        self._apply(
+        apply_each(
+            self,
             request,
             queryset,
             lambda p: moderation.package_relist(package=p, reviewer=request.user, note=note),
-            "Listed again",
-            "listing",
+            done="Listed {} listing(s) again.",
         )
 
     @admin.action(description="Unlist (hide from browsing and search)", permissions=["moderate"])
     def unlist(self, request, queryset):
         note = request.POST.get("reason", "")
-        self._apply(
+        apply_each(
+            self,
             request,
             queryset,
             lambda p: moderation.package_unlist(package=p, reviewer=request.user, note=note),
-            "Unlisted",
-            "listing",
+            done="Unlisted {} listing(s).",
         )
 
 
@@ -178,10 +167,10 @@ class ReleaseAdmin(ModerationActionsMixin, admin.ModelAdmin):
     @admin.action(description="Yank the release (reason required)", permissions=["moderate"])
     def yank(self, request, queryset):
         reason = request.POST.get("reason", "")
-        self._apply(
+        apply_each(
+            self,
             request,
             queryset,
             lambda r: moderation.release_yank(release=r, reviewer=request.user, reason=reason),
-            "Yanked",
-            "release",
+            done="Yanked {} release(s).",
         )

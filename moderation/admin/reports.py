@@ -8,10 +8,8 @@ in ``save_model``. Notes travel in the action bar (:class:`NoteActionForm`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
@@ -31,6 +29,7 @@ from ..constants import BlockSeverity, ReportStatus, RequestStatus
 from ..models import BlockEntry, Report, RetroHunt, RetroHuntMatch, TrustedReporter, VerificationRequest
 from ..reports import report_resolve
 from ..transitions import DecisionError
+from .actions import apply_each
 
 
 class NoteActionForm(ActionForm):
@@ -45,26 +44,6 @@ class NoteActionForm(ActionForm):
 
 def _note(request: HttpRequest) -> str:
     return request.POST.get("note", "")
-
-
-def _apply(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    objects: Iterable,
-    call: Callable[[object], object],
-    done: str,
-) -> None:
-    """Call ``call`` on each object; report each refusal, then how many succeeded."""
-    count = 0
-    for obj in objects:
-        try:
-            call(obj)
-        except DecisionError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
-        else:
-            count += 1
-    if count:
-        modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
 
 
 def _first_by(field: str, value: str) -> list:
@@ -156,26 +135,26 @@ class ReportAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Dismiss (note required)", permissions=["resolve"])
     def dismiss(self, request, queryset) -> None:
-        _apply(
+        apply_each(
             self,
             request,
             queryset,
             lambda r: report_resolve(
                 report=r, reviewer=request.user, status=ReportStatus.DISMISSED, note=_note(request)
             ),
-            "Reports dismissed",
+            done="Reports dismissed: {}.",
         )
 
     @admin.action(description="Mark actioned (note required)", permissions=["resolve"])
     def mark_actioned(self, request, queryset) -> None:
-        _apply(
+        apply_each(
             self,
             request,
             queryset,
             lambda r: report_resolve(
                 report=r, reviewer=request.user, status=ReportStatus.ACTIONED, note=_note(request)
             ),
-            "Reports marked actioned",
+            done="Reports marked actioned: {}.",
         )
 
 
@@ -315,22 +294,22 @@ class BlockEntryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Confirm (blocks requested by another reviewer)", permissions=["confirm"])
     def confirm(self, request, queryset) -> None:
-        _apply(
+        apply_each(
             self,
             request,
             queryset,
             lambda e: blocklist.block_confirm(entry=e, reviewer=request.user),
-            "Blocks confirmed",
+            done="Blocks confirmed: {}.",
         )
 
     @admin.action(description="Lift (note required)", permissions=["lift"])
     def lift(self, request, queryset) -> None:
-        _apply(
+        apply_each(
             self,
             request,
             queryset,
             lambda e: blocklist.block_lift(entry=e, reviewer=request.user, note=_note(request)),
-            "Blocks lifted",
+            done="Blocks lifted: {}.",
         )
 
     def request_view(self, request: HttpRequest) -> HttpResponse:
@@ -450,12 +429,12 @@ class RetroHuntAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Resume (failed or stalled hunts)", permissions=["start"])
     def resume(self, request, queryset) -> None:
-        _apply(
+        apply_each(
             self,
             request,
             queryset,
             lambda h: retrohunt.retro_hunt_resume(hunt=h, reviewer=request.user),
-            "Retro-hunts resumed",
+            done="Retro-hunts resumed: {}.",
         )
 
     def start_view(self, request: HttpRequest) -> HttpResponse:
@@ -525,22 +504,22 @@ class VerificationRequestAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Grant the requested level", permissions=["decide"])
     def grant(self, request, queryset) -> None:
-        _apply(
+        apply_each(
             self,
             request,
             queryset,
             lambda r: verification.verification_grant(request=r, reviewer=request.user, note=_note(request)),
-            "Requests granted",
+            done="Requests granted: {}.",
         )
 
     @admin.action(description="Refuse (note required)", permissions=["decide"])
     def refuse(self, request, queryset) -> None:
-        _apply(
+        apply_each(
             self,
             request,
             queryset,
             lambda r: verification.verification_refuse(request=r, reviewer=request.user, note=_note(request)),
-            "Requests refused",
+            done="Requests refused: {}.",
         )
 
 

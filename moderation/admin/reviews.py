@@ -7,7 +7,7 @@ for the record and takes them out of the rating.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.utils.text import Truncator
 
@@ -15,6 +15,7 @@ from catalog import reviews
 from catalog.models import Review
 
 from .. import reviews as review_moderation
+from .actions import apply_each
 
 
 class HiddenFilter(admin.SimpleListFilter):
@@ -81,34 +82,26 @@ class ReviewAdmin(admin.ModelAdmin):
     def hidden_column(self, obj: Review) -> str:
         return obj.hidden_reason or "—"
 
-    def _apply(self, request, queryset, apply, verb: str) -> None:
-        done = 0
-        for review in queryset.select_related("package", "user"):
-            try:
-                apply(review)
-            except reviews.ReviewError as exc:
-                self.message_user(request, f"{review}: {exc}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb} {done} review(s).", messages.SUCCESS)
-
     @admin.action(description="Hide from the public (reason required)", permissions=["hide"])
     def hide(self, request, queryset):
         reason = request.POST.get("reason", "")
-        self._apply(
+        apply_each(
+            self,
             request,
-            queryset,
+            queryset.select_related("package", "user"),
             lambda r: review_moderation.review_hide(review=r, reviewer=request.user, reason=reason),
-            "Hid",
+            done="Hid {} review(s).",
+            refused=(reviews.ReviewError,),
         )
 
     @admin.action(description="Show again", permissions=["hide"])
     def unhide(self, request, queryset):
         note = request.POST.get("reason", "")
-        self._apply(
+        apply_each(
+            self,
             request,
-            queryset,
+            queryset.select_related("package", "user"),
             lambda r: review_moderation.review_unhide(review=r, reviewer=request.user, note=note),
-            "Showed again",
+            done="Showed again {} review(s).",
+            refused=(reviews.ReviewError,),
         )

@@ -34,6 +34,7 @@ from publishing.queue import position as queue_position
 from .. import review, transitions
 from .. import services as moderation
 from ..models import CannedReason, Report
+from .actions import apply_each
 
 
 class CannedReasonChoiceField(forms.ModelChoiceField):
@@ -654,16 +655,14 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def _decide(self, request: HttpRequest, queryset, decide, verb: str) -> None:
         note = canned_note(request)
-        done = 0
-        for submission in queryset:
-            try:
-                decide(submission=submission, reviewer=request.user, note=note)
-            except moderation.DecisionError as exc:
-                self.message_user(request, f"#{submission.pk}: {exc}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb} {done} submission(s).", messages.SUCCESS)
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda submission: decide(submission=submission, reviewer=request.user, note=note),
+            done=f"{verb} {{}} submission(s).",
+            label=lambda submission: f"#{submission.pk}",
+        )
 
     @admin.action(description="Approve and publish (skips medium+ findings)", permissions=["decide"])
     def approve(self, request, queryset):
