@@ -10,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from publishing import tokens
-from publishing.models import ApiToken
+from tokens.models import ApiToken
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

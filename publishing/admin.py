@@ -8,8 +8,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
+from tokens.models import ApiToken
+
 from . import scanning
-from .models import ApiToken, ScanRule, SigningKey
+from .models import ScanRule, SigningKey
 from .tokens import api_token_revoke
 
 

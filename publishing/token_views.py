@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from catalog.models import Package
+from tokens.models import ApiToken
 
 from . import tokens
-from .models import ApiToken
 from .views import _member_publisher, mfa_required
 
 #: Session key holding a just-created token until the list page shows it once.

@@ -23,8 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Package, Publisher
-
-from .models import ApiToken
+from tokens.models import ApiToken
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ from nacl.signing import SigningKey
 
 from publishing import format as pkgformat
 from publishing import services, tokens
-from publishing.models import ApiToken, Submission
+from publishing.models import Submission
 from tests.conftest import make_user, public_key_b64
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

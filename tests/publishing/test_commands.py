@@ -12,8 +12,8 @@ from catalog.constants import MemberRole
 from catalog.models import PublisherMember
 from publishing import format as pkgformat
 from publishing import tokens
-from publishing.models import ApiToken
 from tests.conftest import make_user, public_key_b64
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from catalog.models import PublisherMember
 from publishing import services, tokens
-from publishing.models import ApiToken
 from tests.conftest import make_user
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
