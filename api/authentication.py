@@ -9,8 +9,8 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from publishing import tokens
-from publishing.models import ApiToken
+from tokens import services
+from tokens.models import ApiToken
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -38,10 +38,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 "The token contains invalid characters.", code="token.malformed"
             ) from None
         try:
-            token = tokens.api_token_authenticate(raw)
-        except tokens.ApiTokenInvalid as exc:
+            token = services.api_token_authenticate(raw)
+        except services.ApiTokenInvalid as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
-        tokens.api_token_record_use(token=token, ip=client_ip(request))
+        services.api_token_record_use(token=token, ip=client_ip(request))
         return token.user, token
 
     def authenticate_header(self, request) -> str:

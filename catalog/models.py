@@ -57,6 +57,13 @@ class Publisher(models.Model):
         """True when ``user`` is a member of this publisher (any role)."""
         return user.is_authenticated and self.memberships.filter(user=user).exists()
 
+    def first_owner(self):
+        """The user of the publisher's oldest owner membership, or ``None`` when it has no owner."""
+        membership = (
+            self.memberships.filter(role=MemberRole.OWNER).select_related("user").order_by("pk").first()
+        )
+        return membership.user if membership is not None else None
+
 
 class PublisherMember(models.Model):
     """A user's membership of a publisher."""

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "catalog",
+    "tokens",
     "publishing",
     "licensing",
     "moderation",
@@ -341,7 +342,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SUBMISSION_SWEEP_INTERVAL", default=60.0),
     },
     "api-tokens-warn-expiring": {
-        "task": "publishing.tasks.api_tokens_warn_expiring",
+        "task": "tokens.tasks.api_tokens_warn_expiring",
         "schedule": 24 * 3600.0,
     },
     "installs-30d-refresh": {"task": "catalog.tasks.installs_30d_refresh", "schedule": 24 * 3600.0},

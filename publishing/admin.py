@@ -1,4 +1,4 @@
-"""Admin for publishing rows: API tokens (revoke), signing keys, and the YARA scan rules staff edit.
+"""Admin for publishing rows: signing keys, and the YARA scan rules staff edit.
 
 The moderation queue (submissions and decisions) is in the reviewer console, ``moderation/admin/``.
 """
@@ -6,34 +6,10 @@ The moderation queue (submissions and decisions) is in the reviewer console, ``m
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from . import scanning
-from .models import ApiToken, ScanRule, SigningKey
-from .tokens import api_token_revoke
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Staff see every token and can revoke any; the secret itself is never stored."""
-
-    list_display = ("name", "token_prefix", "user", "publisher", "package", "is_staff_token", "expires_at")
-    list_display += ("last_used_at", "last_used_ip", "revoked_at")
-    list_filter = ("is_staff_token", "revoked_at")
-    search_fields = ("name", "token_prefix", "user__email", "publisher__slug", "package__identifier")
-    list_select_related = ("user", "publisher", "package")
-    readonly_fields = [f.name for f in ApiToken._meta.fields]
-    actions = ["revoke"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.action(description="Revoke the selected tokens", permissions=["change"])
-    def revoke(self, request, queryset):
-        tokens = [token for token in queryset if token.revoked_at is None]
-        for token in tokens:
-            api_token_revoke(token=token, by=request.user)
-        self.message_user(request, f"Revoked {len(tokens)} token(s).", messages.SUCCESS)
+from .models import ScanRule, SigningKey
 
 
 @admin.register(SigningKey)

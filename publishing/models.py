@@ -85,7 +85,7 @@ class Submission(models.Model):
     audit_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 to 100.")
     audit_verdict = models.CharField(max_length=16, choices=AuditVerdict.choices, blank=True)
     api_token = models.ForeignKey(
-        "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+        "tokens.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
     )
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     replaces = models.ForeignKey(
@@ -168,59 +168,6 @@ class ScanFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.severity} {self.code}"
-
-
-class ApiToken(models.Model):
-    """A bearer token for the API (api.md section 4): shown once, stored as its SHA-256.
-
-    An author token is scoped to one publisher and optionally one package; a
-    staff token (``is_staff_token``) belongs to a staff user and has no publisher;
-    an account token has neither: it installs and reads as its user (see :attr:`scope`).
-    """
-
-    #: Prefix of every token, so that secret scanners can recognise a leaked one.
-    PREFIX = "mkt_"
-
-    class Scope(models.TextChoices):
-        PUBLISH = "publish", "Publish (author)"
-        STAFF = "staff", "Staff API"
-        INSTALL = "install", "Install and read (account)"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    publisher = models.ForeignKey(
-        "catalog.Publisher", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    package = models.ForeignKey(
-        "catalog.Package", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    is_staff_token = models.BooleanField(default=False)
-    name = models.CharField(max_length=100)
-    token_prefix = models.CharField(max_length=16, help_text="The first characters, to recognise the token.")
-    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
-    expiry_warning_sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.token_prefix}…)"
-
-    @property
-    def scope(self) -> str:
-        """What the token may do: ``publish`` (author), ``staff`` or ``install`` (account: install/read)."""
-        if self.is_staff_token:
-            return self.Scope.STAFF
-        if self.publisher_id is not None:
-            return self.Scope.PUBLISH
-        return self.Scope.INSTALL
 
 
 class ScanRule(models.Model):

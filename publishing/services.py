@@ -30,11 +30,12 @@ from catalog.models import Kind, Package, Publisher, PublisherMember, Release
 from catalog.services import package_apply_release
 from licensing import plans
 from marketplace.celery import enqueue, enqueue_on_commit
+from tokens.models import ApiToken
 
 from . import format as pkgformat
 from . import policy, scanning, tasks
 from .constants import CHECKING_STATUSES, Severity, SubmissionStatus
-from .models import ApiToken, ScanFinding, SigningKey, Submission, quarantine_storage
+from .models import ScanFinding, SigningKey, Submission, quarantine_storage
 from .similarity import similar_identifiers
 from .status_owner import Refused, status_owner
 

@@ -49,14 +49,6 @@ def submissions_sweep() -> int:
     return len(services.submissions_sweep())
 
 
-@shared_task(ignore_result=True)
-def api_tokens_warn_expiring() -> int:
-    """E-mail owners of API tokens that expire within a week (Celery beat, daily)."""
-    from . import tokens
-
-    return tokens.api_tokens_warn_expiring()
-
-
 @shared_task(**SIDE_EFFECT_TASK)
 def submission_upload_notify(submission_id: int) -> int:
     """E-mail the publisher's members about upload ``submission_id``; retried on mail-server errors."""

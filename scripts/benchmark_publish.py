@@ -136,7 +136,7 @@ def server_timing(key: SigningKey, packages: list[bytes]) -> tuple[str, str]:
     from django.test import Client
 
     from publishing import services
-    from publishing.tokens import api_token_create
+    from tokens.services import api_token_create
 
     user = get_user_model().objects.create_user(
         username="bench", email="bench@example.com", password="x" * 20

@@ -3,8 +3,9 @@
 The codes are collected from the source, so codes added later (scan rules, API
 errors) are picked up without editing this test:
 
-* every quoted ``area.snake_case`` string in ``publishing/**/*.py``, ``api/**/*.py`` and
-  ``moderation/**/*.py`` (migrations excluded) whose area is one of :data:`PREFIXES`;
+* every quoted ``area.snake_case`` string in ``publishing/**/*.py``, ``api/**/*.py``,
+  ``tokens/**/*.py`` and ``moderation/**/*.py`` (migrations excluded) whose area is one of
+  :data:`PREFIXES`;
 * ``yara.RULE`` for every ``rule RULE`` in ``publishing/**/*.yar``, the code a YARA
   match is reported under.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "error-codes.md"
 SOURCE = ROOT / "publishing"
-SOURCES = (SOURCE, ROOT / "moderation", ROOT / "api")
+SOURCES = (SOURCE, ROOT / "moderation", ROOT / "api", ROOT / "tokens")
 
 PREFIXES = (
     "archive",
@@ -48,7 +49,7 @@ NOT_CODES = re.compile(r"\.(json|md|py|toml|txt|yar|yml|yaml|html|sig|tar|gz|loc
 
 
 def source_codes() -> dict[str, set[str]]:
-    """Every code used in ``publishing/`` and ``moderation/``, with the files that use it."""
+    """Every code used in the :data:`SOURCES`, with the files that use it."""
     found: dict[str, set[str]] = {}
     for path in sorted(p for source in SOURCES for p in source.rglob("*.py")):
         if "migrations" in path.parts:

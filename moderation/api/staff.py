@@ -38,7 +38,8 @@ from api.authentication import BearerTokenAuthentication
 from api.serializers import ErrorResponseSerializer, utc_z
 from publishing import queue
 from publishing.constants import AuditVerdict, Severity
-from publishing.models import ApiToken, ScanFinding, Submission
+from publishing.models import ScanFinding, Submission
+from tokens.models import ApiToken
 
 from .. import services as moderation
 

@@ -13,7 +13,8 @@ import time
 from publishing import format as pkgformat
 from publishing import services
 from publishing.constants import CHECKING_STATUSES, Severity
-from publishing.models import ApiToken, Submission
+from publishing.models import Submission
+from tokens.models import ApiToken
 
 #: Seconds between two reads of a submission's status while a client waits.
 WAIT_POLL_SECONDS = 0.25

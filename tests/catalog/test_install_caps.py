@@ -7,9 +7,10 @@ from django.conf import settings
 
 from catalog.constants import PublisherType
 from catalog.models import Install
-from publishing import services, tokens
+from publishing import services
 from tests.conftest import make_user, subscribe
 from tests.licensing.plan_helpers import kind_package
+from tokens import services as token_services
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ UPGRADE = f"{settings.SITE_URL}/account/plan/"
 def free_member(django_user_model):
     """A Free-plan customer and their account token (``mkt login`` stores one)."""
     user = make_user(django_user_model, "carol")
-    raw = tokens.api_token_create(user=user, name="laptop", account=True)[1]
+    raw = token_services.api_token_create(user=user, name="laptop", account=True)[1]
     return user, raw
 
 
@@ -71,5 +72,5 @@ def test_tokenless_tenants_get_free_caps_and_organizations_are_reserved(client, 
     reserved = post(client, {"listingId": apps[0].identifier, "tenantId": "acme"})
     assert reserved.status_code == 403
     assert reserved.json()["errors"][0]["code"] == "install.tenant_reserved"
-    raw = tokens.api_token_create(user=boss, name="ops", publisher=org)[1]
+    raw = token_services.api_token_create(user=boss, name="ops", publisher=org)[1]
     assert post(client, {"listingId": apps[0].identifier, "tenantId": "acme"}, raw).status_code == 201

@@ -16,8 +16,8 @@ from django.test import Client
 from jsonschema import Draft202012Validator, FormatChecker
 
 from catalog.models import Install, Package
-from publishing import tokens
 from tests.factories import ConnectedAccountFactory, PublishedPackageFactory, ReleaseFactory
+from tokens import services as token_services
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "objectstack"
 FORMATS = FormatChecker()
@@ -167,7 +167,7 @@ def test_publisher_conforms(client: Client, listed):
 
 @pytest.fixture
 def author_token(author):
-    token, raw = tokens.api_token_create(user=author.user, publisher=author.publisher, name="ci")
+    token, raw = token_services.api_token_create(user=author.user, publisher=author.publisher, name="ci")
     return raw
 
 

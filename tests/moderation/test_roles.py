@@ -57,7 +57,7 @@ NEVER = {
     "publishing.delete_submission",
     "publishing.add_submission",
     "publishing.change_signingkey",
-    "publishing.change_apitoken",
+    "tokens.change_apitoken",
     "moderation.add_decision",
     "moderation.change_decision",
     "moderation.delete_decision",

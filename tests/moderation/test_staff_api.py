@@ -14,10 +14,10 @@ from django.utils import timezone
 from moderation.constants import Action
 from moderation.models import Decision
 from moderation.roles import roles_ensure
-from publishing import tokens
 from publishing.constants import SubmissionStatus
 from publishing.models import Submission
 from tests.conftest import make_user
+from tokens import services as token_services
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def group_reviewer(django_user_model):
 
 @pytest.fixture
 def staff_token(group_reviewer) -> str:
-    return tokens.api_token_create(user=group_reviewer, name="queue bot", staff=True)[1]
+    return token_services.api_token_create(user=group_reviewer, name="queue bot", staff=True)[1]
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_401_with_an_unknown_token(client):
 
 
 def test_403_for_an_author_token(client, author, submissions):
-    _, raw = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    _, raw = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
 
     assert codes(client.get(QUEUE, headers=bearer(raw))) == ["permission.denied"]
     response = post(client, f"{QUEUE}/{submissions[0].pk}/approve", raw)
@@ -102,7 +102,7 @@ def test_403_for_a_staff_token_of_a_user_no_longer_staff(client, group_reviewer,
 
 def test_403_for_staff_without_a_reviewer_group(client, django_user_model, submissions):
     staff = make_user(django_user_model, "sam", is_staff=True)
-    _, raw = tokens.api_token_create(user=staff, name="staff", staff=True)
+    _, raw = token_services.api_token_create(user=staff, name="staff", staff=True)
 
     assert client.get(QUEUE, headers=bearer(raw)).status_code == 403
     assert post(client, f"{QUEUE}/{submissions[0].pk}/flag", raw).status_code == 403
@@ -111,7 +111,7 @@ def test_403_for_staff_without_a_reviewer_group(client, django_user_model, submi
 def test_deciding_needs_the_decide_permission(client, django_user_model, submissions):
     viewer = make_user(django_user_model, "vera", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_submission"))
-    _, raw = tokens.api_token_create(user=viewer, name="read only", staff=True)
+    _, raw = token_services.api_token_create(user=viewer, name="read only", staff=True)
 
     assert client.get(QUEUE, headers=bearer(raw)).status_code == 200
     response = post(client, f"{QUEUE}/{submissions[0].pk}/approve", raw)
@@ -120,7 +120,7 @@ def test_deciding_needs_the_decide_permission(client, django_user_model, submiss
 
 
 def test_a_superuser_staff_token_works(client, reviewer, submissions):
-    _, raw = tokens.api_token_create(user=reviewer, name="admin", staff=True)
+    _, raw = token_services.api_token_create(user=reviewer, name="admin", staff=True)
 
     assert client.get(QUEUE, headers=bearer(raw)).json()["total"] == 3
 

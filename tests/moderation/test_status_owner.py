@@ -15,7 +15,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("marketplace", "catalog", "publishing", "licensing", "moderation")
+APPS = ("marketplace", "catalog", "publishing", "licensing", "moderation", "tokens")
 OWNER = ROOT / "moderation" / "transitions.py"
 
 #: Attribute names of the owned fields.

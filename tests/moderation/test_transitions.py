@@ -30,10 +30,10 @@ from moderation.models import Decision
 from moderation.roles import SENIOR_REVIEWERS, roles_ensure
 from publishing import services as publishing_services
 from publishing import tasks as publishing_tasks
-from publishing import tokens
 from publishing.constants import SubmissionStatus
 from publishing.models import Submission
 from tests.conftest import make_user
+from tokens import services as token_services
 
 pytestmark = pytest.mark.django_db
 
@@ -92,12 +92,12 @@ def verified(author):
 
 @pytest.fixture
 def token(author) -> str:
-    return tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)[1]
+    return token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)[1]
 
 
 @pytest.fixture
 def staff_token(gina) -> str:
-    return tokens.api_token_create(user=gina, name="queue bot", staff=True)[1]
+    return token_services.api_token_create(user=gina, name="queue bot", staff=True)[1]
 
 
 def _status(package) -> str:

@@ -13,9 +13,11 @@ from django.utils import timezone
 from nacl.signing import SigningKey
 
 from publishing import format as pkgformat
-from publishing import services, tokens
-from publishing.models import ApiToken, Submission
+from publishing import services
+from publishing.models import Submission
 from tests.conftest import make_user, public_key_b64
+from tokens import services as token_services
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +27,7 @@ PUBLISH = "/api/v1/publish"
 @pytest.fixture
 def token(author) -> str:
     """A raw author token of ``author``'s publisher, any package."""
-    return tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)[1]
+    return token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)[1]
 
 
 def bearer(raw: str) -> dict:
@@ -116,7 +118,7 @@ def test_argentos_cli_request_shape_is_accepted(client, author, build_pkg, token
     assert submission.detached_signature == metadata["signature"]
     assert submission.release_notes == "First release."
     assert submission.release.signatures["detached"] == metadata["signature"]
-    assert submission.api_token.token_hash == tokens.token_hash(token)
+    assert submission.api_token.token_hash == token_services.token_hash(token)
     assert submission.client_ip == "198.51.100.4"
     assert submission.submitted_by == author.user
 
@@ -281,7 +283,7 @@ def test_401_for_a_malformed_header(client, token):
 
 def test_403_when_a_package_scoped_token_uploads_another_identifier(client, author, build_pkg, submit):
     first = submit(build_pkg())
-    _, scoped = tokens.api_token_create(
+    _, scoped = token_services.api_token_create(
         user=author.user, name="one", publisher=author.publisher, package=first.package
     )
     before = quarantine_listing()
@@ -295,7 +297,7 @@ def test_403_when_a_package_scoped_token_uploads_another_identifier(client, auth
 
 
 def test_403_for_a_staff_token(client, reviewer, build_pkg):
-    _, raw = tokens.api_token_create(user=reviewer, name="staff", staff=True)
+    _, raw = token_services.api_token_create(user=reviewer, name="staff", staff=True)
 
     response = post_package(client, raw, build_pkg())
 
@@ -369,7 +371,9 @@ def test_413_for_a_declared_content_length_over_the_cap(client, token, settings)
 
 def test_429_after_the_rate_per_token(client, author, build_pkg, token, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"publish": "2/hour"}}
-    _, other_token = tokens.api_token_create(user=author.user, name="other", publisher=author.publisher)
+    _, other_token = token_services.api_token_create(
+        user=author.user, name="other", publisher=author.publisher
+    )
 
     statuses = [post_package(client, token, build_pkg(version=f"1.0.{n}")).status_code for n in range(3)]
 
@@ -456,10 +460,10 @@ def test_submission_detail_visibility(client, author, build_pkg, submit, reviewe
     url = f"/api/v1/submissions/{submission.pk}"
     bob = make_user(django_user_model, "bob")
     other = services.publisher_create(user=bob, name="Bob", slug="bob")
-    _, bobs = tokens.api_token_create(user=bob, name="bob", publisher=other)
-    _, staff = tokens.api_token_create(user=reviewer, name="staff", staff=True)
+    _, bobs = token_services.api_token_create(user=bob, name="bob", publisher=other)
+    _, staff = token_services.api_token_create(user=reviewer, name="staff", staff=True)
     second = submit(build_pkg(id="second-connector"))
-    _, scoped = tokens.api_token_create(
+    _, scoped = token_services.api_token_create(
         user=author.user, name="scoped", publisher=author.publisher, package=second.package
     )
 
@@ -527,5 +531,5 @@ def test_staff_publish_without_a_plan(client, author, build_pkg, reviewer):
     from catalog.models import PublisherMember
 
     PublisherMember.objects.create(publisher=author.publisher, user=reviewer, role=MemberRole.MEMBER)
-    raw = tokens.api_token_create(user=reviewer, name="staff author", publisher=author.publisher)[1]
+    raw = token_services.api_token_create(user=reviewer, name="staff author", publisher=author.publisher)[1]
     assert post_package(client, raw, build_pkg()).status_code in (201, 202)

@@ -11,9 +11,9 @@ from nacl.signing import SigningKey
 from catalog.constants import MemberRole
 from catalog.models import PublisherMember
 from publishing import format as pkgformat
-from publishing import tokens
-from publishing.models import ApiToken
 from tests.conftest import make_user, public_key_b64
+from tokens import services as token_services
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_author_token_for_the_first_owner(author, django_user_model):
 
     raw = out.strip()
     assert out == raw + "\n" and raw.startswith("mkt_")
-    token = tokens.api_token_authenticate(raw)
+    token = token_services.api_token_authenticate(raw)
     assert token.user == author.user and token.publisher == author.publisher and token.package is None
     assert raw not in err and token.token_prefix in err
 
@@ -54,14 +54,14 @@ def test_author_token_for_a_user_and_package(author, build_pkg, submit, django_u
         "MIA@example.com",
     )
 
-    token = tokens.api_token_authenticate(out.strip())
+    token = token_services.api_token_authenticate(out.strip())
     assert token.user == member and token.package == package
 
 
 def test_staff_token(reviewer):
     out, _ = run("create_api_token", "--staff", "--user", reviewer.email, "--name", "ops")
 
-    token = tokens.api_token_authenticate(out.strip())
+    token = token_services.api_token_authenticate(out.strip())
     assert token.is_staff_token and token.user == reviewer
 
 

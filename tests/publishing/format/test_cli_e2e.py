@@ -68,7 +68,7 @@ def celery_mode(settings):
 def test_publish_to_the_live_server(live_server, migrated_data, author, build_pkg, monkeypatch, tmp_path):
     from publishing.format import cli
     from publishing.models import Submission
-    from publishing.tokens import api_token_create
+    from tokens.services import api_token_create
 
     _, raw = api_token_create(user=author.user, name="cli test", publisher=author.publisher)
     monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))

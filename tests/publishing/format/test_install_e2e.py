@@ -94,9 +94,9 @@ def test_install_reports_and_plan_caps_stop_it_on_the_live_server(
     from catalog.api.services import install_record
     from catalog.models import Install, Package
     from licensing.models import Plan
-    from publishing import tokens
     from publishing.format import cli, generate_signing_key, save_signing_key
     from tests.conftest import make_user, subscribe
+    from tokens import services as token_services
 
     settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
     save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
@@ -129,7 +129,9 @@ def test_install_reports_and_plan_caps_stop_it_on_the_live_server(
     customer = make_user(django_user_model, "carol")
     second = Package.objects.get(identifier="second-connector")
     install_record(package=second, release=second.latest_release, user=customer)
-    monkeypatch.setenv("MKT_TOKEN", tokens.api_token_create(user=customer, name="laptop", account=True)[1])
+    monkeypatch.setenv(
+        "MKT_TOKEN", token_services.api_token_create(user=customer, name="laptop", account=True)[1]
+    )
     publish(build_pkg(id="first-connector", name="First Connector", version="1.1.0"))
     before = _snapshot(home)
     refused = mkt("update", "first-connector")

@@ -9,9 +9,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.constants import MemberRole
-from catalog.models import Package, Publisher
-from publishing import tokens
+from tokens import services
+from tokens.models import ApiToken
 
 
 class Command(BaseCommand):
@@ -27,7 +26,7 @@ class Command(BaseCommand):
             help="E-mail of the token's owner; for an author token, default: the publisher's first owner.",
         )
         parser.add_argument(
-            "--expires-days", type=int, default=tokens.DEFAULT_EXPIRES_DAYS, help="1 to 365 (default 90)."
+            "--expires-days", type=int, default=services.DEFAULT_EXPIRES_DAYS, help="1 to 365 (default 90)."
         )
 
     def handle(self, *args, name: str, publisher: str | None, package: str | None, staff: bool, **options):
@@ -41,21 +40,24 @@ class Command(BaseCommand):
         else:
             if not publisher:
                 raise CommandError("Give --publisher SLUG (or --staff --user EMAIL).")
-            pub = Publisher.objects.filter(slug=publisher).first()
+            # catalog's Publisher and Package, reached through the token's foreign keys: this app
+            # sits below catalog and does not import it.
+            publisher_model = ApiToken._meta.get_field("publisher").related_model
+            package_model = ApiToken._meta.get_field("package").related_model
+            pub = publisher_model.objects.filter(slug=publisher).first()
             if pub is None:
                 raise CommandError(f"No publisher '{publisher}'.")
             pkg = None
             if package:
-                pkg = Package.objects.filter(identifier=package).first()
+                pkg = package_model.objects.filter(identifier=package).first()
                 if pkg is None:
                     raise CommandError(f"No package '{package}'.")
             if user is None:
-                owner = pub.memberships.filter(role=MemberRole.OWNER).order_by("pk").first()
-                if owner is None:
+                user = pub.first_owner()
+                if user is None:
                     raise CommandError(f"The publisher '{publisher}' has no owner; give --user EMAIL.")
-                user = owner.user
         try:
-            token, raw = tokens.api_token_create(
+            token, raw = services.api_token_create(
                 user=user,
                 name=name,
                 publisher=pub,
@@ -63,7 +65,7 @@ class Command(BaseCommand):
                 staff=staff,
                 expires_days=options["expires_days"],
             )
-        except tokens.ApiTokenNotAllowed as exc:
+        except services.ApiTokenNotAllowed as exc:
             raise CommandError(str(exc)) from exc
         scope = "staff" if staff else (f"package {pkg.identifier}" if pkg else f"publisher {pub.slug}")
         self.stderr.write(

@@ -1,15 +1,17 @@
 """API token pages: list a publisher's tokens, create one (shown once), revoke one; the same for a
 customer's account tokens (``/account/tokens/``: install and read, never publish).
 
-Publisher tokens: members of the publisher only, behind two-factor authentication
-(``publishing.views.mfa_required``, which includes ``login_required``). Account tokens: their
-owner, signed in. Both are made by :func:`publishing.tokens.api_token_create` and rendered by the
-same templates.
+Publisher tokens: members of the publisher only, signed in. They are author pages, so the
+``publishing`` URLconf that mounts them adds its two-factor requirement
+(``publishing.views.mfa_required``): this app sits below ``publishing`` and ``catalog`` and imports
+neither; a publisher is looked up through the token's foreign key. Account tokens: their owner,
+signed in. Both are made by :func:`tokens.services.api_token_create` and rendered by the same
+templates (``templates/publishing/token_*.html``). The URL names stay in the ``publishing``
+namespace (``publishing:token-list`` …).
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,49 +20,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from catalog.models import Package
-
-from . import tokens
+from . import services
+from .forms import AccountTokenForm, ApiTokenForm
 from .models import ApiToken
-from .views import _member_publisher, mfa_required
 
 #: Session key holding a just-created token until the list page shows it once.
 NEW_TOKEN_SESSION_KEY = "publishing.new_api_token"  # noqa: S105 - a session key, not a secret.
 
 
-class AccountTokenForm(forms.Form):
-    name = forms.CharField(
-        max_length=100, help_text="What uses it, e.g. “work laptop” or “home server”.", strip=True
-    )
-    expires_days = forms.IntegerField(
-        label="Expires after (days)",
-        min_value=tokens.MIN_EXPIRES_DAYS,
-        max_value=tokens.MAX_EXPIRES_DAYS,
-        initial=tokens.DEFAULT_EXPIRES_DAYS,
-        help_text="1 to 365 days. You get an e-mail a week before it expires.",
-    )
-
-
-class ApiTokenForm(AccountTokenForm):
-    name = forms.CharField(
-        max_length=100, help_text="What uses it, e.g. “GitHub Actions release job”.", strip=True
-    )
-    package = forms.ModelChoiceField(
-        queryset=Package.objects.none(),
-        required=False,
-        empty_label="Any package of this publisher",
-        help_text="Limit the token to publishing this one package.",
-    )
-    field_order = ["name", "package", "expires_days"]
-
-    def __init__(self, *args, publisher, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["package"].queryset = publisher.packages.order_by("identifier")
-        self.fields["package"].label_from_instance = lambda package: package.identifier
+def _member_publisher(request: HttpRequest, slug: str):
+    """The ``catalog.Publisher`` called ``slug`` (404), when the signed-in user is a member (403)."""
+    publisher_model = ApiToken._meta.get_field("publisher").related_model
+    publisher = get_object_or_404(publisher_model, slug=slug)
+    if not publisher.has_member(request.user):
+        raise PermissionDenied("You are not a member of this publisher.")
+    return publisher
 
 
 @never_cache
-@mfa_required
+@login_required
 def token_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The publisher's tokens, and a just-created token's secret exactly once."""
     publisher = _member_publisher(request, slug)
@@ -72,14 +50,16 @@ def token_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "publishing/token_list.html", context)
 
 
-@mfa_required
+@login_required
 def token_create(request: HttpRequest, slug: str) -> HttpResponse:
     publisher = _member_publisher(request, slug)
     form = ApiTokenForm(request.POST or None, publisher=publisher)
     if request.method == "POST" and form.is_valid():
         try:
-            token, raw = tokens.api_token_create(user=request.user, publisher=publisher, **form.cleaned_data)
-        except tokens.ApiTokenNotAllowed as exc:
+            token, raw = services.api_token_create(
+                user=request.user, publisher=publisher, **form.cleaned_data
+            )
+        except services.ApiTokenNotAllowed as exc:
             form.add_error(None, str(exc))
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {
@@ -91,19 +71,19 @@ def token_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "publishing/token_form.html", {"publisher": publisher, "form": form})
 
 
-@mfa_required
+@login_required
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: confirm; POST: revoke. Members of the token's publisher (and staff) only."""
     token = get_object_or_404(ApiToken.objects.select_related("publisher", "package"), pk=pk)
     if token.publisher is not None:
         _member_publisher(request, token.publisher.slug)
     if request.method == "POST":
-        tokens.api_token_revoke(token=token, by=request.user)
+        services.api_token_revoke(token=token, by=request.user)
         messages.success(request, f"Token “{token.name}” ({token.token_prefix}…) revoked.")
         if token.publisher is None:
             return redirect("publishing:dashboard")
         return redirect("publishing:token-list", slug=token.publisher.slug)
-    if not tokens.api_token_can_manage(token=token, user=request.user):
+    if not services.api_token_can_manage(token=token, user=request.user):
         raise PermissionDenied("You cannot revoke this token.")
     return render(
         request, "publishing/token_confirm_revoke.html", {"token": token, "publisher": token.publisher}
@@ -132,8 +112,8 @@ def account_token_create(request: HttpRequest) -> HttpResponse:
     form = AccountTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            token, raw = tokens.api_token_create(user=request.user, account=True, **form.cleaned_data)
-        except tokens.ApiTokenNotAllowed as exc:
+            token, raw = services.api_token_create(user=request.user, account=True, **form.cleaned_data)
+        except services.ApiTokenNotAllowed as exc:
             form.add_error(None, str(exc))
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {"account": True, "name": token.name, "raw": raw}
@@ -148,7 +128,7 @@ def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         ApiToken.objects.filter(publisher__isnull=True, is_staff_token=False), pk=pk, user=request.user
     )
     if request.method == "POST":
-        tokens.api_token_revoke(token=token, by=request.user)
+        services.api_token_revoke(token=token, by=request.user)
         messages.success(request, f"Token “{token.name}” ({token.token_prefix}…) revoked.")
         return redirect("publishing:account-token-list")
     return render(request, "publishing/token_confirm_revoke.html", {"token": token, "publisher": None})

@@ -1,4 +1,4 @@
-"""API token services (publishing/tokens.py) and the token pages (publishing/token_views.py)."""
+"""API token services (tokens/services.py), the expiry-warning task and the token pages (tokens/views.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import PublisherMember
-from publishing import services, tokens
-from publishing.models import ApiToken
+from publishing import services
 from tests.conftest import make_user
+from tokens import services as token_services
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_stores_only_the_hash_and_a_prefix(author):
-    token, raw = tokens.api_token_create(user=author.user, name=" ci ", publisher=author.publisher)
+    token, raw = token_services.api_token_create(user=author.user, name=" ci ", publisher=author.publisher)
 
     assert raw.startswith("mkt_") and len(raw) == 4 + 43
     stored = ApiToken.objects.get()
     assert stored.name == "ci"
-    assert stored.token_hash == tokens.token_hash(raw) and len(stored.token_hash) == 64
+    assert stored.token_hash == token_services.token_hash(raw) and len(stored.token_hash) == 64
     assert stored.token_prefix == raw[:12]
     assert raw not in {str(getattr(stored, f.attname)) for f in ApiToken._meta.fields}
     assert timedelta(days=89, hours=23) < stored.expires_at - timezone.now() <= timedelta(days=90)
@@ -35,7 +36,7 @@ def test_create_stores_only_the_hash_and_a_prefix(author):
 def test_create_with_a_package_and_expiry(author, build_pkg, submit):
     package = submit(build_pkg()).package
 
-    token, _ = tokens.api_token_create(
+    token, _ = token_services.api_token_create(
         user=author.user, name="one", publisher=author.publisher, package=package, expires_days=1
     )
 
@@ -45,8 +46,10 @@ def test_create_with_a_package_and_expiry(author, build_pkg, submit):
 
 @pytest.mark.parametrize("days", [0, 366, -5])
 def test_expiry_must_be_1_to_365_days(author, days):
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="1 to 365"):
-        tokens.api_token_create(user=author.user, name="x", publisher=author.publisher, expires_days=days)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="1 to 365"):
+        token_services.api_token_create(
+            user=author.user, name="x", publisher=author.publisher, expires_days=days
+        )
 
 
 def test_author_tokens_need_membership_and_own_packages(author, build_pkg, submit, django_user_model):
@@ -54,48 +57,48 @@ def test_author_tokens_need_membership_and_own_packages(author, build_pkg, submi
     bobs = services.publisher_create(user=bob, name="Bob", slug="bob")
     package = submit(build_pkg()).package
 
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="not a member"):
-        tokens.api_token_create(user=bob, name="x", publisher=author.publisher)
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="does not belong"):
-        tokens.api_token_create(user=bob, name="x", publisher=bobs, package=package)
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="needs a publisher"):
-        tokens.api_token_create(user=bob, name="x")
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="name"):
-        tokens.api_token_create(user=bob, name="  ", publisher=bobs)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="not a member"):
+        token_services.api_token_create(user=bob, name="x", publisher=author.publisher)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="does not belong"):
+        token_services.api_token_create(user=bob, name="x", publisher=bobs, package=package)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="needs a publisher"):
+        token_services.api_token_create(user=bob, name="x")
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="name"):
+        token_services.api_token_create(user=bob, name="  ", publisher=bobs)
 
 
 def test_staff_tokens_only_for_staff_and_without_publisher(author, reviewer):
-    token, _ = tokens.api_token_create(user=reviewer, name="ops", staff=True)
+    token, _ = token_services.api_token_create(user=reviewer, name="ops", staff=True)
     assert token.is_staff_token and token.publisher is None
 
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="Only staff"):
-        tokens.api_token_create(user=author.user, name="x", staff=True)
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="no publisher"):
-        tokens.api_token_create(user=reviewer, name="x", staff=True, publisher=author.publisher)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="Only staff"):
+        token_services.api_token_create(user=author.user, name="x", staff=True)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="no publisher"):
+        token_services.api_token_create(user=reviewer, name="x", staff=True, publisher=author.publisher)
 
 
 # --- api_token_authenticate --------------------------------------------------------------------
 
 
 def test_authenticate_accepts_a_live_token(author):
-    token, raw = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    token, raw = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
 
-    assert tokens.api_token_authenticate(raw) == token
+    assert token_services.api_token_authenticate(raw) == token
 
 
 @pytest.mark.parametrize("raw", ["", "nonsense", "mkt_unknown"])
 def test_authenticate_refuses_unknown_tokens(raw):
-    with pytest.raises(tokens.ApiTokenInvalid) as info:
-        tokens.api_token_authenticate(raw)
+    with pytest.raises(token_services.ApiTokenInvalid) as info:
+        token_services.api_token_authenticate(raw)
     assert info.value.code == "token.unknown"
 
 
 def test_authenticate_refuses_expired_revoked_and_orphaned_tokens(author):
-    token, raw = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    token, raw = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
 
     def code() -> str:
-        with pytest.raises(tokens.ApiTokenInvalid) as info:
-            tokens.api_token_authenticate(raw)
+        with pytest.raises(token_services.ApiTokenInvalid) as info:
+            token_services.api_token_authenticate(raw)
         return info.value.code
 
     ApiToken.objects.update(expires_at=timezone.now())
@@ -103,7 +106,7 @@ def test_authenticate_refuses_expired_revoked_and_orphaned_tokens(author):
     ApiToken.objects.update(expires_at=timezone.now() + timedelta(days=1))
     PublisherMember.objects.filter(user=author.user).delete()
     assert code() == "token.owner_inactive"
-    tokens.api_token_revoke(token=token, by=author.user)
+    token_services.api_token_revoke(token=token, by=author.user)
     assert code() == "token.revoked"
 
 
@@ -111,19 +114,19 @@ def test_authenticate_refuses_expired_revoked_and_orphaned_tokens(author):
 
 
 def test_record_use_writes_at_most_once_a_minute(author, django_assert_num_queries):
-    token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    token, _ = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
 
     with django_assert_num_queries(1):
-        tokens.api_token_record_use(token=token, ip="192.0.2.1")
+        token_services.api_token_record_use(token=token, ip="192.0.2.1")
     with django_assert_num_queries(0):
-        tokens.api_token_record_use(token=token, ip="192.0.2.2")
+        token_services.api_token_record_use(token=token, ip="192.0.2.2")
     fresh = ApiToken.objects.get()
     with django_assert_num_queries(0):
-        tokens.api_token_record_use(token=fresh, ip="192.0.2.3")
+        token_services.api_token_record_use(token=fresh, ip="192.0.2.3")
     assert (fresh.last_used_ip, ApiToken.objects.get().last_used_ip) == ("192.0.2.1", "192.0.2.1")
 
     ApiToken.objects.update(last_used_at=timezone.now() - timedelta(minutes=2))
-    tokens.api_token_record_use(token=ApiToken.objects.get(), ip="192.0.2.4")
+    token_services.api_token_record_use(token=ApiToken.objects.get(), ip="192.0.2.4")
     assert ApiToken.objects.get().last_used_ip == "192.0.2.4"
 
 
@@ -131,33 +134,35 @@ def test_record_use_writes_at_most_once_a_minute(author, django_assert_num_queri
 
 
 def test_revoke_is_idempotent_and_checks_permission(author, reviewer, django_user_model):
-    token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    token, _ = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
     bob = make_user(django_user_model, "bob")
 
     with pytest.raises(PermissionDenied):
-        tokens.api_token_revoke(token=token, by=bob)
-    revoked = tokens.api_token_revoke(token=token, by=reviewer)
+        token_services.api_token_revoke(token=token, by=bob)
+    revoked = token_services.api_token_revoke(token=token, by=reviewer)
     first = revoked.revoked_at
     assert first is not None and revoked.revoked_by == reviewer
-    assert tokens.api_token_revoke(token=token, by=author.user).revoked_at == first
+    assert token_services.api_token_revoke(token=token, by=author.user).revoked_at == first
 
 
 # --- api_tokens_warn_expiring -------------------------------------------------------------------
 
 
 def test_expiry_warning_is_sent_once(author, reviewer, mailoutbox):
-    soon, _ = tokens.api_token_create(
+    soon, _ = token_services.api_token_create(
         user=author.user, name="soon", publisher=author.publisher, expires_days=5
     )
-    tokens.api_token_create(user=author.user, name="later", publisher=author.publisher, expires_days=30)
-    gone, _ = tokens.api_token_create(
+    token_services.api_token_create(
+        user=author.user, name="later", publisher=author.publisher, expires_days=30
+    )
+    gone, _ = token_services.api_token_create(
         user=author.user, name="gone", publisher=author.publisher, expires_days=2
     )
-    tokens.api_token_revoke(token=gone, by=author.user)
-    tokens.api_token_create(user=reviewer, name="ops", staff=True, expires_days=3)
+    token_services.api_token_revoke(token=gone, by=author.user)
+    token_services.api_token_create(user=reviewer, name="ops", staff=True, expires_days=3)
 
-    assert tokens.api_tokens_warn_expiring() == 2
-    assert tokens.api_tokens_warn_expiring() == 0
+    assert token_services.api_tokens_warn_expiring() == 2
+    assert token_services.api_tokens_warn_expiring() == 0
 
     assert sorted(m.to[0] for m in mailoutbox) == [author.user.email, reviewer.email]
     mail = next(m for m in mailoutbox if m.to == [author.user.email])
@@ -169,9 +174,9 @@ def test_expiry_warning_is_sent_once(author, reviewer, mailoutbox):
 
 
 def test_expiry_warning_task_calls_the_service(author, mailoutbox):
-    from publishing import tasks
+    from tokens import tasks
 
-    tokens.api_token_create(user=author.user, name="soon", publisher=author.publisher, expires_days=1)
+    token_services.api_token_create(user=author.user, name="soon", publisher=author.publisher, expires_days=1)
 
     assert tasks.api_tokens_warn_expiring() == 1
     assert len(mailoutbox) == 1
@@ -182,7 +187,7 @@ def test_expiry_warning_task_calls_the_service(author, mailoutbox):
 
 def test_token_pages_need_membership(client, author, django_user_model):
     bob = make_user(django_user_model, "bob")
-    token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    token, _ = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
     list_url = reverse("publishing:token-list", args=[author.publisher.slug])
 
     assert client.get(list_url).status_code == 302
@@ -205,7 +210,7 @@ def test_create_shows_the_token_once_then_lists_it(client, author, build_pkg, su
     assert response.status_code == 302 and response["Location"] == list_url
     page = client.get(list_url)
     raw = page.context["new_token"]["raw"]
-    token = tokens.api_token_authenticate(raw)
+    token = token_services.api_token_authenticate(raw)
     assert token.package == package and token.user == author.user
     content = page.content.decode()
     assert (
@@ -230,7 +235,7 @@ def test_create_form_errors(client, author):
 
 
 def test_revoke_asks_then_revokes(client, author):
-    token, raw = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    token, raw = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
     client.force_login(author.user)
     url = reverse("publishing:token-revoke", args=[token.pk])
 
@@ -242,8 +247,8 @@ def test_revoke_asks_then_revokes(client, author):
 
     assert response["Location"] == reverse("publishing:token-list", args=[author.publisher.slug])
     assert ApiToken.objects.get().revoked_by == author.user
-    with pytest.raises(tokens.ApiTokenInvalid):
-        tokens.api_token_authenticate(raw)
+    with pytest.raises(token_services.ApiTokenInvalid):
+        token_services.api_token_authenticate(raw)
     assert "Revoked" in client.get(response["Location"]).content.decode()
 
 
@@ -273,16 +278,16 @@ def customer(django_user_model):
 
 
 def test_account_tokens_belong_to_any_user_and_have_no_publisher(customer, author):
-    token, raw = tokens.api_token_create(user=customer, name="laptop", account=True)
+    token, raw = token_services.api_token_create(user=customer, name="laptop", account=True)
     assert token.publisher is None and not token.is_staff_token
     assert token.scope == ApiToken.Scope.INSTALL
-    assert tokens.api_token_authenticate(raw) == token
-    author_token, _ = tokens.api_token_create(user=author.user, name="ci", publisher=author.publisher)
+    assert token_services.api_token_authenticate(raw) == token
+    author_token, _ = token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)
     assert author_token.scope == ApiToken.Scope.PUBLISH
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="no publisher or package"):
-        tokens.api_token_create(user=author.user, name="x", account=True, publisher=author.publisher)
-    with pytest.raises(tokens.ApiTokenNotAllowed, match="either a staff token or an account token"):
-        tokens.api_token_create(user=customer, name="x", account=True, staff=True)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="no publisher or package"):
+        token_services.api_token_create(user=author.user, name="x", account=True, publisher=author.publisher)
+    with pytest.raises(token_services.ApiTokenNotAllowed, match="either a staff token or an account token"):
+        token_services.api_token_create(user=customer, name="x", account=True, staff=True)
 
 
 def test_account_token_pages_create_show_once_list_and_revoke(client, customer, django_user_model):
@@ -297,7 +302,7 @@ def test_account_token_pages_create_show_once_list_and_revoke(client, customer, 
     assert timedelta(days=29, hours=23) < token.expires_at - timezone.now() <= timedelta(days=30)
     first = client.get("/account/tokens/").content.decode()
     raw = first.split('<pre id="new-token-value"><code>')[1].split("</code>")[0]
-    assert tokens.api_token_authenticate(raw) == token
+    assert token_services.api_token_authenticate(raw) == token
     assert "Install and read" in first and "mkt login" in first
     second = client.get("/account/tokens/").content.decode()
     assert raw not in second and token.token_prefix in second
@@ -310,8 +315,8 @@ def test_account_token_pages_create_show_once_list_and_revoke(client, customer, 
     client.force_login(customer)
     assert "Revoke the token" in client.get(f"/account/tokens/{token.pk}/revoke/").content.decode()
     assert client.post(f"/account/tokens/{token.pk}/revoke/").status_code == 302
-    with pytest.raises(tokens.ApiTokenInvalid):
-        tokens.api_token_authenticate(raw)
+    with pytest.raises(token_services.ApiTokenInvalid):
+        token_services.api_token_authenticate(raw)
 
 
 def test_account_token_pages_need_a_login(client):
@@ -324,7 +329,7 @@ def test_account_tokens_cannot_publish(client, customer, build_pkg):
     from tests.conftest import subscribe
 
     subscribe(customer, "pro")  # Even on a plan that may publish.
-    _, raw = tokens.api_token_create(user=customer, name="laptop", account=True)
+    _, raw = token_services.api_token_create(user=customer, name="laptop", account=True)
     pkg = build_pkg()
     response = client.post(
         "/api/v1/publish",
@@ -339,6 +344,6 @@ def test_account_tokens_cannot_publish(client, customer, build_pkg):
 
 
 def test_expiry_warning_of_an_account_token_links_to_the_account_page(customer, mailoutbox):
-    token, _ = tokens.api_token_create(user=customer, name="laptop", account=True, expires_days=3)
-    assert tokens.api_tokens_warn_expiring() == 1
+    token, _ = token_services.api_token_create(user=customer, name="laptop", account=True, expires_days=3)
+    assert token_services.api_tokens_warn_expiring() == 1
     assert "/account/tokens/" in mailoutbox[0].body

@@ -1,5 +1,8 @@
 """API tokens (api.md section 4): created, checked, used, revoked, and warned about before expiry.
 
+This app sits below ``api`` and imports no other app: a token's publisher and package are
+``catalog`` rows reached through its foreign keys or handed in by the caller.
+
 A raw token is ``mkt_`` + 43 URL-safe characters (32 random bytes). It is shown
 to its owner once; the database keeps only its SHA-256 (hex) and the first
 characters, so that a list can show which token is which.
@@ -16,13 +19,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-
-from catalog.models import Package, Publisher
 
 from .models import ApiToken
 
@@ -66,8 +67,8 @@ def api_token_create(
     *,
     user: AbstractBaseUser,
     name: str,
-    publisher: Publisher | None = None,
-    package: Package | None = None,
+    publisher: models.Model | None = None,
+    package: models.Model | None = None,
     staff: bool = False,
     account: bool = False,
     expires_days: int = DEFAULT_EXPIRES_DAYS,
@@ -83,9 +84,9 @@ def api_token_create(
     Args:
         user: the owner; the API acts as this user.
         name: a label for the owner's list (at most 100 characters).
-        publisher: for an author token, the publisher it publishes for; ``user``
+        publisher: for an author token, the ``catalog.Publisher`` it publishes for; ``user``
             must be a member.
-        package: optionally limits an author token to this package of ``publisher``.
+        package: optionally limits an author token to this ``catalog.Package`` of ``publisher``.
         staff: a staff token (the staff API); only for ``user.is_staff``, no publisher.
         account: an account token (install and read): any active user, no publisher or package.
         expires_days: lifetime in days, 1 to 365.
@@ -226,7 +227,7 @@ def tokens_page(token: ApiToken) -> str:
 def api_tokens_warn_expiring(*, now: datetime | None = None) -> int:
     """E-mail each owner once about a live token that expires within a week.
 
-    Meant to run daily (Celery beat, ``publishing.tasks.api_tokens_warn_expiring``).
+    Meant to run daily (Celery beat, ``tokens.tasks.api_tokens_warn_expiring``).
     Each token is claimed with a conditional ``UPDATE`` of ``expiry_warning_sent_at``
     before its e-mail goes out, so overlapping runs never send two.
 
