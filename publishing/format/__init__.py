@@ -1,7 +1,7 @@
 """The ``.argent-pkg`` package format: reading, checking, building and signing packages.
 
-This package implements spec sections 1 to 5 (``/work/shared/spec/package-format.md``)
-with the standard library, PyNaCl, ``semver`` and ``packaging`` only.  It never
+This package implements the format's rules (container, layout, checksums and signature,
+manifest, kinds; each rule and its code is listed in ``docs/error-codes.md``) with the standard library, PyNaCl, ``semver`` and ``packaging`` only.  It never
 imports Django, so the ``mkt`` command-line client can ship it on its own; the
 server turns :class:`FormatError` into user messages in ``publishing/services.py``.
 """
