@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from marketplace.admin import ReadOnlyAdmin
+
 from ..models import CannedReason, Decision
 
 
@@ -13,7 +15,7 @@ def _link(obj, label: str) -> tuple[str, str]:
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "targets", "action", "reviewer_column", "note_column", "transition")
     list_filter = ("action", ("reviewer", admin.RelatedOnlyFieldListFilter))
     search_fields = (
@@ -37,15 +39,6 @@ class DecisionAdmin(admin.ModelAdmin):
     actions = None
     fields = ("created_at", "targets", "action", "reviewer_column", "note", "transition")
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="targets")
     def targets(self, obj: Decision) -> str:

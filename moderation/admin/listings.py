@@ -11,7 +11,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html
 
 from catalog.models import Package, Release
-from marketplace.admin import URL_FIELDS_HTTPS
+from marketplace.admin import URL_FIELDS_HTTPS, ReadOnlyAdmin
 
 from .. import services as moderation
 from .actions import apply_each
@@ -138,7 +138,7 @@ class PackageAdmin(ModerationActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(ModerationActionsMixin, admin.ModelAdmin):
+class ReleaseAdmin(ModerationActionsMixin, ReadOnlyAdmin):
     """Read-only: manifests and artifacts are never edited; a published release can be yanked."""
 
     list_display = ("package", "version", "published_at", "yanked_column", "size", "key_fingerprint")
@@ -148,15 +148,6 @@ class ReleaseAdmin(ModerationActionsMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Release._meta.fields]
     action_form = ListingActionForm
     actions = ["yank"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="yanked", ordering="yanked")
     def yanked_column(self, obj: Release) -> str:

@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 
 from catalog import reviews
 from catalog.models import Review
+from marketplace.admin import ReadOnlyAdmin
 
 from .. import reviews as review_moderation
 from .actions import apply_each
@@ -45,7 +46,7 @@ class ReviewActionForm(ActionForm):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReadOnlyAdmin):
     list_display = ("package", "user", "rating", "excerpt", "has_reply", "hidden_column", "created_at")
     list_filter = (HiddenFilter, "rating")
     search_fields = ("package__identifier", "user__username", "user__email", "text")
@@ -54,15 +55,6 @@ class ReviewAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     action_form = ReviewActionForm
     actions = ["hide", "unhide"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) or self.has_hide_permission(request)

@@ -26,6 +26,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from catalog.permissions import explain_permissions
+from marketplace.admin import ReadOnlyAdmin
 from publishing.constants import SEVERITY_RANK, Severity, SubmissionStatus
 from publishing.models import ScanFinding, Submission
 from publishing.queue import AWAITING, due_at, is_overdue
@@ -214,7 +215,7 @@ class NewOrUpdateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdmin):
     """The moderation queue and the submission page: read-only; decisions go through ``moderation.services``."""
 
     list_display = (
@@ -304,15 +305,6 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ("queue_time", "pk")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_decide_permission(self, request) -> bool:
         return request.user.has_perm("publishing.decide_submission")
