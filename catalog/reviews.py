@@ -79,7 +79,7 @@ def review_eligibility(*, user: AbstractBaseUser, package: Package, is_member: b
     return ""
 
 
-def _lock_package(package: Package) -> Package:
+def package_lock_for_rating(package: Package) -> Package:
     """Lock the package row, so concurrent review changes recompute the rating one after another."""
     return Package.objects.select_for_update(of=("self",)).get(pk=package.pk)
 
@@ -122,7 +122,7 @@ def review_save(*, package: Package, user: AbstractBaseUser, rating: int, text: 
     if reason:
         raise ReviewError(reason)
     with transaction.atomic():
-        locked = _lock_package(package)
+        locked = package_lock_for_rating(package)
         review, _ = Review.objects.update_or_create(
             package=locked, user=user, defaults={"rating": rating, "text": text}
         )

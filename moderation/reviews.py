@@ -9,15 +9,17 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from catalog.models import Package, Review
-from catalog.reviews import HIDDEN_REASON_MAX, HIDE_PERMISSION, ReviewError, package_rating_refresh
+from catalog.models import Review
+from catalog.reviews import (
+    HIDDEN_REASON_MAX,
+    HIDE_PERMISSION,
+    ReviewError,
+    package_lock_for_rating,
+    package_rating_refresh,
+)
 
 from .constants import Action
 from .transitions import audit_log
-
-
-def _lock_package(package: Package) -> Package:
-    return Package.objects.select_for_update().get(pk=package.pk)
 
 
 def _require_reviewer(reviewer: AbstractBaseUser) -> None:
@@ -41,7 +43,7 @@ def review_hide(*, review: Review, reviewer: AbstractBaseUser, reason: str) -> R
     if len(reason) > HIDDEN_REASON_MAX:
         raise ReviewError(f"Keep the reason under {HIDDEN_REASON_MAX} characters.")
     with transaction.atomic():
-        package = _lock_package(review.package)
+        package = package_lock_for_rating(review.package)
         review = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
         if review.hidden_reason:
             raise ReviewError("This review is already hidden.")
@@ -67,7 +69,7 @@ def review_unhide(*, review: Review, reviewer: AbstractBaseUser, note: str = "")
     """
     _require_reviewer(reviewer)
     with transaction.atomic():
-        package = _lock_package(review.package)
+        package = package_lock_for_rating(review.package)
         review = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
         if not review.hidden_reason:
             raise ReviewError("This review is not hidden.")
