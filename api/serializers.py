@@ -14,6 +14,12 @@ def utc_z(value) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def put_present(out: dict, key: str, value) -> None:
+    """Set ``out[key]`` only when ``value`` is not None or empty (ObjectStack's schemas allow absence, not null)."""
+    if value not in (None, ""):
+        out[key] = value
+
+
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable dotted code, e.g. `manifest.id_invalid`.")
     field = serializers.CharField(allow_null=True, help_text="Manifest field, member path, or null.")

@@ -28,6 +28,7 @@ from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .entitlements import entitlements
 from .models import Install, Package, Review
 
 #: The permission that lets a reviewer hide a review and show it again. It is
@@ -48,13 +49,11 @@ class ReviewError(Exception):
 
 
 def has_purchased(user: AbstractBaseUser, package: Package) -> bool:
-    """True when ``user`` holds a paid license of ``package`` (``licensing.licenses.has_purchased``).
+    """True when ``user`` holds a paid license of ``package`` (licensing answers, :mod:`catalog.entitlements`).
 
     :func:`review_eligibility` is its only caller.
     """
-    from licensing.licenses import has_purchased as licensed
-
-    return licensed(user, package)
+    return entitlements().has_purchased(user, package)
 
 
 def has_installed(user: AbstractBaseUser, package: Package) -> bool:

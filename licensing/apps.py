@@ -1,4 +1,4 @@
-"""The licensing app's configuration; ``ready()`` connects the fake gateway to the webhook service."""
+"""The licensing app's configuration; ``ready()`` answers the catalog and connects the fake gateway."""
 
 from django.apps import AppConfig
 
@@ -7,6 +7,9 @@ class LicensingConfig(AppConfig):
     name = "licensing"
 
     def ready(self) -> None:
+        from catalog import entitlements as catalog_entitlements
+
+        from . import entitlements
         from .gateways import fake
         from .webhooks import webhook_receive
 
@@ -14,3 +17,5 @@ class LicensingConfig(AppConfig):
         # where that is here, so the gateways (which the services below the webhooks call) never
         # import the webhooks.
         fake.connect_endpoint(webhook_receive)
+        # The catalog (below licensing) asks what a license unlocks and what a plan allows.
+        catalog_entitlements.register(entitlements)

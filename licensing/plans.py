@@ -38,6 +38,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from catalog.entitlements import InstallRefused
 from catalog.models import Install, Kind, Package
 
 from .constants import SubscriptionStatus
@@ -48,21 +49,6 @@ FREE = "free"
 EFFECTIVE_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 #: The Free plan as seeded (``licensing/migrations/0002_seed_plans.py``), used if its row is missing.
 FREE_CAPS = {"app": 3, "skill": 5, "widget": 10, "theme": 3, "plugin": 3}
-
-
-class InstallRefused(Exception):
-    """An install the account may not record; ``code`` and ``message`` are the API's answer (403).
-
-    Codes: ``install.plan_cap`` (a cap of the plan is reached) and ``install.tenant_reserved``
-    (a tokenless install names an organization's tenant id).
-    """
-
-    status = 403
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from __future__ import annotations
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from rest_framework import serializers
 
-from api.serializers import utc_z
+from api.serializers import put_present, utc_z
 from catalog.constants import VerificationLevel
 from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
-from publishing.constants import SubmissionStatus
 from publishing.format import CATEGORIES
 
 from .filters import PRICING_MODEL, SORTS
@@ -216,12 +215,6 @@ def _objectstack_category(category: Category) -> str:
     return category.slug if category.slug in OBJECTSTACK_CATEGORIES else "other"
 
 
-def _put(out: dict, key: str, value) -> None:
-    """Set an optional field only when it has a value (the schemas allow absence, not null)."""
-    if value not in (None, ""):
-        out[key] = value
-
-
 def artifact_reference(release: Release, request) -> dict:
     """``ArtifactReference`` of a release's exact uploaded bytes (the web download URL)."""
     return {
@@ -253,12 +246,12 @@ class ListingSerializer(serializers.BaseSerializer):
             "pricing": PRICING_MODEL.get(package.pricing, "paid"),
             "latestVersion": release.version,
         }
-        _put(out, "tagline", (package.tagline or "")[:TAGLINE_MAX])
+        put_present(out, "tagline", (package.tagline or "")[:TAGLINE_MAX])
         out["tags"] = list(package.tags or [])
-        _put(out, "documentationUrl", package.homepage)
-        _put(out, "repositoryUrl", package.repository)
+        put_present(out, "documentationUrl", package.homepage)
+        put_present(out, "repositoryUrl", package.repository)
         out["priceInCents"] = package.price_cents
-        _put(out, "minPlatformVersion", min_argent_version(release.compatibility))
+        put_present(out, "minPlatformVersion", min_argent_version(release.compatibility))
         if self.context.get("versions"):
             request = self.context["request"]
             versions = []
@@ -269,8 +262,8 @@ class ListingSerializer(serializers.BaseSerializer):
                     "deprecated": version.yanked,
                     "artifact": artifact_reference(version, request),
                 }
-                _put(entry, "releaseNotes", version.release_notes)
-                _put(entry, "minPlatformVersion", min_argent_version(version.compatibility))
+                put_present(entry, "releaseNotes", version.release_notes)
+                put_present(entry, "minPlatformVersion", min_argent_version(version.compatibility))
                 versions.append(entry)
             out["versions"] = versions
         stats = {
@@ -281,7 +274,7 @@ class ListingSerializer(serializers.BaseSerializer):
             "totalReviews": package.rating_count,
         }
         out["stats"] = stats
-        _put(out, "publishedAt", utc_z(package.published_at))
+        put_present(out, "publishedAt", utc_z(package.published_at))
         out["updatedAt"] = utc_z(package.updated_at)
         return out
 
@@ -323,47 +316,9 @@ class PublisherSerializer(serializers.BaseSerializer):
             "type": publisher.type,
             "verification": publisher.verification,
         }
-        _put(out, "website", publisher.website)
-        _put(out, "description", publisher.description)
+        put_present(out, "website", publisher.website)
+        put_present(out, "description", publisher.description)
         out["registeredAt"] = utc_z(publisher.created_at)
-        return out
-
-
-class SubmissionSerializer(serializers.BaseSerializer):
-    """A submission as an ObjectStack ``PackageSubmission``; expects ``findings`` prefetched."""
-
-    BLOCKING = ("high", "critical")
-
-    def to_representation(self, submission) -> dict:
-        findings = list(submission.findings.all())
-        out = {
-            "id": str(submission.pk),
-            "packageId": submission.package.identifier,
-            "version": submission.version,
-            "publisherId": submission.publisher.slug,
-            "status": submission.status
-            if submission.status in SubmissionStatus.values
-            else SubmissionStatus.PENDING,
-            "artifactUrl": self.context["request"].build_absolute_uri(submission.get_absolute_url()),
-            "isNewListing": submission.is_new_package,
-        }
-        _put(out, "releaseNotes", submission.release_notes)
-        if submission.checked_at is not None:
-            scan = {
-                "passed": not submission.flagged and not any(f.severity in self.BLOCKING for f in findings),
-                "issues": [],
-            }
-            if submission.audit_score is not None:
-                scan["securityScore"] = submission.audit_score
-            for finding in findings:
-                issue = {"severity": finding.severity, "message": finding.message}
-                _put(issue, "file", finding.path)
-                _put(issue, "line", finding.line)
-                scan["issues"].append(issue)
-            out["scanResults"] = scan
-        _put(out, "reviewerNotes", submission.reviewer_notes)
-        out["submittedAt"] = utc_z(submission.created_at)
-        _put(out, "reviewedAt", utc_z(submission.decided_at))
         return out
 
 

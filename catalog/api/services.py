@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
+from catalog.entitlements import InstallRefused, entitlements
 from catalog.models import Download, Install, Package, Release
-from licensing import plans
-from licensing.plans import InstallRefused
 
 __all__ = ["InstallRefused", "download_record", "install_record"]
 
@@ -29,7 +28,8 @@ def install_record(
     install). One row per account, tenant id and release: installing the same release again
     returns the existing row (``created`` False). The account is locked, the caps checked and the
     row written in one transaction (:mod:`licensing.plans` has the rules), so racing installs
-    cannot pass a cap together.
+    cannot pass a cap together. The caps are licensing's rules (``licensing.plans``), asked through
+    :mod:`catalog.entitlements`.
 
     Raises:
         InstallRefused: ``install.plan_cap`` (a cap of the account's plan is reached; the message
@@ -39,8 +39,8 @@ def install_record(
         ``(install, created)``.
     """
     with transaction.atomic():
-        plans.account_lock(user=user, tenant_id=tenant_id)
-        plans.install_check(package=package, user=user, tenant_id=tenant_id)
+        entitlements().account_lock(user=user, tenant_id=tenant_id)
+        entitlements().install_check(package=package, user=user, tenant_id=tenant_id)
         existing = Install.objects.filter(user=user, tenant_id=tenant_id, release=release).first()
         if existing is not None:
             return existing, False

@@ -1,18 +1,12 @@
 """URLs of the catalog API, included at the site root before ``publishing.api.urls``."""
 
-import functools
-
 from django.urls import path
-
-from catalog.cache import cached_for_anonymous
 
 from . import views
 
 app_name = "catalog-api"
 
-#: Anonymous GETs of the catalog reads (not licensed lists, downloads, installs) come from the cache
-#: (catalog.cache), still counted by the per-address rate limit.
-cached = functools.partial(cached_for_anonymous, admit=views.catalog_read_admitted)
+cached = views.cached_read  # anonymous reads come from the response cache (catalog.cache)
 
 urlpatterns = [
     # ArgentOS (api.md section 1)
@@ -25,16 +19,12 @@ urlpatterns = [
         name="catalog-download",
     ),
     path("api/v1/artifacts/<str:token>", views.artifact_file, name="artifact-file"),
-    # Cloud OS (api.md section 2); POST on the items path submits (publishing).
+    # Cloud OS (api.md section 2); the list of one kind shares its path with the upload, so it is
+    # routed by publishing.api.urls.
     path(
         "api/v1/marketplace/categories",
         cached(views.MarketplaceCategoriesApi.as_view()),
         name="marketplace-categories",
-    ),
-    path(
-        "api/v1/marketplace/<slug:category>/items",
-        cached(views.MarketplaceItemsApi.as_view()),
-        name="marketplace-items",
     ),
     path(
         "api/v1/marketplace/<slug:category>/items/<str:slug>",
@@ -56,6 +46,5 @@ urlpatterns = [
     path(
         "api/objectstack/v1/publishers/<str:slug>", cached(views.PublisherApi.as_view()), name="os-publisher"
     ),
-    path("api/objectstack/v1/submissions/<int:pk>", views.SubmissionApi.as_view(), name="os-submission"),
     path("api/objectstack/v1/install", views.InstallApi.as_view(), name="os-install"),
 ]

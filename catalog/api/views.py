@@ -8,6 +8,8 @@ the API error format (``api.errors``).
 
 from __future__ import annotations
 
+import functools
+
 from django.core import signing
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -24,14 +26,13 @@ from api.authentication import BearerTokenAuthentication, client_ip
 from api.serializers import ErrorResponseSerializer, utc_z
 from api.throttling import SettingsRateThrottle
 from catalog import artifacts
+from catalog.cache import cached_for_anonymous
 from catalog.constants import Pricing
+from catalog.entitlements import entitlements
 from catalog.models import Install, Kind, Package, Publisher, Release
 from catalog.querysets import BROWSABLE
 from catalog.search import fetch_page
-from publishing.api.views import MarketplaceItemCreateApi
-from publishing.models import Submission
 
-from . import licensing_hook
 from . import serializers as s
 from .filters import SORTS, CatalogQuery, catalog_facets, catalog_search, pricing_values
 from .services import InstallRefused, download_record, install_record
@@ -73,6 +74,11 @@ def catalog_read_admitted(request) -> bool:
     reads are rate-limited per client address; ``DEFAULT_THROTTLE_RATES["catalog"]``).
     """
     return CatalogRateThrottle().allow_request(request, None)
+
+
+#: Wraps the views of anonymous catalog reads (not licensed lists, downloads, installs): their
+#: answers come from the response cache (catalog.cache), still counted by the per-address limit.
+cached_read = functools.partial(cached_for_anonymous, admit=catalog_read_admitted)
 
 
 class PublicApiView(APIView):
@@ -120,7 +126,7 @@ def _release_for(package: Package, version: str | None) -> Release:
 def _check_license(request, package: Package, key: str | None = None) -> None:
     if package.pricing == Pricing.FREE:
         return
-    if not licensing_hook.license_allows_download(key or _license_key(request), package):
+    if not entitlements().download_allowed(package=package, key=key or _license_key(request)):
         raise PaymentRequired()
 
 
@@ -189,7 +195,7 @@ class CatalogLicensedApi(PublicApiView):
         key = _license_key(request)
         if not key:
             raise exceptions.ValidationError({"key": ["A license key is required (?key= or X-License-Key)."]})
-        unlocked = licensing_hook.unlocked_package_ids(key)
+        unlocked = entitlements().unlocked_package_ids(key)
         base = Package.objects.reachable().filter(Q(status__in=BROWSABLE) | Q(pk__in=unlocked))
         return _argentos_page(request, base)
 
@@ -305,11 +311,13 @@ def _kind(plural: str) -> Kind:
     return kind
 
 
-class MarketplaceItemsApi(MarketplaceItemCreateApi):
-    """``/api/v1/marketplace/{category}/items``: ``GET`` lists one kind (anonymous); ``POST`` submits (token).
+class MarketplaceItemsRead:
+    """The ``GET`` of ``/api/v1/marketplace/{category}/items``: one kind's listed packages, anonymous.
 
-    One view for both methods of the path; ``POST`` is
-    :class:`publishing.api.views.MarketplaceItemCreateApi` unchanged.
+    The same path takes the ``POST`` that submits a package, which is publishing's (above the
+    catalog); ``publishing.api.views.MarketplaceItemsApi`` mixes this class in before its upload
+    view. Safe methods get no authentication, anyone, and the catalog's per-address limit; the
+    others are left to the upload view.
     """
 
     def get_authenticators(self):
@@ -490,28 +498,6 @@ class PublisherApi(PublicApiView):
     def get(self, request, slug: str) -> Response:
         publisher = get_object_or_404(Publisher, slug=_clean(slug))
         return Response(s.PublisherSerializer(publisher).data)
-
-
-class SubmissionApi(APIView):
-    """``GET /api/objectstack/v1/submissions/{id}``: a ``PackageSubmission`` (author token, as ``/api/v1/submissions``)."""
-
-    authentication_classes = [BearerTokenAuthentication]
-    permission_classes = [permissions.IsAuthenticated]
-    renderer_classes = [JSONRenderer]
-
-    @extend_schema(
-        operation_id="objectstack_submission",
-        responses={200: OpenApiResponse(description="PackageSubmission"), 401: _ERROR, 404: _ERROR},
-    )
-    def get(self, request, pk: int) -> Response:
-        token = request.auth
-        visible = Submission.objects.select_related("package", "publisher").prefetch_related("findings")
-        if not (token.is_staff_token and request.user.is_staff):
-            visible = visible.filter(publisher=token.publisher)
-            if token.package_id is not None:
-                visible = visible.filter(package_id=token.package_id)
-        submission = get_object_or_404(visible, pk=pk)
-        return Response(s.SubmissionSerializer(submission, context={"request": request}).data)
 
 
 class InstallApi(APIView):

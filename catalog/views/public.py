@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch
 from django.http import (
     FileResponse,
@@ -19,10 +20,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 from django_htmx.http import push_url
 
-from licensing.licenses import download_allowed
-from publishing.models import Submission
-
 from ..constants import ListingStatus, Pricing, VerificationLevel
+from ..entitlements import entitlements
 from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
@@ -343,9 +342,17 @@ class PackageDetailView(DetailView):
             versions=package.published_releases,
             download_url=release.get_download_url(),
             install_command=f"mkt install {package.identifier}",
-            audit=Submission.objects.filter(release=release).only("audit_score", "audit_verdict").first(),
+            audit=_submission_of(release),
         )
         return context
+
+
+def _submission_of(release: Release):
+    """The submission that brought ``release`` (its audit score and verdict), None when none did."""
+    try:
+        return release.submission
+    except ObjectDoesNotExist:
+        return None
 
 
 def _suspended(request: HttpRequest, identifier: str) -> HttpResponse | None:
@@ -380,7 +387,7 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     if not release.artifact:
         raise Http404("This release has no artifact.")
     key = request.headers.get("X-License-Key") or request.GET.get("key")
-    if not download_allowed(package=release.package, user=request.user, key=key):
+    if not entitlements().download_allowed(package=release.package, user=request.user, key=key):
         return render(request, "catalog/license_required.html", {"package": release.package}, status=402)
     response = FileResponse(
         release.artifact.open("rb"),

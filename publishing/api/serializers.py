@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from api.serializers import ErrorSerializer, utc_z
+from api.serializers import ErrorSerializer, put_present, utc_z
 from publishing.constants import PublishOutcome, SubmissionStatus
 from publishing.models import ScanFinding, Submission
 
@@ -108,3 +108,44 @@ class SubmissionReplySerializer(serializers.Serializer):
             "checkedAt": utc_z(submission.checked_at),
             "decidedAt": utc_z(submission.decided_at),
         }
+
+
+class PackageSubmissionSerializer(serializers.BaseSerializer):
+    """A submission as an ObjectStack ``PackageSubmission`` (api.md section 3); expects ``findings`` prefetched.
+
+    Statuses the schema does not know are sent as ``pending``; optional fields are left out when empty.
+    """
+
+    BLOCKING = ("high", "critical")
+
+    def to_representation(self, submission) -> dict:
+        findings = list(submission.findings.all())
+        out = {
+            "id": str(submission.pk),
+            "packageId": submission.package.identifier,
+            "version": submission.version,
+            "publisherId": submission.publisher.slug,
+            "status": submission.status
+            if submission.status in SubmissionStatus.values
+            else SubmissionStatus.PENDING,
+            "artifactUrl": self.context["request"].build_absolute_uri(submission.get_absolute_url()),
+            "isNewListing": submission.is_new_package,
+        }
+        put_present(out, "releaseNotes", submission.release_notes)
+        if submission.checked_at is not None:
+            scan = {
+                "passed": not submission.flagged and not any(f.severity in self.BLOCKING for f in findings),
+                "issues": [],
+            }
+            if submission.audit_score is not None:
+                scan["securityScore"] = submission.audit_score
+            for finding in findings:
+                issue = {"severity": finding.severity, "message": finding.message}
+                put_present(issue, "file", finding.path)
+                put_present(issue, "line", finding.line)
+                scan["issues"].append(issue)
+            out["scanResults"] = scan
+        put_present(out, "reviewerNotes", submission.reviewer_notes)
+        out["submittedAt"] = utc_z(submission.created_at)
+        put_present(out, "reviewedAt", utc_z(submission.decided_at))
+        return out

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from catalog.api.views import cached_read
+
 from . import views
 
 app_name = "publishing-api"
@@ -9,6 +11,13 @@ app_name = "publishing-api"
 urlpatterns = [
     path("api/v1/publish", views.PackageUploadApi.as_view(), name="publish"),
     path("api/v1/submissions/<int:pk>", views.SubmissionDetailApi.as_view(), name="submission-detail"),
-    # POST /api/v1/marketplace/{category}/items is served with its GET by
-    # catalog.api.views.MarketplaceItemsApi (catalog/api/urls.py).
+    # The Cloud OS list of one kind (GET, the catalog's) shares its path with the upload (POST).
+    path(
+        "api/v1/marketplace/<slug:category>/items",
+        cached_read(views.MarketplaceItemsApi.as_view()),
+        name="marketplace-items",
+    ),
+    path(
+        "api/objectstack/v1/submissions/<int:pk>", views.PackageSubmissionApi.as_view(), name="os-submission"
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Publishing API views: publish (ArgentOS and Cloud OS paths) and submission status.
+"""Publishing API views: publish (ArgentOS and Cloud OS paths) and submission status (ArgentOS, ObjectStack).
 
 Each view parses its input, calls one service and replies; errors are
 rendered by ``api.errors.api_exception_handler``.
@@ -19,11 +19,12 @@ from api.authentication import BearerTokenAuthentication, client_ip
 from api.serializers import ErrorResponseSerializer
 from api.throttling import PublishRateThrottle
 from api.uploads import install_size_cap
+from catalog.api.views import MarketplaceItemsRead
 from catalog.models import Kind
 from publishing.models import Submission
 
 from . import services as api_services
-from .serializers import PublishReplySerializer, SubmissionReplySerializer
+from .serializers import PackageSubmissionSerializer, PublishReplySerializer, SubmissionReplySerializer
 
 _ERROR = OpenApiResponse(ErrorResponseSerializer)
 
@@ -156,6 +157,23 @@ class MarketplaceItemCreateApi(PackageUploadApi):
         return super().post(request, *args, **kwargs)
 
 
+class MarketplaceItemsApi(MarketplaceItemsRead, MarketplaceItemCreateApi):
+    """``/api/v1/marketplace/{category}/items``: ``GET`` lists one kind (anonymous, the catalog's
+    :class:`catalog.api.views.MarketplaceItemsRead`); ``POST`` submits (token, as above)."""
+
+
+def _visible_submissions(request):
+    """The submissions ``request``'s token may read: its publisher's (one package's, for a
+    package-scoped token); every one for a staff token of a staff user."""
+    token = request.auth
+    visible = Submission.objects.select_related("package", "release", "publisher")
+    if not (token.is_staff_token and request.user.is_staff):
+        visible = visible.filter(publisher=token.publisher)
+        if token.package_id is not None:
+            visible = visible.filter(package_id=token.package_id)
+    return visible
+
+
 class SubmissionDetailApi(TokenApiView):
     """A submission's state: ``GET /api/v1/submissions/{id}``.
 
@@ -177,11 +195,20 @@ class SubmissionDetailApi(TokenApiView):
         responses={200: SubmissionReplySerializer, 401: _ERROR, 404: _ERROR},
     )
     def get(self, request, pk: int) -> Response:
-        token = request.auth
-        visible = Submission.objects.select_related("package", "release", "publisher")
-        if not (token.is_staff_token and request.user.is_staff):
-            visible = visible.filter(publisher=token.publisher)
-            if token.package_id is not None:
-                visible = visible.filter(package_id=token.package_id)
-        submission = get_object_or_404(visible, pk=pk)
+        submission = get_object_or_404(_visible_submissions(request), pk=pk)
         return Response(SubmissionReplySerializer.build(submission))
+
+
+class PackageSubmissionApi(TokenApiView):
+    """``GET /api/objectstack/v1/submissions/{id}``: a ``PackageSubmission`` (api.md section 3).
+
+    Visible to the same tokens as ``/api/v1/submissions/{id}``; anyone else gets ``404``.
+    """
+
+    @extend_schema(
+        operation_id="objectstack_submission",
+        responses={200: OpenApiResponse(description="PackageSubmission"), 401: _ERROR, 404: _ERROR},
+    )
+    def get(self, request, pk: int) -> Response:
+        submission = get_object_or_404(_visible_submissions(request).prefetch_related("findings"), pk=pk)
+        return Response(PackageSubmissionSerializer(submission, context={"request": request}).data)

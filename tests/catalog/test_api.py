@@ -13,6 +13,7 @@ from django.test import Client
 from catalog import artifacts
 from catalog.constants import ListingStatus
 from catalog.models import Download, Package, Release
+from licensing import licenses
 from publishing import format as pkgformat
 from tests.factories import PublishedPackageFactory, ReleaseFactory
 
@@ -139,14 +140,16 @@ def test_unlisted_and_suspended(client: Client, published):
     assert client.get("/api/v1/catalog/write-skill").status_code == 404
 
 
-def test_licensed_uses_hook(client: Client, published):
+def test_licensed_adds_what_the_key_unlocks(client: Client, published, user):
     assert client.get("/api/v1/catalog/licensed").status_code == 400
     unlisted = Package.objects.get(identifier="sales-sync")
-    Package.objects.filter(pk=unlisted.pk).update(status=ListingStatus.UNLISTED)
+    Package.objects.filter(pk=unlisted.pk).update(
+        status=ListingStatus.UNLISTED, pricing="pro", price_cents=1900
+    )
+    unlisted.refresh_from_db()
+    _, key = licenses.license_issue(package=unlisted, owner=user)
     assert client.get("/api/v1/catalog/licensed", {"key": "K"}).json()["total"] == 2
-    with mock.patch("catalog.api.licensing_hook.unlocked_package_ids", return_value={unlisted.pk}) as hook:
-        body = client.get("/api/v1/catalog/licensed", HTTP_X_LICENSE_KEY="K-1").json()
-    hook.assert_called_once_with("K-1")
+    body = client.get("/api/v1/catalog/licensed", HTTP_X_LICENSE_KEY=key).json()
     assert body["total"] == 3
     assert {i["id"]: i["listed"] for i in body["items"]}["sales-sync"] is False
 
@@ -285,16 +288,15 @@ def test_signed_url_expires_and_tamper_fails(client: Client, build_pkg, publish)
     b"".join(response.streaming_content)  # closes the file; close() would end the DB connection
 
 
-def test_paid_package_needs_license(client: Client, build_pkg, publish):
+def test_paid_package_needs_license(client: Client, build_pkg, publish, user):
     publish(build_pkg(pricing="pro", price_cents=1900))
     response = client.get("/api/v1/catalog/hello-connector/download")
     assert response.status_code == 402
     assert response.json()["errors"][0]["code"] == "license.required"
     assert client.get("/api/v1/catalog/hello-connector/download", {"key": "K"}).status_code == 402
-    with mock.patch("catalog.api.licensing_hook.license_allows_download", return_value=True) as hook:
-        response = client.get("/api/v1/catalog/hello-connector/download", HTTP_X_LICENSE_KEY="K-2")
+    _, key = licenses.license_issue(package=Package.objects.get(identifier="hello-connector"), owner=user)
+    response = client.get("/api/v1/catalog/hello-connector/download", HTTP_X_LICENSE_KEY=key)
     assert response.status_code == 302
-    assert hook.call_args.args[0] == "K-2"
     assert Download.objects.count() == 1
 
 

@@ -263,13 +263,14 @@ def test_has_purchased(make_package, user):
     assert not licenses.has_purchased(user, paid)
 
 
-def test_catalog_hooks_use_licenses(pro_package, user):
-    from catalog.api import licensing_hook
+def test_catalog_asks_licensing_through_entitlements(pro_package, user):
+    from catalog.entitlements import entitlements
 
     _, key = licenses.license_issue(package=pro_package, owner=user)
-    assert licensing_hook.unlocked_package_ids(key) == {pro_package.pk}
-    assert licensing_hook.license_allows_download(key, pro_package)
-    assert not licensing_hook.license_allows_download(None, pro_package)
+    assert entitlements().unlocked_package_ids(key) == {pro_package.pk}
+    assert entitlements().download_allowed(package=pro_package, key=key)
+    assert not entitlements().download_allowed(package=pro_package, key=None)
+    assert entitlements().has_purchased(user, pro_package)
 
 
 def test_demo_loader_can_fix_the_key(pro_package, user):
