@@ -37,7 +37,9 @@ def stripe_settings_check(app_configs=None, **kwargs) -> list[checks.CheckMessag
         ``licensing.E001`` when the fake gateway is on (then nothing else is checked),
         ``licensing.E002`` for a secret key that is the placeholder or not a Stripe secret key,
         ``licensing.W001`` for a test-mode key, ``licensing.E003`` for the development or a malformed
-        webhook signing secret, ``licensing.E004`` for a Stripe API address that is not HTTPS, and
+        webhook signing secret, ``licensing.W002`` when the Connect endpoint's secret is not set and
+        ``licensing.E006`` when it is malformed or the platform endpoint's,
+        ``licensing.E004`` for a Stripe API address that is not HTTPS, and
         ``licensing.E005`` for a ``SITE_URL`` that is not HTTPS (Checkout and Connect onboarding send
         people back to it). The rules: docs/error-codes.md, "Deployment checks".
     """
@@ -77,6 +79,26 @@ def stripe_settings_check(app_configs=None, **kwargs) -> list[checks.CheckMessag
                 "(whsec_…): anyone could sign events that mark payments paid.",
                 hint="Set it to the signing secret of the endpoint at /stripe/webhook/. " + _HINT,
                 id="licensing.E003",
+            )
+        )
+    connect_secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
+    if not connect_secret:
+        found.append(
+            checks.Warning(
+                "STRIPE_CONNECT_WEBHOOK_SECRET is not set: Stripe sends connected accounts' events "
+                "(account.updated) only to a Connect endpoint, so a publisher's account would change "
+                "only when they come back from onboarding.",
+                hint="Register /stripe/webhook/ a second time as a Connect endpoint (account.updated) "
+                "and set its signing secret. " + _HINT,
+                id="licensing.W002",
+            )
+        )
+    elif not _WEBHOOK_SECRET.fullmatch(connect_secret) or connect_secret == secret:
+        found.append(
+            checks.Error(
+                "STRIPE_CONNECT_WEBHOOK_SECRET is not an endpoint signing secret (whsec_…) of its own.",
+                hint="Set the signing secret Stripe shows for the Connect endpoint. " + _HINT,
+                id="licensing.E006",
             )
         )
     if urlsplit(settings.STRIPE_API_BASE).scheme != "https":

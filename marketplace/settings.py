@@ -407,6 +407,10 @@ DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_insecure_fake_gateway_secret"  # noqa: S1
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=DEV_STRIPE_SECRET_KEY)
 #: The endpoint's signing secret; the fake gateway signs its events with it too.
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default=DEV_STRIPE_WEBHOOK_SECRET)
+#: The signing secret of the Connect endpoint: the same URL registered a second time for connected
+#: accounts' events, which Stripe sends only there (``account.updated`` says when a publisher's account
+#: may take charges). Empty: a publisher's account changes only when they come back from onboarding.
+STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 #: Where the ``stripe`` library sends requests (tests point it at a local Stripe-compatible server).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 #: Days before a ``pro``/``enterprise`` license expires when the renewal reminders are sent.

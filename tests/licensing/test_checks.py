@@ -11,6 +11,7 @@ from marketplace.settings import StripeBackend
 
 LIVE_KEY = "sk_live_51Hx" + "A1b2C3d4" * 12
 LIVE_WEBHOOK_SECRET = "whsec_" + "Q7w8E9r0" * 4
+LIVE_CONNECT_WEBHOOK_SECRET = "whsec_" + "Z5x6C7v8" * 4
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ def production_stripe(settings):
     settings.STRIPE_BACKEND = StripeBackend.STRIPE
     settings.STRIPE_SECRET_KEY = LIVE_KEY
     settings.STRIPE_WEBHOOK_SECRET = LIVE_WEBHOOK_SECRET
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = LIVE_CONNECT_WEBHOOK_SECRET
     settings.STRIPE_API_BASE = "https://api.stripe.com"
     settings.SITE_URL = "https://market.example.com"
     return settings
@@ -73,6 +75,21 @@ def test_the_development_or_a_malformed_webhook_secret_is_an_error(production_st
     with pytest.raises(SystemCheckError, match="licensing.E003"):
         call_command("check", "--deploy")
     assert _payment_ids() == ["licensing.E003"]
+
+
+def test_no_connect_endpoint_secret_is_a_warning(production_stripe):
+    production_stripe.STRIPE_CONNECT_WEBHOOK_SECRET = ""
+
+    assert _payment_ids() == ["licensing.W002"]
+
+
+@pytest.mark.parametrize("secret", ["whsec_dev_A1b2C3d4A1b2C3d4A1b2", LIVE_WEBHOOK_SECRET, "acct_123"])
+def test_a_malformed_or_shared_connect_endpoint_secret_is_an_error(production_stripe, secret):
+    production_stripe.STRIPE_CONNECT_WEBHOOK_SECRET = secret
+
+    with pytest.raises(SystemCheckError, match="STRIPE_CONNECT_WEBHOOK_SECRET"):
+        call_command("check", "--deploy")
+    assert _payment_ids() == ["licensing.E006"]
 
 
 def test_stripe_over_plain_http_is_an_error(production_stripe):
