@@ -54,18 +54,46 @@ class WebhookRetryLater(Exception):
     """
 
 
+#: The events we take from the Connect endpoint (connected accounts' events); others are ignored.
+CONNECT_EVENTS = frozenset({"account.updated"})
+
+
+def _verified_endpoint(payload: bytes, signature: str | None) -> str:
+    """Which endpoint's secret signed ``payload``: ``"platform"`` or ``"connect"``.
+
+    Stripe signs each endpoint's deliveries with that endpoint's secret; ours are
+    ``STRIPE_WEBHOOK_SECRET`` and, when set, ``STRIPE_CONNECT_WEBHOOK_SECRET`` (README, "Configuration").
+
+    Raises:
+        stripe.SignatureVerificationError: neither secret signed it (or the timestamp is stale).
+        ValueError: the body is not JSON.
+    """
+    try:
+        stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        return "platform"
+    except stripe.SignatureVerificationError:
+        if not settings.STRIPE_CONNECT_WEBHOOK_SECRET:
+            raise
+    stripe.Webhook.construct_event(payload, signature, settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+    return "connect"
+
+
 def webhook_receive(*, payload: bytes, signature: str | None) -> WebhookEvent | None:
-    """Verify and process one delivery; ``None`` when the event was processed before.
+    """Verify and process one delivery; ``None`` when the event was processed before, or came from the
+    Connect endpoint and is not one of :data:`CONNECT_EVENTS`.
 
     Raises:
         WebhookRejected: missing or wrong signature, stale timestamp, or a body that is not an event.
     """
     try:
-        stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        endpoint = _verified_endpoint(payload, signature)
         event = json.loads(payload)
         event_id, event_type, obj = event["id"], event["type"], event["data"]["object"]
     except (ValueError, KeyError, TypeError, stripe.SignatureVerificationError) as exc:
         raise WebhookRejected(str(exc).split("\n")[0]) from None
+    if endpoint == "connect" and event_type not in CONNECT_EVENTS:
+        logger.info("Stripe Connect event %s (%s) ignored", event_id, event_type)
+        return None
     return event_process(event_id=event_id, event_type=event_type, obj=obj)
 
 

@@ -14,6 +14,7 @@ environment variables only:
 ``STORAGE_BACKEND``         ``local`` (default) or ``s3`` (``AWS_*``)
 ``DATA_DIR``                where local files and SQLite live
 ``EMAIL_URL``               ``smtp://…``; default prints to the console
+``STRIPE_BACKEND``          ``stripe`` in production: ``fake`` is refused when ``DEBUG`` is off
 ==========================  ==============================================
 """
 
@@ -399,9 +400,17 @@ class StripeBackend(enum.Enum):
 
 
 STRIPE_BACKEND = env_to_enum(StripeBackend, "STRIPE_BACKEND", "fake")
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_fake")
+#: The development placeholders, published in this file: refused when ``DEBUG`` is off (below) and
+#: reported by ``check --deploy`` (licensing/checks.py).
+DEV_STRIPE_SECRET_KEY = "sk_test_fake"  # noqa: S105 - the marked dev default.
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_insecure_fake_gateway_secret"  # noqa: S105 - the marked dev default.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=DEV_STRIPE_SECRET_KEY)
 #: The endpoint's signing secret; the fake gateway signs its events with it too.
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_dev_insecure_fake_gateway_secret")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default=DEV_STRIPE_WEBHOOK_SECRET)
+#: The signing secret of the Connect endpoint: the same URL registered a second time for connected
+#: accounts' events, which Stripe sends only there (``account.updated`` says when a publisher's account
+#: may take charges). Empty: a publisher's account changes only when they come back from onboarding.
+STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 #: Where the ``stripe`` library sends requests (tests point it at a local Stripe-compatible server).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 #: Days before a ``pro``/``enterprise`` license expires when the renewal reminders are sent.
@@ -410,5 +419,18 @@ CELERY_BEAT_SCHEDULE["licenses-renewal-reminders"] = {
     "task": "licensing.tasks.licenses_renewal_sweep",
     "schedule": 6 * 3600.0,
 }
-if not DEBUG and STRIPE_BACKEND is StripeBackend.STRIPE and STRIPE_WEBHOOK_SECRET.startswith("whsec_dev_"):
-    raise ImproperlyConfigured("Set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret.")
+# With DEBUG off payments go through Stripe: the fake's checkout page marks a payment paid without a
+# charge, and anyone can sign its webhooks with the published development secret (README, "Production").
+if not DEBUG and STRIPE_BACKEND is StripeBackend.FAKE:
+    raise ImproperlyConfigured(
+        "STRIPE_BACKEND=fake (the default) cannot run with DEBUG off: set STRIPE_BACKEND=stripe, with "
+        "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (licensing.E001; README, Production)."
+    )
+if not DEBUG and STRIPE_SECRET_KEY == DEV_STRIPE_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Set STRIPE_SECRET_KEY to the platform's Stripe secret key when DEBUG is off (licensing.E002)."
+    )
+if not DEBUG and STRIPE_WEBHOOK_SECRET.startswith("whsec_dev_"):
+    raise ImproperlyConfigured(
+        "Set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret when DEBUG is off (licensing.E003)."
+    )
