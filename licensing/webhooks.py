@@ -178,6 +178,30 @@ def payment_succeeded(*, payment: Payment, intent_id: str | None) -> Payment:
     return payment
 
 
+def _amount_matches(payment: Payment, obj: dict, field: str) -> bool:
+    """Whether the event's amount (``obj[field]``, cents) and currency are the payment's, where given.
+
+    A signed event is trusted for what happened, but a license is issued only for the price we asked:
+    an event that names another amount or currency is logged and fulfils nothing (issue 12, finding 2:
+    a forged ``amount_total: 1`` bought a 1,900-cent license).
+    """
+    amount, currency = obj.get(field), obj.get("currency")
+    if amount is not None and amount != payment.amount_cents:
+        logger.error(
+            "Payment %s: event amount %r is not %s cents; not fulfilled",
+            payment.pk,
+            amount,
+            payment.amount_cents,
+        )
+        return False
+    if currency is not None and str(currency).lower() != payment.currency.lower():
+        logger.error(
+            "Payment %s: event currency %r is not %s; not fulfilled", payment.pk, currency, payment.currency
+        )
+        return False
+    return True
+
+
 def on_checkout_completed(session: dict) -> None:
     if session.get("mode") == "subscription":
         on_subscription_checkout_completed(session)
@@ -187,6 +211,8 @@ def on_checkout_completed(session: dict) -> None:
     payment = _locked_payment(session_id=session.get("id"), metadata=session.get("metadata"))
     if payment is None:
         logger.warning("checkout.session.completed for unknown session %s", session.get("id"))
+        return
+    if not _amount_matches(payment, session, "amount_total"):
         return
     payment_succeeded(payment=payment, intent_id=session.get("payment_intent"))
 
@@ -198,6 +224,8 @@ def on_payment_intent_succeeded(intent: dict) -> None:
         return
     if payment.kind == PaymentKind.SUBSCRIPTION:
         return  # Plans are fulfilled by the checkout and invoice events.
+    if not _amount_matches(payment, intent, "amount_received"):
+        return
     payment_succeeded(payment=payment, intent_id=intent.get("id"))
 
 

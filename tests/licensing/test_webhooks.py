@@ -81,6 +81,26 @@ def test_bad_signatures_are_refused_without_effect(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("event_type", "field", "value"),
+    [
+        ("checkout.session.completed", "amount_total", 1),
+        ("checkout.session.completed", "currency", "jpy"),
+        ("payment_intent.succeeded", "amount_received", 1),
+    ],
+)
+def test_a_signed_event_for_another_amount_or_currency_issues_no_license(
+    client, pending, event_type, field, value, django_capture_on_commit_callbacks
+):
+    obj = dict(objects(pending)[event_type], **{field: value})
+    deliver(client, event_type, obj, "evt_cheap", django_capture_on_commit_callbacks)
+    assert not License.objects.exists()
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.PENDING
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
 def test_get_is_not_allowed(client):
     assert client.get("/stripe/webhook/").status_code == 405
 
