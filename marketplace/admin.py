@@ -1,7 +1,13 @@
 """Admin pieces shared by the apps."""
 
+from functools import update_wrapper
+
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
+
+from marketplace.mfa import staff_mfa_required
 
 #: ``formfield_overrides`` for admin forms: a scheme-less address in a URL field is read as https
 #: (Django 6's default, and no deprecation warning on 5.2).
@@ -22,3 +28,32 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class MarketplaceAdminSite(admin.AdminSite):
+    """The admin, signed into through allauth (``marketplace.apps.MarketplaceAdminConfig`` makes it
+    ``admin.site``).
+
+    - ``/admin/login/`` never checks a password itself: an anonymous visitor is sent to allauth's
+      login (its rate limits and its two-factor step; allauth's ``secure_admin_login``), and comes
+      back to the admin page they asked for.
+    - With ``MFA_REQUIRED_FOR_STAFF`` on, every admin page (logout aside) is refused to a staff
+      session that has not passed a second factor (``marketplace.mfa.staff_mfa_required``): it is
+      sent to enrol one, or to pass it.
+    """
+
+    def login(self, request, extra_context=None):
+        """Send anonymous visitors to allauth's login; signed-in staff to the admin (non-staff: 403)."""
+        return secure_admin_login(super().login)(request, extra_context)
+
+    def admin_view(self, view, cacheable=False):
+        """Django's admin check (signed in, active staff) and then the second-factor rule."""
+        checked = super().admin_view(view, cacheable)
+        guarded = staff_mfa_required(checked)
+
+        def wrapper(request, *args, **kwargs):
+            if request.path == reverse("admin:logout", current_app=self.name):
+                return checked(request, *args, **kwargs)
+            return guarded(request, *args, **kwargs)
+
+        return update_wrapper(wrapper, checked)
