@@ -31,6 +31,10 @@ from django.utils.http import urlencode
 #: at login or when re-authenticating.
 MFA_METHOD = "mfa"
 
+#: The refusal codes (docs/error-codes.md, ``auth.*``): the page the user lands on names the rule.
+PUBLISHING_CODE = "auth.mfa_required"
+STAFF_CODE = "auth.staff_mfa_required"
+
 STAFF_MESSAGE = (
     "The admin needs two-factor authentication: staff accounts must enrol an authenticator app, "
     "and every session must pass it."
@@ -53,7 +57,7 @@ def session_passed_mfa(request: HttpRequest) -> bool:
     return any(record.get("method") == MFA_METHOD for record in records)
 
 
-def mfa_challenge(request: HttpRequest, *, message: str) -> HttpResponse:
+def mfa_challenge(request: HttpRequest, *, code: str, message: str) -> HttpResponse:
     """Send a signed-in user whose session has not passed a second factor to the step that gives it.
 
     A user without an authenticator goes to allauth's TOTP enrolment, then passes it; a user with
@@ -62,12 +66,13 @@ def mfa_challenge(request: HttpRequest, *, message: str) -> HttpResponse:
 
     Args:
         request: the refused request (its full path becomes ``next``).
+        code: the refusal code (:data:`PUBLISHING_CODE`, :data:`STAFF_CODE`).
         message: what the user reads on the next page: which rule asked for the second factor.
 
     Returns:
         a redirect (302).
     """
-    messages.warning(request, message)
+    messages.warning(request, f"{message} ({code})")
     step = "mfa_reauthenticate" if is_mfa_enabled(request.user) else "mfa_activate_totp"
     return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
 
@@ -93,7 +98,7 @@ def staff_mfa_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             and user.is_staff
             and not session_passed_mfa(request)
         ):
-            return mfa_challenge(request, message=STAFF_MESSAGE)
+            return mfa_challenge(request, code=STAFF_CODE, message=STAFF_MESSAGE)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -18,7 +18,7 @@ from catalog.constants import ListingStatus
 from catalog.models import Publisher
 from licensing.connect import can_sell
 from licensing.fees import PAID_PRICING
-from marketplace.mfa import mfa_challenge, session_passed_mfa
+from marketplace.mfa import PUBLISHING_CODE, mfa_challenge, session_passed_mfa
 
 from . import queue, services
 from .constants import SEVERITY_RANK, SubmissionStatus
@@ -41,6 +41,7 @@ def mfa_required(view):
         if settings.MFA_REQUIRED_FOR_PUBLISHING and not session_passed_mfa(request):
             return mfa_challenge(
                 request,
+                code=PUBLISHING_CODE,
                 message="Two-factor authentication first: it protects the keys, tokens and uploads "
                 "of your publishers.",
             )

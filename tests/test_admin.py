@@ -108,6 +108,7 @@ def test_staff_without_two_factor_are_sent_to_enrol(client, django_user_model, s
 
     assert refused.redirect_chain[0][0].startswith(reverse("mfa_activate_totp"))
     assert "staff accounts must enrol an authenticator app" in refused.content.decode()
+    assert "auth.staff_mfa_required" in refused.content.decode()
     assert client.get(reverse("moderation-metrics"))["Location"].startswith(reverse("mfa_activate_totp"))
     assert client.get(reverse("admin:logout")).status_code in (200, 405)
 
