@@ -5,6 +5,7 @@ from functools import update_wrapper
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.db import models
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from marketplace.mfa import staff_mfa_required
@@ -35,16 +36,23 @@ class MarketplaceAdminSite(admin.AdminSite):
     ``admin.site``).
 
     - ``/admin/login/`` never checks a password itself: an anonymous visitor is sent to allauth's
-      login (its rate limits and its two-factor step; allauth's ``secure_admin_login``), and comes
-      back to the admin page they asked for.
+      login (its rate limits and its two-factor step; allauth's ``secure_admin_login``, the
+      integration allauth documents for the admin), and comes back to the admin page they asked for.
     - With ``MFA_REQUIRED_FOR_STAFF`` on, every admin page (logout aside) is refused to a staff
       session that has not passed a second factor (``marketplace.mfa.staff_mfa_required``): it is
       sent to enrol one, or to pass it.
     """
 
     def login(self, request, extra_context=None):
-        """Send anonymous visitors to allauth's login; signed-in staff to the admin (non-staff: 403)."""
-        return secure_admin_login(super().login)(request, extra_context)
+        """Send anonymous visitors to allauth's login; signed-in staff to the admin index; others 403.
+
+        Django's own admin login form is never shown nor processed, not even for a signed-in user
+        (it would switch the session to another account on a password alone).
+        """
+        return secure_admin_login(self._signed_in)(request)
+
+    def _signed_in(self, request):
+        return redirect(reverse("admin:index", current_app=self.name))
 
     def admin_view(self, view, cacheable=False):
         """Django's admin check (signed in, active staff) and then the second-factor rule."""

@@ -122,3 +122,42 @@ def test_customers_are_refused_the_admin(client, user):
 
     assert client.get(ADMIN_LOGIN).status_code == 403
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_signed_in_user_cannot_switch_accounts_at_admin_login(
+    client, author, staff_author, django_user_model
+):
+    other = make_user(django_user_model, "oscar", is_staff=True)
+    client.post(reverse("account_login"), {"login": author.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(staff_author)})
+    assert client.session["_auth_user_id"] == str(author.user.pk)
+
+    response = client.post(ADMIN_LOGIN, {"username": other.username, "password": PASSWORD, "next": "/admin/"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert client.session["_auth_user_id"] == str(author.user.pk)
+
+
+def test_staff_enrol_then_pass_the_second_factor_to_open_the_admin(client, django_user_model):
+    from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+
+    staff = make_user(django_user_model, "stan", is_staff=True)
+    staff.groups.add(roles_ensure()[REVIEWERS])
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+
+    to_enrol = client.get("/admin/")
+    # allauth asks for the password again before an authenticator is added, then shows the secret.
+    to_confirm = client.get(to_enrol["Location"])
+    confirmed = client.post(to_confirm["Location"], {"password": PASSWORD})
+    enrol_page = client.get(confirmed["Location"])
+    secret = client.session[SECRET_SESSION_KEY]
+    enrolled = client.post(confirmed["Location"], {"code": totp_code(secret)})
+    to_pass = client.get("/admin/")
+    passed = client.post(to_pass["Location"], {"code": totp_code(secret)})
+
+    assert to_enrol["Location"].startswith(reverse("mfa_activate_totp"))
+    assert confirmed["Location"] == to_enrol["Location"]
+    assert enrol_page.status_code == 200 and enrolled.status_code == 302
+    assert to_pass["Location"].startswith(reverse("mfa_reauthenticate"))
+    assert passed.status_code == 302 and passed["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
