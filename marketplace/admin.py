@@ -55,13 +55,12 @@ class MarketplaceAdminSite(admin.AdminSite):
         return redirect(reverse("admin:index", current_app=self.name))
 
     def admin_view(self, view, cacheable=False):
-        """Django's admin check (signed in, active staff) and then the second-factor rule."""
-        checked = super().admin_view(view, cacheable)
-        guarded = staff_mfa_required(checked)
+        """Django's admin check (signed in, active staff), then the second-factor rule (logout aside)."""
+        guarded = staff_mfa_required(view)
 
-        def wrapper(request, *args, **kwargs):
+        def inner(request, *args, **kwargs):
             if request.path == reverse("admin:logout", current_app=self.name):
-                return checked(request, *args, **kwargs)
+                return view(request, *args, **kwargs)
             return guarded(request, *args, **kwargs)
 
-        return update_wrapper(wrapper, checked)
+        return super().admin_view(update_wrapper(inner, view), cacheable)
