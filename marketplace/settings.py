@@ -52,7 +52,7 @@ if not DEBUG and not SIGNING_KEY_PATH.is_file():
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "marketplace.apps.MarketplaceAdminConfig",  # django.contrib.admin, signed into through allauth
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -331,6 +331,10 @@ PUBLISH_AUTO_MAX_SEVERITY = env.str("PUBLISH_AUTO_MAX_SEVERITY", default="low")
 
 #: Two-factor authentication before creating tokens, registering keys or uploading on the web.
 MFA_REQUIRED_FOR_PUBLISHING = env.bool("MFA_REQUIRED_FOR_PUBLISHING", default=True)
+
+#: Staff must have enrolled two-factor authentication, and their session must have passed it, to use
+#: the admin (marketplace/mfa.py).
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 
 #: Uploads need an account plan that includes publishing (issue 6: Free has none; staff are exempt).
 PLANS_ENFORCE_PUBLISHING = env.bool("PLANS_ENFORCE_PUBLISHING", default=True)
