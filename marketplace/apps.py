@@ -1,5 +1,6 @@
-"""The admin application with the marketplace's admin site (``marketplace.admin.MarketplaceAdminSite``)."""
+"""The project's app configurations: the admin with the marketplace's admin site, and the project's own app."""
 
+from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
 
@@ -10,3 +11,13 @@ class MarketplaceAdminConfig(admin_apps.AdminConfig):
     # Not the configuration of the ``marketplace`` app itself, which keeps Django's default.
     default = False
     default_site = "marketplace.admin.MarketplaceAdminSite"
+
+
+class MarketplaceConfig(AppConfig):
+    """The project's own app (``"marketplace"`` in ``INSTALLED_APPS``): commands and deploy checks."""
+
+    name = "marketplace"
+    default = True
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the deploy checks
