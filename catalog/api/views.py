@@ -28,7 +28,7 @@ from api.throttling import SettingsRateThrottle
 from catalog import artifacts
 from catalog.cache import cached_for_anonymous
 from catalog.constants import Pricing
-from catalog.entitlements import entitlements
+from catalog.entitlements import entitlements, license_key_try
 from catalog.models import Install, Kind, Package, Publisher, Release
 from catalog.querysets import BROWSABLE
 from catalog.search import fetch_page
@@ -123,10 +123,20 @@ def _release_for(package: Package, version: str | None) -> Release:
     )
 
 
+def _key_tried(request, key: str) -> None:
+    """Count a try of ``key`` in the license keys' shared budget; ``429 rate_limited`` over it."""
+    wait = license_key_try(request, key)
+    if wait is not None:
+        raise exceptions.Throttled(wait)
+
+
 def _check_license(request, package: Package, key: str | None = None) -> None:
     if package.pricing == Pricing.FREE:
         return
-    if not entitlements().download_allowed(package=package, key=key or _license_key(request)):
+    key = key or _license_key(request)
+    if key:
+        _key_tried(request, key)
+    if not entitlements().download_allowed(package=package, key=key):
         raise PaymentRequired()
 
 
@@ -195,6 +205,7 @@ class CatalogLicensedApi(PublicApiView):
         key = _license_key(request)
         if not key:
             raise exceptions.ValidationError({"key": ["A license key is required (?key= or X-License-Key)."]})
+        _key_tried(request, key)
         unlocked = entitlements().unlocked_package_ids(key)
         base = Package.objects.reachable().filter(Q(status__in=BROWSABLE) | Q(pk__in=unlocked))
         return _argentos_page(request, base)
