@@ -178,21 +178,3 @@ def decrypt_key(sealed: bytes | memoryview) -> str:
         return _box().decrypt(bytes(sealed)).decode("ascii")
     except nacl.exceptions.CryptoError as exc:
         raise ImproperlyConfigured("A license key does not decrypt under LICENSE_KEY_SECRET.") from exc
-
-
-class KeyMaskingFilter:
-    """A ``logging`` filter that masks key-like text in messages (defence in depth for handlers).
-
-    The API never logs a key in the first place; this filter also covers
-    request lines logged by servers (``django.server``) for ``GET /api/v1/license/{key}``.
-    """
-
-    def filter(self, record) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # A broken record is left as it is.
-            return True
-        masked = mask_text(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
