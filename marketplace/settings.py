@@ -293,6 +293,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "publish": env.str("API_PUBLISH_RATE", default="30/hour"),
         "catalog": env.str("API_CATALOG_RATE", default="600/minute"),
+        # Tokenless install reports per address (catalog.api.views.TokenlessInstallThrottle).
+        "install_tokenless": env.str("API_INSTALL_TOKENLESS_RATE", default="20/hour"),
     },
 }
 

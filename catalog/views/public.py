@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 from django_htmx.http import push_url
 
+from ..api.services import download_record, download_visitor
 from ..constants import ListingStatus, Pricing, VerificationLevel
 from ..entitlements import entitlements, license_key_try
 from ..markdown import render_markdown
@@ -405,6 +406,7 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
         return _rate_limited(request, wait)
     if not entitlements().download_allowed(package=release.package, user=request.user, key=key):
         return render(request, "catalog/license_required.html", {"package": release.package}, status=402)
+    download_record(release=release, dialect="web", visitor=download_visitor(request))
     response = FileResponse(
         release.artifact.open("rb"),
         as_attachment=True,
