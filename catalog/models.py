@@ -300,12 +300,12 @@ class Download(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     dialect = models.CharField(max_length=16, blank=True, help_text="web, argentos, objectstack, mkt.")
     visitor = models.CharField(max_length=64, blank=True, help_text="A hash of the account or address.")
-    day = models.DateField(null=True, blank=True, help_text="The UTC day the download was counted.")
+    counted_on = models.DateField(null=True, blank=True, help_text="The UTC day the download was counted.")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["release", "visitor", "day"],
+                fields=["release", "visitor", "counted_on"],
                 condition=~Q(visitor=""),
                 name="download_once_per_visitor_day",
             )

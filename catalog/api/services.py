@@ -44,7 +44,7 @@ def download_record(*, release: Release, dialect: str, visitor: str) -> bool:
     try:
         with transaction.atomic():
             Download.objects.create(
-                release=release, dialect=dialect, visitor=visitor, day=timezone.now().date()
+                release=release, dialect=dialect, visitor=visitor, counted_on=timezone.now().date()
             )
             Package.objects.filter(pk=release.package_id).update(total_downloads=F("total_downloads") + 1)
     except IntegrityError:

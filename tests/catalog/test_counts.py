@@ -48,7 +48,7 @@ def test_thirty_artifact_url_gets_from_one_address_count_once(client, package, r
     assert _get(client, url, OTHER_ADDRESS).status_code == 200
     assert _total(package) == 2
     # A new day counts again (the rows of today are moved to yesterday).
-    Download.objects.update(day=dt.date.today() - dt.timedelta(days=1))
+    Download.objects.update(counted_on=dt.date.today() - dt.timedelta(days=1))
     assert _get(client, url).status_code == 200
     assert _total(package) == 3
 
