@@ -200,7 +200,7 @@ class CatalogLicensedApi(PublicApiView):
     @extend_schema(
         operation_id="catalog_licensed",
         parameters=[CatalogQuerySerializer, OpenApiParameter("key", str, description="A license key.")],
-        responses={200: s.CatalogPageSerializer, 400: _ERROR},
+        responses={200: s.CatalogPageSerializer, 400: _ERROR, 429: _ERROR},
     )
     def get(self, request) -> Response:
         key = _license_key(request)
@@ -245,7 +245,7 @@ class CatalogDownloadApi(PublicApiView):
         responses={
             200: s.ArtifactDownloadSerializer,
             302: OpenApiResponse(description="Redirect to the artifact."),
-            **{code: _ERROR for code in (402, 404, 409)},
+            **{code: _ERROR for code in (402, 404, 409, 429)},
         },
     )
     def get(self, request, identifier: str):
@@ -485,7 +485,7 @@ class ListingArtifactApi(PublicApiView):
     @extend_schema(
         operation_id="objectstack_artifact",
         parameters=[OpenApiParameter("version", str), OpenApiParameter("key", str)],
-        responses={200: s.ArtifactDownloadSerializer, 402: _ERROR, 404: _ERROR},
+        responses={200: s.ArtifactDownloadSerializer, 402: _ERROR, 404: _ERROR, 429: _ERROR},
     )
     def get(self, request, identifier: str) -> Response:
         package = get_object_or_404(Package.objects.reachable(), identifier=_clean(identifier))
@@ -559,7 +559,7 @@ class InstallApi(APIView):
         operation_id="objectstack_install",
         request=s.InstallRequestSerializer,
         responses={201: s.InstallResponseSerializer, 200: s.InstallResponseSerializer,
-                   **{code: _ERROR for code in (400, 401, 402, 403, 404)}},
+                   **{code: _ERROR for code in (400, 401, 402, 403, 404, 429)}},
     )  # fmt: skip
     def post(self, request) -> Response:
         if not isinstance(request.data, dict):
