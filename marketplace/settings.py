@@ -294,6 +294,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "publish": env.str("API_PUBLISH_RATE", default="30/hour"),
         "catalog": env.str("API_CATALOG_RATE", default="600/minute"),
+        # Tokenless install reports per address (catalog.api.views.TokenlessInstallThrottle).
+        "install_tokenless": env.str("API_INSTALL_TOKENLESS_RATE", default="20/hour"),
     },
 }
 
@@ -392,9 +394,21 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
         "license_key": env.str("API_LICENSE_KEY_RATE", default="30/minute"),
     }
 )
-# Keys never reach a log handler: mask anything key-shaped (request lines of `runserver` included).
-LOGGING.setdefault("filters", {})["license_keys"] = {"()": "licensing.keys.KeyMaskingFilter"}
-LOGGING["handlers"]["console"].setdefault("filters", []).append("license_keys")
+# Keys and tokens never reach a log handler: masked in every record (request lines of `runserver`
+# and `django.request` included; gunicorn's logs through marketplace.gunicorn.MaskingLogger).
+# Django's own handlers (DEFAULT_LOGGING: `django`'s console, `django.server`'s) are replaced by ours,
+# so no record leaves through a handler without the filter.
+LOGGING.setdefault("formatters", {})["django.server"] = {
+    "()": "django.utils.log.ServerFormatter",
+    "format": "[{server_time}] {message}",
+    "style": "{",
+}
+LOGGING["handlers"]["django.server"] = {"class": "logging.StreamHandler", "formatter": "django.server"}
+LOGGING["loggers"]["django"] = {"handlers": [], "level": "INFO", "propagate": True}
+LOGGING["loggers"]["django.server"] = {"handlers": ["django.server"], "level": "INFO", "propagate": False}
+LOGGING.setdefault("filters", {})["secrets"] = {"()": "marketplace.logmask.SecretMaskingFilter"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("secrets")
 
 
 # Payments (licensing/gateways/): ``fake`` local checkout pages and signed webhooks, or ``stripe``.

@@ -20,8 +20,9 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 from django_htmx.http import push_url
 
+from ..api.services import download_record, download_visitor
 from ..constants import ListingStatus, Pricing, VerificationLevel
-from ..entitlements import entitlements
+from ..entitlements import entitlements, license_key_try
 from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
@@ -368,12 +369,22 @@ def _suspended(request: HttpRequest, identifier: str) -> HttpResponse | None:
     )
 
 
+def _rate_limited(request: HttpRequest, wait: float) -> HttpResponse:
+    """The 429 page with ``Retry-After`` (RFC 6585 section 4), for a budget of tries that is spent."""
+    seconds = max(1, int(wait + 0.999))
+    response = render(request, "429.html", {"retry_after": seconds}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def release_download(request: HttpRequest, identifier: str, version: str) -> HttpResponse:
     """Serve the bytes of a published release's artifact, as uploaded and signed.
 
     Suspended listings answer with their reason page (410) instead; a paid
     package needs an active license (the signed-in owner's, or a key in
     ``X-License-Key`` or ``?key=``), else the 402 page says how to get one.
+    A key counts as a try in the budget the license API shares
+    (``catalog.entitlements.license_key_try``); over it, the 429 page.
     """
     suspended = _suspended(request, identifier)
     if suspended is not None:
@@ -387,8 +398,15 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     if not release.artifact:
         raise Http404("This release has no artifact.")
     key = request.headers.get("X-License-Key") or request.GET.get("key")
+    if (
+        key
+        and release.package.pricing != Pricing.FREE
+        and (wait := license_key_try(request, key)) is not None
+    ):
+        return _rate_limited(request, wait)
     if not entitlements().download_allowed(package=release.package, user=request.user, key=key):
         return render(request, "catalog/license_required.html", {"package": release.package}, status=402)
+    download_record(release=release, dialect="web", visitor=download_visitor(request))
     response = FileResponse(
         release.artifact.open("rb"),
         as_attachment=True,
