@@ -142,9 +142,9 @@ def _key(request, version: int) -> str:
     return f"catalog:response:{version}:{digest}"
 
 
-def _known_parameters(request, params: Collection[str] | None) -> bool:
-    """True when ``params`` is None (any parameter) or the request names only parameters in it."""
-    return params is None or all(name in params for name in request.GET)
+def _known_parameters(request, params: Collection[str]) -> bool:
+    """True when the request names only query parameters in ``params``."""
+    return all(name in params for name in request.GET)
 
 
 def _storable(request, response) -> bool:
@@ -185,7 +185,7 @@ def _answer(request, entry: tuple[dict[str, str], bytes, bytes | None], how: str
 
 
 def cached_for_anonymous(
-    view, *, admit: Callable[[HttpRequest], bool] | None = None, params: Collection[str] | None = None
+    view, *, params: Collection[str], admit: Callable[[HttpRequest], bool] | None = None
 ):
     """Decorate a view function (or ``View.as_view()``) to answer anonymous ``GET`` from the cache.
 
@@ -197,8 +197,9 @@ def cached_for_anonymous(
     view then answers (its own refusal, e.g. ``429``). A miss goes to the view,
     which applies the same limit itself, so every request is counted once.
 
-    ``params``, when given, are the query parameters the view reads: a request
-    with any other is answered by the view and not kept (module docstring, "Bounded").
+    ``params`` are the query parameters the view reads (required, so that no
+    cached view forgets them): a request with any other is answered by the view
+    and not kept (module docstring, "Bounded").
     """
 
     @functools.wraps(view)
