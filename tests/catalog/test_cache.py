@@ -132,7 +132,7 @@ def test_answers_that_set_a_cookie_or_hold_a_csrf_token_are_not_kept():
         calls.append(1)
         return HttpResponse(f"<form>{get_token(request)}</form>")
 
-    @cached_for_anonymous
+    @functools.partial(cached_for_anonymous, params=())
     def cookie_view(request):
         calls.append(1)
         response = HttpResponse("hello")
