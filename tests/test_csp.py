@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,36 @@ def test_stripe_pages_and_readme_image_hosts_come_from_the_settings(tmp_path):
 
     assert policy["form-action"] == ["'self'", "https://checkout.stripe.com", "https://connect.stripe.com"]
     assert policy["img-src"] == ["'self'", "data:", "https://img.shields.io"]
+
+
+TEMPLATES = ROOT / "templates"
+#: What the policy refuses in a page: an inline script, a style element or attribute, an event handler
+#: attribute, a ``javascript:`` address. (``<script src=…>`` and ``type="application/json"`` are fine.)
+INLINE = [
+    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I), "an inline <script>"),
+    (re.compile(r"<style\b", re.I), "a <style> element"),
+    (re.compile(r"\sstyle\s*=", re.I), "a style attribute"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "an event handler attribute"),
+    (re.compile(r"javascript:", re.I), "a javascript: address"),
+]
+
+
+def test_no_template_has_inline_scripts_or_styles():
+    """The catalog's cached pages cannot carry a per-request nonce, so no template relies on one."""
+    found = [
+        f"{path.relative_to(ROOT)}: {what}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for pattern, what in INLINE
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+
+    assert found == []
+
+
+def test_stars_are_filled_by_a_class(rf):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("catalog/partials/stars.html", {"rating": 4.3})
+
+    assert 'class="stars__fill stars__fill--85"' in html
+    assert "style=" not in html
