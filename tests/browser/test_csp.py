@@ -62,7 +62,8 @@ def test_main_pages_show_no_csp_violation(
 
     Package.objects.filter(identifier="shots-connector").update(rating_average=4.3, rating_count=3)
 
-    # Anonymous: the home page, the htmx search, a listing with its README image, the sign-in pages.
+    # Anonymous: the home page, the sign-in pages, the API docs, the htmx search,
+    # a listing with its README image.
     page = new_page()
     for path in ("/", "/accounts/login/", "/accounts/signup/", "/api/docs/"):
         _visit(page, base + path)
