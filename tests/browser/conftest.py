@@ -107,15 +107,15 @@ def csp_violations() -> list[str]:
 
 @pytest.fixture
 def new_page(chromium, request, screenshot, csp_violations) -> Iterator:
-    """``new_page(width=1280)`` opens a page in a fresh browser context (its own cookies).
+    """``new_page()`` opens a page in a fresh browser context (its own cookies).
 
     When the test fails, every page open at the end is saved as a screenshot.
     Any Content-Security-Policy violation on any page fails the test (issue 12, finding 6).
     """
     contexts = []
 
-    def open_page(width: int = 1280):
-        context = chromium.new_context(viewport={"width": width, "height": 900})
+    def open_page():
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
         watch_csp(context, csp_violations)
         contexts.append(context)
