@@ -22,6 +22,7 @@ import enum
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -452,3 +454,32 @@ if not DEBUG and STRIPE_WEBHOOK_SECRET.startswith("whsec_dev_"):
     raise ImproperlyConfigured(
         "Set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret when DEBUG is off (licensing.E003)."
     )
+
+
+# Content-Security-Policy on every answer, the admin's and allauth's included (django-csp; README,
+# "Configuration"). Scripts and styles come from this site's static files only: no inline script,
+# style element or style attribute in our templates (an inline script would need
+# ``nonce="{{ request.csp_nonce }}"``, which cached catalog pages cannot carry). Images from this site,
+# ``data:`` (the admin's widgets) and the README image hosts below.
+#: Hosts whose ``https`` images a README may show inline (catalog/markdown.py); default none.
+README_IMAGE_HOSTS = env.list("README_IMAGE_HOSTS", default=[])
+#: Origins a form may submit to besides this site: the hosted Stripe pages a checkout, a subscription
+#: or Connect onboarding redirects to after the POST (browsers check redirects of a form too).
+CSP_FORM_ACTION_ORIGINS = env.list(
+    "CSP_FORM_ACTION_ORIGINS",
+    default=["https://checkout.stripe.com", "https://connect.stripe.com"]
+    if STRIPE_BACKEND is StripeBackend.STRIPE
+    else [],
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *(f"https://{host}" for host in README_IMAGE_HOSTS)],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *CSP_FORM_ACTION_ORIGINS],
+    },
+}

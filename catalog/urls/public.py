@@ -32,4 +32,9 @@ urlpatterns = [
         views.release_download,
         name="release-download",
     ),
+    path(
+        "packages/<str:identifier>/<str:version>/readme/<path:path>",
+        views.readme_image_file,
+        name="readme-image",
+    ),
 ]

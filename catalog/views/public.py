@@ -26,6 +26,7 @@ from ..entitlements import entitlements, license_key_try
 from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
+from ..readme_images import ReadmeImageUnavailable, readme_image
 from ..search import SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
 
 #: Content-Type of a package file: a gzip-compressed tar (spec section 1).
@@ -338,7 +339,7 @@ class PackageDetailView(DetailView):
         package, release = self.object, self.object.latest_release
         context.update(
             release=release,
-            readme_html=render_markdown(package.readme or package.description),
+            readme_html=_readme_html(package, release),
             permissions=explain_permissions(release.permissions),
             versions=package.published_releases,
             download_url=release.get_download_url(),
@@ -346,6 +347,21 @@ class PackageDetailView(DetailView):
             audit=_submission_of(release),
         )
         return context
+
+
+def _readme_html(package: Package, release: Release) -> str:
+    """The listing's README as HTML, its package images served by ``catalog:readme-image`` from ``release``.
+
+    Without a README the description is shown, and an image it names is only its alt text.
+    """
+    if not package.readme:
+        return render_markdown(package.description)
+    return render_markdown(
+        package.readme,
+        image_url=lambda path: reverse(
+            "catalog:readme-image", args=[package.identifier, release.version, path]
+        ),
+    )
 
 
 def _submission_of(release: Release):
@@ -415,4 +431,36 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     )
     response["Content-Length"] = str(release.size)
     response["X-Checksum-SHA256"] = release.artifact_sha256
+    return response
+
+
+#: The policy of a served README image: nothing it could load or run, and sandboxed when opened directly.
+README_IMAGE_CSP = "default-src 'none'; sandbox"
+
+
+def readme_image_file(request: HttpRequest, identifier: str, version: str, path: str) -> HttpResponse:
+    """Serve an image that a published release's README shows from its own package.
+
+    The rules are ``catalog.readme_images``'s; any refusal (a hostile path, a
+    file the README does not show, not an image, too large) is a 404. The
+    answer carries the image's own type, ``X-Content-Type-Options: nosniff``
+    and a Content-Security-Policy that forbids everything, and may be cached
+    for a day (a release's files never change).
+    """
+    if "\x00" in identifier + version + path:
+        raise Http404("No such image.")
+    release = get_object_or_404(
+        Release.objects.published().select_related("package"),
+        package__in=Package.objects.reachable(),
+        package__identifier=identifier,
+        version=version,
+    )
+    try:
+        image = readme_image(release=release, path=path)
+    except ReadmeImageUnavailable as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(image.data, content_type=image.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = README_IMAGE_CSP
+    response["Cache-Control"] = "public, max-age=86400"
     return response
