@@ -178,8 +178,12 @@ stage "layers (lint-imports, pyproject.toml)" "$VENV/bin/lint-imports"
 
 # The documentation (mkdocs.yml, docs/): installs the docs extra of pyproject.toml, then builds the
 # site into build/site/ with --strict, so a broken link or a page missing from the nav fails the run.
+# The stamp is the Makefile's (`make docs`): reinstall only when pyproject.toml changes.
 docs_build() {
-  "$PY" -m pip install --quiet -e "$ROOT[docs]" || { echo "pip install -e '.[docs]' failed" >&2; return 1; }
+  if [[ ! $VENV/.installed-docs -nt $ROOT/pyproject.toml ]]; then
+    "$PY" -m pip install --quiet -e "$ROOT[docs]" || { echo "pip install -e '.[docs]' failed" >&2; return 1; }
+    touch "$VENV/.installed-docs"
+  fi
   NO_MKDOCS_2_WARNING=1 "$VENV/bin/mkdocs" build --strict --clean --config-file "$ROOT/mkdocs.yml"
 }
 stage "docs (mkdocs build --strict)" docs_build
