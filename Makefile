@@ -3,6 +3,7 @@
 #   make run [PORT=8000]   local demo site (SQLite, local files, eager Celery)
 #   make test              the whole test suite, with throwaway PostgreSQL, Redis and S3
 #   make lint              ruff check + ruff format --check + the layering contract
+#   make docs              the documentation site (MkDocs, --strict) into build/site/
 #   make clean             remove caches and build output (keeps .venv and var/)
 
 SHELL := /bin/bash
@@ -19,12 +20,13 @@ PORT ?= 8000
 # Debian packages the test suite needs (PostgreSQL, Redis, the browser).
 TEST_DEBIAN_PACKAGES := postgresql redis-server chromium
 
-.PHONY: help run test lint clean
+.PHONY: help run test lint docs clean
 
 help:
 	@echo "make run [PORT=8000]  start the local demo site"
 	@echo "make test             run the whole test suite (installs what it needs)"
 	@echo "make lint             ruff check, ruff format --check and the layering contract"
+	@echo "make docs             build the documentation site into build/site/ (mkdocs build --strict)"
 	@echo "make clean            remove caches and build output"
 
 # The virtual environment; installs Debian's venv module first if it is missing.
@@ -43,6 +45,10 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-docs: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[docs]'
+	touch $@
+
 run: export SITE_BANNER := Local demo: e-mails are printed to this terminal; two-factor authentication is not required here.
 run: export MFA_REQUIRED_FOR_PUBLISHING := false
 run: export MFA_REQUIRED_FOR_STAFF := false
@@ -59,6 +65,11 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+# The site goes to build/site/ (git-ignored); --strict turns every warning (a broken link) into a failure.
+docs: export NO_MKDOCS_2_WARNING := 1
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/mkdocs build --strict --clean
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis htmlcov .coverage .coverage.* build dist \

@@ -5,10 +5,11 @@
 # directory, then runs:
 #   1. ruff check
 #   2. makemigrations --check and the layering contract (lint-imports)
-#   3. unit tests on SQLite          (-m "not integration and not browser")
-#   4. integration + browser tests   (-m "integration or browser") against
+#   3. the documentation site (mkdocs build --strict: a broken link fails it)
+#   4. unit tests on SQLite          (-m "not integration and not browser")
+#   5. integration + browser tests   (-m "integration or browser") against
 #      the services above
-#   5. the coverage report of 3 and 4, which fails under the floor
+#   6. the coverage report of 4 and 5, which fails under the floor
 #      (fail_under in pyproject.toml; a partial run such as -k falls under it)
 # Every stage runs even if an earlier one failed; the summary lists them all
 # and the exit status is non-zero if any failed. A service that does not
@@ -177,6 +178,18 @@ rm -f "$ROOT"/.coverage "$ROOT"/.coverage.*
 stage "ruff check" "$VENV/bin/ruff" check .
 stage "makemigrations --check" "$PY" manage.py makemigrations --check --dry-run
 stage "layers (lint-imports, pyproject.toml)" "$VENV/bin/lint-imports"
+
+# The documentation (mkdocs.yml, docs/): installs the docs extra of pyproject.toml, then builds the
+# site into build/site/ with --strict, so a broken link or a page missing from the nav fails the run.
+# The stamp is the Makefile's (`make docs`): reinstall only when pyproject.toml changes.
+docs_build() {
+  if [[ ! $VENV/.installed-docs -nt $ROOT/pyproject.toml ]]; then
+    "$PY" -m pip install --quiet -e "$ROOT[docs]" || { echo "pip install -e '.[docs]' failed" >&2; return 1; }
+    touch "$VENV/.installed-docs"
+  fi
+  NO_MKDOCS_2_WARNING=1 "$VENV/bin/mkdocs" build --strict --clean --config-file "$ROOT/mkdocs.yml"
+}
+stage "docs (mkdocs build --strict)" docs_build
 
 # --cov-fail-under=0: the coverage stage below applies the floor, to both runs together.
 stage "unit tests (SQLite)" "$PY" -m pytest -m "not integration and not browser" \
