@@ -202,10 +202,22 @@ class MarketplacePageSerializer(serializers.Serializer):
     page_size = serializers.IntegerField()
 
 
+def public_manifest(manifest: dict) -> dict:
+    """``manifest`` as the public may see it: without ``author.email``, which the package format
+    keeps for the marketplace and never shows (docs/package-format.md, the ``author`` field)."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("author"), dict):
+        return manifest
+    author = {key: value for key, value in manifest["author"].items() if key != "email"}
+    return {**manifest, "author": author}
+
+
 class MarketplaceDetailSerializer(CatalogDetailSerializer):
     slug = serializers.CharField(source="identifier")
-    manifest = serializers.JSONField(source="latest_release.manifest")
+    manifest = serializers.SerializerMethodField()
     permissions = serializers.ListField(child=serializers.CharField(), source="latest_release.permissions")
+
+    def get_manifest(self, package) -> dict:
+        return public_manifest(package.latest_release.manifest)
 
 
 # --- ObjectStack -----------------------------------------------------------------------------------
