@@ -26,6 +26,7 @@ from api.authentication import client_ip
 from api.errors import error, error_response
 from api.serializers import ErrorResponseSerializer
 from api.throttling import SettingsRateThrottle
+from marketplace.text import validate_single_line
 
 from . import keys, licenses
 
@@ -134,7 +135,7 @@ class KeySerializer(serializers.Serializer):
 
 
 class ActivateInputSerializer(KeySerializer):
-    instance_id = serializers.CharField(max_length=200)
+    instance_id = serializers.CharField(max_length=200, validators=[validate_single_line])
     package = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 

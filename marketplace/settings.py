@@ -114,8 +114,17 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # SQLite waits for a lock instead of failing at once while a task writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite waits for a lock instead of failing at once while a task writes: the busy timeout
+    # (seconds), write-ahead logging (readers never wait for the writer), and every transaction
+    # taking the write lock when it begins (BEGIN IMMEDIATE), so that one that reads first never has
+    # to upgrade its lock, which SQLite refuses at once ("database is locked") whatever the timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
