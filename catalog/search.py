@@ -30,6 +30,10 @@ Text search (:func:`search_packages`):
   of the words first (:attr:`CatalogSearch.any_word` says so, and the search
   page tells the customer). One ``EXISTS`` query decides.
 
+Caps (:func:`search_text`): only the first 200 characters of a query, and of those the first 10
+words, are searched, on every page and in every dialect, so that a query pasted or generated at
+any length costs the same and gets the same answer everywhere.
+
 Compatibility (``platform_version``): the few distinct specifiers of the
 candidates' latest releases are read in one query and evaluated with
 ``packaging``; the filter is then ``latest_release__compatibility IN (…)``
