@@ -45,6 +45,7 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 run: export SITE_BANNER := Local demo: e-mails are printed to this terminal; two-factor authentication is not required here.
 run: export MFA_REQUIRED_FOR_PUBLISHING := false
+run: export MFA_REQUIRED_FOR_STAFF := false
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

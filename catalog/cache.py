@@ -20,8 +20,16 @@ decision, a new release, a review or an edit therefore shows at once.
 Counters written with ``UPDATE`` (downloads, installs over 30 days) show
 within ``CATALOG_CACHE_SECONDS``.
 
-The key also holds the full path with its query string and the headers the
-answers vary on (``HX-Request``, ``HX-History-Restore-Request``, ``Accept``).
+The key also holds the path, the query parameters (sorted, so their order does
+not make a new entry) and the headers the answers vary on (``HX-Request``,
+``HX-History-Restore-Request``, ``Accept``), all hashed: a key never holds a
+parameter's value in clear (a ``?key=`` license key, say).
+
+**Bounded**: a view wrapped with ``params`` names the query parameters it
+reads; a request with any other parameter (``?x=1``, ``?x=2``… made to fill
+the cache) is answered fresh and not kept, so the number of entries follows
+the real searches, not the strings a client invents. The cache itself has a
+memory bound and an eviction policy (README, "Production"; ``scripts/test.sh``).
 Responses carry ``X-Catalog-Cache: hit`` or ``miss`` (absent when not
 cacheable). Kept API answers still count against the per-address rate limit
 of anonymous catalog reads (``admit``; api.md, "Authentication"). Each kept
@@ -45,7 +53,8 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -127,9 +136,15 @@ def _is_anonymous(request) -> bool:
 
 
 def _key(request, version: int) -> str:
-    parts = [request.get_full_path(), *(request.headers.get(name, "") for name in VARY_HEADERS)]
+    query = urlencode(sorted((name, value) for name, values in request.GET.lists() for value in values))
+    parts = [request.path, query, *(request.headers.get(name, "") for name in VARY_HEADERS)]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"catalog:response:{version}:{digest}"
+
+
+def _known_parameters(request, params: Collection[str]) -> bool:
+    """True when the request names only query parameters in ``params``."""
+    return all(name in params for name in request.GET)
 
 
 def _storable(request, response) -> bool:
@@ -169,7 +184,9 @@ def _answer(request, entry: tuple[dict[str, str], bytes, bytes | None], how: str
     return response
 
 
-def cached_for_anonymous(view, *, admit: Callable[[HttpRequest], bool] | None = None):
+def cached_for_anonymous(
+    view, *, params: Collection[str], admit: Callable[[HttpRequest], bool] | None = None
+):
     """Decorate a view function (or ``View.as_view()``) to answer anonymous ``GET`` from the cache.
 
     See the module docstring for what is cached, for how long and how it is
@@ -179,12 +196,16 @@ def cached_for_anonymous(view, *, admit: Callable[[HttpRequest], bool] | None = 
     counts the request (a rate limit) and returns False to refuse it, and the
     view then answers (its own refusal, e.g. ``429``). A miss goes to the view,
     which applies the same limit itself, so every request is counted once.
+
+    ``params`` are the query parameters the view reads (required, so that no
+    cached view forgets them): a request with any other is answered by the view
+    and not kept (module docstring, "Bounded").
     """
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         seconds = settings.CATALOG_CACHE_SECONDS
-        if seconds <= 0 or not _is_anonymous(request):
+        if seconds <= 0 or not _is_anonymous(request) or not _known_parameters(request, params):
             return view(request, *args, **kwargs)
         key = _key(request, catalog_version())
         local = _local_tier()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from api import throttling
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
@@ -47,6 +49,9 @@ class Entitlements(Protocol):
     def unlocked_package_ids(self, raw_key: str | None) -> set[int]:
         """Primary keys of the packages the active license ``raw_key`` unlocks (empty when none)."""
 
+    def key_bucket(self, raw_key: str | None) -> str | None:
+        """The opaque bucket that counts tries of ``raw_key`` (None when it is not a key)."""
+
     def account_lock(self, *, user: AbstractBaseUser | None = None, tenant_id: str = "") -> None:
         """Serialise installs of one account until the end of the current transaction."""
 
@@ -74,3 +79,15 @@ def entitlements() -> Entitlements:
     if _entitlements is None:
         raise RuntimeError("No entitlements are registered: add 'licensing' to INSTALLED_APPS.")
     return _entitlements
+
+
+def license_key_try(request, raw_key: str) -> float | None:
+    """Count one try of ``raw_key`` from ``request`` before it is looked up; seconds to wait when refused.
+
+    The shared budget of every place that takes a license key
+    (:func:`api.throttling.license_key_try`), with the per-key bucket licensing makes.
+
+    Returns:
+        None when the try may go on, else the ``Retry-After`` seconds of the 429 answer.
+    """
+    return throttling.license_key_try(request, key_bucket=entitlements().key_bucket(raw_key))

@@ -288,11 +288,28 @@ class Release(models.Model):
 
 
 class Download(models.Model):
-    """One artifact download, for statistics (per day and per version)."""
+    """One counted artifact download, for statistics (per day and per version).
+
+    A download counts once per visitor (an account or a client address, as an
+    opaque hash: ``catalog.api.services.download_visitor``), release and UTC
+    day; the unique constraint holds that under concurrent requests. Rows from
+    before the rule have no visitor and are left as they are.
+    """
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="downloads")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     dialect = models.CharField(max_length=16, blank=True, help_text="web, argentos, objectstack, mkt.")
+    visitor = models.CharField(max_length=64, blank=True, help_text="A hash of the account or address.")
+    counted_on = models.DateField(null=True, blank=True, help_text="The UTC day the download was counted.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "visitor", "counted_on"],
+                condition=~Q(visitor=""),
+                name="download_once_per_visitor_day",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.release} at {self.created_at:%Y-%m-%d %H:%M}"
@@ -310,6 +327,11 @@ class Install(models.Model):
     )
     tenant_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="A hash of the reporting account or address: popularity counts it once per release and day.",
+    )
 
     def __str__(self) -> str:
         return f"{self.package} for {self.user or self.tenant_id}"

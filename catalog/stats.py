@@ -11,8 +11,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Case, CharField, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
 from .models import Download, Install, Package, Publisher
@@ -166,11 +166,34 @@ def csv_rows(stats: PublisherStats) -> list[list[str | int]]:
     ]
 
 
+def install_count() -> Count:
+    """The number of counted installs among ``Install`` rows (an aggregate for ``annotate``).
+
+    One per source (the reporting account or address, ``Install.source``),
+    release and UTC day, so one address reporting installs for many fresh
+    tenant ids moves popularity by one (issue 12). Rows without a source
+    (reported before the rule) count one each.
+    """
+    unit = Case(
+        When(source="", then=Concat(Value("row:"), Cast("pk", CharField()))),
+        default=Concat(
+            "source",
+            Value(":"),
+            Cast("release_id", CharField()),
+            Value(":"),
+            Cast(TruncDate("created_at", tzinfo=dt.UTC), CharField()),
+        ),
+        output_field=CharField(),
+    )
+    return Count(unit, distinct=True)
+
+
 def installs_30d_refresh(*, now: dt.datetime | None = None) -> int:
     """Recompute ``Package.installs_30d`` of every package from its ``Install`` rows; one UPDATE.
 
-    Counts every install reported in the last :data:`POPULARITY_DAYS` days
-    (reinstalls included). Returns the number of packages updated. Scheduled
+    Counts the installs reported in the last :data:`POPULARITY_DAYS` days
+    (reinstalls included), each source once per release and day
+    (:func:`install_count`). Returns the number of packages updated. Scheduled
     daily with Celery beat.
     """
     now = now or timezone.now()
@@ -180,7 +203,7 @@ def installs_30d_refresh(*, now: dt.datetime | None = None) -> int:
         )
         .order_by()
         .values("package")
-        .annotate(n=Count("pk"))
+        .annotate(n=install_count())
         .values("n")
     )
     return Package.objects.update(

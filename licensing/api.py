@@ -4,7 +4,8 @@
 and ``POST /api/v1/license`` (the key in the body, which keeps it out of URLs).
 Anonymous: the key is the credential. Each view parses its input, calls one
 service of :mod:`licensing.licenses` and replies; errors use the API's error
-format. Attempts are throttled per client address and per key prefix.
+format. Attempts count per client address and per key in the budget every
+place that takes a key shares (``api.throttling.license_key_try``).
 
 Keys never reach a log: Django's request logger (which would log the path of
 ``GET /api/v1/license/{key}`` on a 4xx) is replaced for these views by one
@@ -13,7 +14,6 @@ line with the key masked.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -22,10 +22,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import client_ip
 from api.errors import error, error_response
 from api.serializers import ErrorResponseSerializer
-from api.throttling import SettingsRateThrottle
+from api.throttling import license_key_try
 from marketplace.text import validate_single_line
 
 from . import keys, licenses
@@ -38,35 +37,13 @@ _ERROR = OpenApiResponse(ErrorResponseSerializer)
 # --- throttles ------------------------------------------------------------------------------------------
 
 
-class LicenseAddressThrottle(SettingsRateThrottle):
-    """``license_address`` attempts per client address, over all license endpoints."""
-
-    scope = "license_address"
-
-    def get_cache_key(self, request, view) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
-
-
-class LicenseKeyThrottle(SettingsRateThrottle):
-    """``license_key`` attempts per key prefix (the first 8 characters of the normalised key).
-
-    Slows down guessing around one key from many addresses. The cache key
-    holds a hash of the prefix, never key material. Malformed keys are
-    answered without a lookup and are only limited per address.
-    """
-
-    scope = "license_key"
-
-    def get_cache_key(self, request, view) -> str | None:
-        raw = view.kwargs.get("key")
-        if raw is None:
-            data = request.data
-            raw = data.get("key") if hasattr(data, "get") else None
-        prefix = keys.key_prefix(raw) if isinstance(raw, str) else None
-        if prefix is None:
-            return None
-        ident = hashlib.sha256(prefix.encode("ascii")).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+def _raw_key(request, view) -> object:
+    """The key a license API request names: in the path, else in the body (a parse error raises)."""
+    raw = view.kwargs.get("key")
+    if raw is None:
+        data = request.data
+        raw = data.get("key") if hasattr(data, "get") else None
+    return raw
 
 
 # --- replies ---------------------------------------------------------------------------------------------
@@ -118,7 +95,12 @@ class LicenseApiView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     renderer_classes = [JSONRenderer]
-    throttle_classes = [LicenseAddressThrottle, LicenseKeyThrottle]
+
+    def check_throttles(self, request) -> None:
+        """Count the try in the budget every place that takes a key shares (``license_key_try``)."""
+        wait = license_key_try(request, key_bucket=keys.key_bucket(_raw_key(request, self)))
+        if wait is not None:
+            self.throttled(request, wait)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

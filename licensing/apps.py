@@ -1,4 +1,5 @@
-"""The licensing app's configuration; ``ready()`` answers the catalog and connects the fake gateway."""
+"""The licensing app's configuration; ``ready()`` answers the catalog, connects the fake gateway and
+registers the payment deployment checks (:mod:`licensing.checks`)."""
 
 from django.apps import AppConfig
 
@@ -9,7 +10,7 @@ class LicensingConfig(AppConfig):
     def ready(self) -> None:
         from catalog import entitlements as catalog_entitlements
 
-        from . import entitlements
+        from . import checks, entitlements  # noqa: F401 - importing checks registers them.
         from .gateways import fake
         from .webhooks import webhook_receive
 

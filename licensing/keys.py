@@ -103,6 +103,20 @@ def key_prefix(raw: str) -> str | None:
         return None
 
 
+def key_bucket(raw: object) -> str | None:
+    """The bucket that counts tries of ``raw`` for the per-key rate limit (``api.throttling.license_key_try``).
+
+    An HMAC (under the pepper) of the normalised key's first 8 characters, so
+    tries of one key and of its spellings (case, dashes, look-alikes) share a
+    bucket, and a cache key never holds key material. None for text that is
+    not a key (those tries count only per address).
+    """
+    prefix = key_prefix(raw) if isinstance(raw, str) else None
+    if prefix is None:
+        return None
+    return hmac.new(_pepper(), f"rate-limit:{prefix}".encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+
 def last4(key: str) -> str:
     """The last four symbols of a canonical key (what the owner and logs may see)."""
     return key[-4:]
@@ -164,21 +178,3 @@ def decrypt_key(sealed: bytes | memoryview) -> str:
         return _box().decrypt(bytes(sealed)).decode("ascii")
     except nacl.exceptions.CryptoError as exc:
         raise ImproperlyConfigured("A license key does not decrypt under LICENSE_KEY_SECRET.") from exc
-
-
-class KeyMaskingFilter:
-    """A ``logging`` filter that masks key-like text in messages (defence in depth for handlers).
-
-    The API never logs a key in the first place; this filter also covers
-    request lines logged by servers (``django.server``) for ``GET /api/v1/license/{key}``.
-    """
-
-    def filter(self, record) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # A broken record is left as it is.
-            return True
-        masked = mask_text(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True

@@ -54,18 +54,46 @@ class WebhookRetryLater(Exception):
     """
 
 
+#: The events we take from the Connect endpoint (connected accounts' events); others are ignored.
+CONNECT_EVENTS = frozenset({"account.updated"})
+
+
+def _verified_endpoint(payload: bytes, signature: str | None) -> str:
+    """Which endpoint's secret signed ``payload``: ``"platform"`` or ``"connect"``.
+
+    Stripe signs each endpoint's deliveries with that endpoint's secret; ours are
+    ``STRIPE_WEBHOOK_SECRET`` and, when set, ``STRIPE_CONNECT_WEBHOOK_SECRET`` (README, "Configuration").
+
+    Raises:
+        stripe.SignatureVerificationError: neither secret signed it (or the timestamp is stale).
+        ValueError: the body is not JSON.
+    """
+    try:
+        stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        return "platform"
+    except stripe.SignatureVerificationError:
+        if not settings.STRIPE_CONNECT_WEBHOOK_SECRET:
+            raise
+    stripe.Webhook.construct_event(payload, signature, settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+    return "connect"
+
+
 def webhook_receive(*, payload: bytes, signature: str | None) -> WebhookEvent | None:
-    """Verify and process one delivery; ``None`` when the event was processed before.
+    """Verify and process one delivery; ``None`` when the event was processed before, or came from the
+    Connect endpoint and is not one of :data:`CONNECT_EVENTS`.
 
     Raises:
         WebhookRejected: missing or wrong signature, stale timestamp, or a body that is not an event.
     """
     try:
-        stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        endpoint = _verified_endpoint(payload, signature)
         event = json.loads(payload)
         event_id, event_type, obj = event["id"], event["type"], event["data"]["object"]
     except (ValueError, KeyError, TypeError, stripe.SignatureVerificationError) as exc:
         raise WebhookRejected(str(exc).split("\n")[0]) from None
+    if endpoint == "connect" and event_type not in CONNECT_EVENTS:
+        logger.info("Stripe Connect event %s (%s) ignored", event_id, event_type)
+        return None
     return event_process(event_id=event_id, event_type=event_type, obj=obj)
 
 
@@ -150,6 +178,30 @@ def payment_succeeded(*, payment: Payment, intent_id: str | None) -> Payment:
     return payment
 
 
+def _amount_matches(payment: Payment, obj: dict, field: str) -> bool:
+    """Whether the event's amount (``obj[field]``, cents) and currency are the payment's, where given.
+
+    A signed event is trusted for what happened, but a license is issued only for the price we asked:
+    an event that names another amount or currency is logged and fulfils nothing (issue 12, finding 2:
+    a forged ``amount_total: 1`` bought a 1,900-cent license).
+    """
+    amount, currency = obj.get(field), obj.get("currency")
+    if amount is not None and amount != payment.amount_cents:
+        logger.error(
+            "Payment %s: event amount %r is not %s cents; not fulfilled",
+            payment.pk,
+            amount,
+            payment.amount_cents,
+        )
+        return False
+    if currency is not None and str(currency).lower() != payment.currency.lower():
+        logger.error(
+            "Payment %s: event currency %r is not %s; not fulfilled", payment.pk, currency, payment.currency
+        )
+        return False
+    return True
+
+
 def on_checkout_completed(session: dict) -> None:
     if session.get("mode") == "subscription":
         on_subscription_checkout_completed(session)
@@ -159,6 +211,8 @@ def on_checkout_completed(session: dict) -> None:
     payment = _locked_payment(session_id=session.get("id"), metadata=session.get("metadata"))
     if payment is None:
         logger.warning("checkout.session.completed for unknown session %s", session.get("id"))
+        return
+    if not _amount_matches(payment, session, "amount_total"):
         return
     payment_succeeded(payment=payment, intent_id=session.get("payment_intent"))
 
@@ -170,6 +224,8 @@ def on_payment_intent_succeeded(intent: dict) -> None:
         return
     if payment.kind == PaymentKind.SUBSCRIPTION:
         return  # Plans are fulfilled by the checkout and invoice events.
+    if not _amount_matches(payment, intent, "amount_received"):
+        return
     payment_succeeded(payment=payment, intent_id=intent.get("id"))
 
 

@@ -14,6 +14,7 @@ environment variables only:
 ``STORAGE_BACKEND``         ``local`` (default) or ``s3`` (``AWS_*``)
 ``DATA_DIR``                where local files and SQLite live
 ``EMAIL_URL``               ``smtp://…``; default prints to the console
+``STRIPE_BACKEND``          ``stripe`` in production: ``fake`` is refused when ``DEBUG`` is off
 ==========================  ==============================================
 """
 
@@ -21,6 +22,7 @@ import enum
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,7 +53,7 @@ if not DEBUG and not SIGNING_KEY_PATH.is_file():
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "marketplace.apps.MarketplaceAdminConfig",  # django.contrib.admin, signed into through allauth
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # NUL in a path or query parameter: 404 / 400 before any view (marketplace/text.py).
     "marketplace.middleware.NulRefusedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -310,6 +313,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "publish": env.str("API_PUBLISH_RATE", default="30/hour"),
         "catalog": env.str("API_CATALOG_RATE", default="600/minute"),
+        # Tokenless install reports per address (catalog.api.views.TokenlessInstallThrottle).
+        "install_tokenless": env.str("API_INSTALL_TOKENLESS_RATE", default="20/hour"),
     },
 }
 
@@ -347,6 +352,10 @@ PUBLISH_AUTO_MAX_SEVERITY = env.str("PUBLISH_AUTO_MAX_SEVERITY", default="low")
 
 #: Two-factor authentication before creating tokens, registering keys or uploading on the web.
 MFA_REQUIRED_FOR_PUBLISHING = env.bool("MFA_REQUIRED_FOR_PUBLISHING", default=True)
+
+#: Staff must have enrolled two-factor authentication, and their session must have passed it, to use
+#: the admin (marketplace/mfa.py).
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 
 #: Uploads need an account plan that includes publishing (issue 6: Free has none; staff are exempt).
 PLANS_ENFORCE_PUBLISHING = env.bool("PLANS_ENFORCE_PUBLISHING", default=True)
@@ -404,9 +413,21 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
         "license_key": env.str("API_LICENSE_KEY_RATE", default="30/minute"),
     }
 )
-# Keys never reach a log handler: mask anything key-shaped (request lines of `runserver` included).
-LOGGING.setdefault("filters", {})["license_keys"] = {"()": "licensing.keys.KeyMaskingFilter"}
-LOGGING["handlers"]["console"].setdefault("filters", []).append("license_keys")
+# Keys and tokens never reach a log handler: masked in every record (request lines of `runserver`
+# and `django.request` included; gunicorn's logs through marketplace.gunicorn.MaskingLogger).
+# Django's own handlers (DEFAULT_LOGGING: `django`'s console, `django.server`'s) are replaced by ours,
+# so no record leaves through a handler without the filter.
+LOGGING.setdefault("formatters", {})["django.server"] = {
+    "()": "django.utils.log.ServerFormatter",
+    "format": "[{server_time}] {message}",
+    "style": "{",
+}
+LOGGING["handlers"]["django.server"] = {"class": "logging.StreamHandler", "formatter": "django.server"}
+LOGGING["loggers"]["django"] = {"handlers": [], "level": "INFO", "propagate": True}
+LOGGING["loggers"]["django.server"] = {"handlers": ["django.server"], "level": "INFO", "propagate": False}
+LOGGING.setdefault("filters", {})["secrets"] = {"()": "marketplace.logmask.SecretMaskingFilter"}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("secrets")
 
 
 # Payments (licensing/gateways/): ``fake`` local checkout pages and signed webhooks, or ``stripe``.
@@ -416,9 +437,17 @@ class StripeBackend(enum.Enum):
 
 
 STRIPE_BACKEND = env_to_enum(StripeBackend, "STRIPE_BACKEND", "fake")
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_fake")
+#: The development placeholders, published in this file: refused when ``DEBUG`` is off (below) and
+#: reported by ``check --deploy`` (licensing/checks.py).
+DEV_STRIPE_SECRET_KEY = "sk_test_fake"  # noqa: S105 - the marked dev default.
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_insecure_fake_gateway_secret"  # noqa: S105 - the marked dev default.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=DEV_STRIPE_SECRET_KEY)
 #: The endpoint's signing secret; the fake gateway signs its events with it too.
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_dev_insecure_fake_gateway_secret")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default=DEV_STRIPE_WEBHOOK_SECRET)
+#: The signing secret of the Connect endpoint: the same URL registered a second time for connected
+#: accounts' events, which Stripe sends only there (``account.updated`` says when a publisher's account
+#: may take charges). Empty: a publisher's account changes only when they come back from onboarding.
+STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 #: Where the ``stripe`` library sends requests (tests point it at a local Stripe-compatible server).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 #: Days before a ``pro``/``enterprise`` license expires when the renewal reminders are sent.
@@ -427,5 +456,47 @@ CELERY_BEAT_SCHEDULE["licenses-renewal-reminders"] = {
     "task": "licensing.tasks.licenses_renewal_sweep",
     "schedule": 6 * 3600.0,
 }
-if not DEBUG and STRIPE_BACKEND is StripeBackend.STRIPE and STRIPE_WEBHOOK_SECRET.startswith("whsec_dev_"):
-    raise ImproperlyConfigured("Set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret.")
+# With DEBUG off payments go through Stripe: the fake's checkout page marks a payment paid without a
+# charge, and anyone can sign its webhooks with the published development secret (README, "Production").
+if not DEBUG and STRIPE_BACKEND is StripeBackend.FAKE:
+    raise ImproperlyConfigured(
+        "STRIPE_BACKEND=fake (the default) cannot run with DEBUG off: set STRIPE_BACKEND=stripe, with "
+        "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (licensing.E001; README, Production)."
+    )
+if not DEBUG and STRIPE_SECRET_KEY == DEV_STRIPE_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Set STRIPE_SECRET_KEY to the platform's Stripe secret key when DEBUG is off (licensing.E002)."
+    )
+if not DEBUG and STRIPE_WEBHOOK_SECRET.startswith("whsec_dev_"):
+    raise ImproperlyConfigured(
+        "Set STRIPE_WEBHOOK_SECRET to the endpoint's signing secret when DEBUG is off (licensing.E003)."
+    )
+
+
+# Content-Security-Policy on every answer, the admin's and allauth's included (django-csp; README,
+# "Configuration"). Scripts and styles come from this site's static files only: no inline script,
+# style element or style attribute in our templates (an inline script would need
+# ``nonce="{{ request.csp_nonce }}"``, which cached catalog pages cannot carry). Images from this site,
+# ``data:`` (the admin's widgets) and the README image hosts below.
+#: Hosts whose ``https`` images a README may show inline (catalog/markdown.py); default none.
+README_IMAGE_HOSTS = env.list("README_IMAGE_HOSTS", default=[])
+#: Origins a form may submit to besides this site: the hosted Stripe pages a checkout, a subscription
+#: or Connect onboarding redirects to after the POST (browsers check redirects of a form too).
+CSP_FORM_ACTION_ORIGINS = env.list(
+    "CSP_FORM_ACTION_ORIGINS",
+    default=["https://checkout.stripe.com", "https://connect.stripe.com"]
+    if STRIPE_BACKEND is StripeBackend.STRIPE
+    else [],
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *(f"https://{host}" for host in README_IMAGE_HOSTS)],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *CSP_FORM_ACTION_ORIGINS],
+    },
+}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from api.uploads import cap_upload_size
@@ -20,6 +18,7 @@ from catalog.constants import ListingStatus
 from catalog.models import Publisher
 from licensing.connect import can_sell
 from licensing.fees import PAID_PRICING
+from marketplace.mfa import PUBLISHING_CODE, mfa_challenge, session_passed_mfa
 
 from . import queue, services
 from .constants import SEVERITY_RANK, SubmissionStatus
@@ -29,21 +28,23 @@ from .models import Submission
 
 
 def mfa_required(view):
-    """Require two-factor authentication (TOTP) for ``view`` when ``MFA_REQUIRED_FOR_PUBLISHING`` is on.
+    """Require that the session passed two-factor authentication for ``view`` when
+    ``MFA_REQUIRED_FOR_PUBLISHING`` is on (``marketplace.mfa``: having an authenticator is not enough).
 
-    Users without it are sent to allauth's TOTP set-up page and come back afterwards.
+    Users without one are sent to allauth's TOTP set-up page; users with one, whose session logged in
+    without it, to allauth's second-factor step, which comes back afterwards.
     """
 
     @functools.wraps(view)
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if settings.MFA_REQUIRED_FOR_PUBLISHING and not is_mfa_enabled(request.user):
-            messages.warning(
+        if settings.MFA_REQUIRED_FOR_PUBLISHING and not session_passed_mfa(request):
+            return mfa_challenge(
                 request,
-                "Set up two-factor authentication first: it protects the keys, tokens and uploads "
+                code=PUBLISHING_CODE,
+                message="Two-factor authentication first: it protects the keys, tokens and uploads "
                 "of your publishers.",
             )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -1071,6 +1071,10 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
         # Production-only secrets the settings insist on with DEBUG off (throwaway values).
         "LICENSE_KEY_PEPPER": os.urandom(24).hex(),
         "LICENSE_KEY_SECRET": base64.b64encode(os.urandom(32)).decode("ascii"),
+        # The fake gateway cannot run with DEBUG off; the search benchmark never calls Stripe.
+        "STRIPE_BACKEND": "stripe",
+        "STRIPE_SECRET_KEY": "sk_test_" + os.urandom(16).hex(),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + os.urandom(16).hex(),
         # One address sends everything: the per-address limit (600/minute) would refuse it all.
         "API_CATALOG_RATE": "",
         "LOG_LEVEL": "WARNING",

@@ -114,7 +114,10 @@ fi
 # --- Redis --------------------------------------------------------------------
 port=$(free_port)
 log "Redis $(redis-server --version | awk '{print $3}') on 127.0.0.1:$port"
+# A memory bound and an eviction policy, as production has (README, "Redis needs a memory bound"):
+# volatile-lru evicts only keys with an expiry (cache entries), never Celery's queues.
 if ! redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+    --maxmemory 256mb --maxmemory-policy volatile-lru \
     --dir "$WORK" --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log"; then
   cat "$WORK/redis.log" >&2 || true
   die "redis-server did not start"

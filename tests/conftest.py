@@ -129,8 +129,10 @@ def _marketplace_key(settings, marketplace_key_path: Path) -> None:
 def _fast_and_quiet(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Two-factor authentication is tested on its own (tests/publishing/test_views.py).
+    # Two-factor authentication is tested on its own (tests/publishing/test_views.py,
+    # tests/test_admin.py).
     settings.MFA_REQUIRED_FOR_PUBLISHING = False
+    settings.MFA_REQUIRED_FOR_STAFF = False
 
 
 @pytest.fixture
@@ -224,6 +226,18 @@ def make_user(django_user_model, username: str, *, verified: bool = True, plan: 
     if plan is not None:
         subscribe(user, plan)
     return user
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for the TOTP ``secret`` (base32), computed with
+    allauth's own functions. Tests that post it set ``MFA_TOTP_TOLERANCE = 1``, so a code made at the
+    end of a period is still accepted in the next one."""
+    import time
+
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 def subscribe(user, plan: str = "pro", *, organization=None, status: str = "active"):

@@ -47,6 +47,11 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         DATA_DIR=str(tmp_path),
         LICENSE_KEY_PEPPER="p" * 40,
         LICENSE_KEY_SECRET=base64.b64encode(b"s" * 32).decode(),
+        SITE_URL="https://market.example.com",
+        STRIPE_BACKEND="stripe",
+        STRIPE_SECRET_KEY="sk_live_" + "A1b2C3d4" * 12,
+        STRIPE_WEBHOOK_SECRET="whsec_" + "Q7w8E9r0" * 4,
+        STRIPE_CONNECT_WEBHOOK_SECRET="whsec_" + "Z5x6C7v8" * 4,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,6 @@
-"""Admin for API tokens: staff see every token and revoke them; a token is never added here."""
+"""Admin for API tokens: staff with the tokens permissions see every token and revoke them; a token
+is never added here. No reviewer group holds those permissions (``moderation/roles.py``), and this is
+the only place where staff revoke someone else's token (``tokens.services.api_token_revoke``)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from .services import api_token_revoke
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Staff see every token and can revoke any; the secret itself is never stored."""
+    """Staff holding ``tokens.view_apitoken`` see every token; with ``tokens.change_apitoken``
+    (``tokens.services.REVOKE_ANY_PERMISSION``) they revoke any. The secret itself is never stored."""
 
     list_display = ("name", "token_prefix", "user", "publisher", "package", "is_staff_token", "expires_at")
     list_display += ("last_used_at", "last_used_ip", "revoked_at")

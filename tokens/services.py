@@ -192,9 +192,19 @@ def api_token_record_use(*, token: ApiToken, ip: str | None) -> None:
         token.last_used_at, token.last_used_ip = now, ip or None
 
 
+#: The admin permission that lets staff revoke any token (``tokens.admin.ApiTokenAdmin``'s action).
+#: No reviewer group holds it (``moderation/roles.py``: "nothing on tokens").
+REVOKE_ANY_PERMISSION = "tokens.change_apitoken"
+
+
 def api_token_can_manage(*, token: ApiToken, user: AbstractBaseUser) -> bool:
-    """True when ``user`` may see and revoke ``token``: staff, its owner, or a member of its publisher."""
-    if user.is_staff or token.user_id == user.pk:
+    """True when ``user`` may see and revoke ``token`` on the token pages: its owner, or a member of
+    its publisher.
+
+    Being staff gives no power here: staff revoke other people's tokens only in the admin, with
+    :data:`REVOKE_ANY_PERMISSION` (issue 12, finding 4; the role matrix in ``moderation/roles.py``).
+    """
+    if token.user_id == user.pk:
         return True
     return token.publisher is not None and token.publisher.has_member(user)
 
@@ -202,10 +212,16 @@ def api_token_can_manage(*, token: ApiToken, user: AbstractBaseUser) -> bool:
 def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> ApiToken:
     """Revoke ``token`` at once; revoking a revoked token changes nothing.
 
+    Args:
+        token: the token to revoke.
+        by: its owner, a member of its publisher (:func:`api_token_can_manage`), or active staff
+            holding :data:`REVOKE_ANY_PERMISSION` (the admin's action).
+
     Raises:
-        PermissionDenied: ``by`` is not staff, the owner, or a member of the token's publisher.
+        PermissionDenied: ``by`` is none of those.
     """
-    if not api_token_can_manage(token=token, user=by):
+    may_revoke_any = by.is_staff and by.is_active and by.has_perm(REVOKE_ANY_PERMISSION)
+    if not (may_revoke_any or api_token_can_manage(token=token, user=by)):
         raise PermissionDenied("You cannot revoke this token.")
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)

@@ -73,18 +73,18 @@ def token_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: confirm; POST: revoke. Members of the token's publisher (and staff) only."""
+    """GET: confirm; POST: revoke. The token's owner and the members of its publisher only
+    (:func:`tokens.services.api_token_can_manage`); anyone else, staff included, gets 403 and never
+    the confirmation page, which shows the token. Staff revoke other people's tokens in the admin."""
     token = get_object_or_404(ApiToken.objects.select_related("publisher", "package"), pk=pk)
-    if token.publisher is not None:
-        _member_publisher(request, token.publisher.slug)
+    if not services.api_token_can_manage(token=token, user=request.user):
+        raise PermissionDenied("You cannot revoke this token.")
     if request.method == "POST":
         services.api_token_revoke(token=token, by=request.user)
         messages.success(request, f"Token “{token.name}” ({token.token_prefix}…) revoked.")
         if token.publisher is None:
             return redirect("publishing:dashboard")
         return redirect("publishing:token-list", slug=token.publisher.slug)
-    if not services.api_token_can_manage(token=token, user=request.user):
-        raise PermissionDenied("You cannot revoke this token.")
     return render(
         request, "publishing/token_confirm_revoke.html", {"token": token, "publisher": token.publisher}
     )

@@ -2,25 +2,58 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from api.authentication import client_ip
 from catalog.entitlements import InstallRefused, entitlements
 from catalog.models import Download, Install, Package, Release
 
-__all__ = ["InstallRefused", "download_record", "install_record"]
+__all__ = ["InstallRefused", "download_record", "download_visitor", "install_record"]
 
 
-def download_record(*, release: Release, dialect: str) -> Download:
-    """Record one download of ``release`` and bump its package's ``total_downloads``."""
-    with transaction.atomic():
-        download = Download.objects.create(release=release, dialect=dialect)
-        Package.objects.filter(pk=release.package_id).update(total_downloads=F("total_downloads") + 1)
-    return download
+def download_visitor(request) -> str:
+    """Who downloads or reports, for counting: the signed-in account, else the client address.
+
+    An opaque HMAC (``SECRET_KEY``) of ``user:<id>`` or ``address:<REMOTE_ADDR>``,
+    32 hex characters, so the statistics tables hold no address. The same
+    request always gives the same visitor (within one ``SECRET_KEY``).
+    """
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        ident = f"user:{user.pk}"
+    else:
+        ident = f"address:{client_ip(request) or 'unknown'}"
+    return salted_hmac("catalog.download-visitor", ident).hexdigest()[:32]
+
+
+def download_record(*, release: Release, dialect: str, visitor: str) -> bool:
+    """Count one download of ``release`` by ``visitor`` (:func:`download_visitor`), at most once a day.
+
+    The first download of a release by a visitor on a UTC day writes a
+    ``Download`` row and bumps the package's ``total_downloads``; later ones
+    that day change nothing, so a stranger cannot pump the count (issue 12).
+    The unique constraint ``download_once_per_visitor_day`` decides between
+    concurrent requests (the loser's insert fails inside its savepoint).
+
+    Returns:
+        True when this download was counted.
+    """
+    try:
+        with transaction.atomic():
+            Download.objects.create(
+                release=release, dialect=dialect, visitor=visitor, counted_on=timezone.now().date()
+            )
+            Package.objects.filter(pk=release.package_id).update(total_downloads=F("total_downloads") + 1)
+    except IntegrityError:
+        return False
+    return True
 
 
 def install_record(
-    *, package: Package, release: Release, user=None, tenant_id: str = ""
+    *, package: Package, release: Release, user=None, tenant_id: str = "", source: str = ""
 ) -> tuple[Install, bool]:
     """Record that an account installed ``release``, within its plan's install caps.
 
@@ -29,7 +62,8 @@ def install_record(
     returns the existing row (``created`` False). The account is locked, the caps checked and the
     row written in one transaction (:mod:`licensing.plans` has the rules), so racing installs
     cannot pass a cap together. The caps are licensing's rules (``licensing.plans``), asked through
-    :mod:`catalog.entitlements`.
+    :mod:`catalog.entitlements`. ``source`` (:func:`download_visitor` of the request) is kept so
+    popularity counts one report per source, release and day (``catalog.stats.install_count``).
 
     Raises:
         InstallRefused: ``install.plan_cap`` (a cap of the account's plan is reached; the message
@@ -44,5 +78,7 @@ def install_record(
         existing = Install.objects.filter(user=user, tenant_id=tenant_id, release=release).first()
         if existing is not None:
             return existing, False
-        install = Install.objects.create(package=package, release=release, user=user, tenant_id=tenant_id)
+        install = Install.objects.create(
+            package=package, release=release, user=user, tenant_id=tenant_id, source=source
+        )
     return install, True

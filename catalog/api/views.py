@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from django.core import signing
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -28,14 +28,15 @@ from api.throttling import SettingsRateThrottle
 from catalog import artifacts
 from catalog.cache import cached_for_anonymous
 from catalog.constants import Pricing
-from catalog.entitlements import entitlements
+from catalog.entitlements import entitlements, license_key_try
 from catalog.models import Install, Kind, Package, Publisher, Release
 from catalog.querysets import BROWSABLE
 from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, fetch_page
+from catalog.stats import install_count
 
 from . import serializers as s
 from .filters import SORTS, CatalogQuery, catalog_facets, catalog_search, pricing_values
-from .services import InstallRefused, download_record, install_record
+from .services import InstallRefused, download_record, download_visitor, install_record
 
 _ERROR = OpenApiResponse(ErrorResponseSerializer)
 #: Items per page of the Cloud OS list.
@@ -121,10 +122,20 @@ def _release_for(package: Package, version: str | None) -> Release:
     )
 
 
+def _key_tried(request, key: str) -> None:
+    """Count a try of ``key`` in the license keys' shared budget; ``429 rate_limited`` over it."""
+    wait = license_key_try(request, key)
+    if wait is not None:
+        raise exceptions.Throttled(wait)
+
+
 def _check_license(request, package: Package, key: str | None = None) -> None:
     if package.pricing == Pricing.FREE:
         return
-    if not entitlements().download_allowed(package=package, key=key or _license_key(request)):
+    key = key or _license_key(request)
+    if key:
+        _key_tried(request, key)
+    if not entitlements().download_allowed(package=package, key=key):
         raise PaymentRequired()
 
 
@@ -187,12 +198,13 @@ class CatalogLicensedApi(PublicApiView):
     @extend_schema(
         operation_id="catalog_licensed",
         parameters=[CatalogQuerySerializer, OpenApiParameter("key", str, description="A license key.")],
-        responses={200: s.CatalogPageSerializer, 400: _ERROR},
+        responses={200: s.CatalogPageSerializer, 400: _ERROR, 429: _ERROR},
     )
     def get(self, request) -> Response:
         key = _license_key(request)
         if not key:
             raise exceptions.ValidationError({"key": ["A license key is required (?key= or X-License-Key)."]})
+        _key_tried(request, key)
         unlocked = entitlements().unlocked_package_ids(key)
         base = Package.objects.reachable().filter(Q(status__in=BROWSABLE) | Q(pk__in=unlocked))
         return _argentos_page(request, base)
@@ -231,7 +243,7 @@ class CatalogDownloadApi(PublicApiView):
         responses={
             200: s.ArtifactDownloadSerializer,
             302: OpenApiResponse(description="Redirect to the artifact."),
-            **{code: _ERROR for code in (402, 404, 409)},
+            **{code: _ERROR for code in (402, 404, 409, 429)},
         },
     )
     def get(self, request, identifier: str):
@@ -242,7 +254,7 @@ class CatalogDownloadApi(PublicApiView):
         if not release.wrapped_artifact:
             raise Unwrappable()
         url, expires = artifacts.artifact_url(release=release, which=artifacts.WRAPPED, request=request)
-        download_record(release=release, dialect="argentos")
+        download_record(release=release, dialect="argentos", visitor=download_visitor(request))
         if "application/json" in request.headers.get("Accept", ""):
             return Response(
                 {
@@ -257,7 +269,11 @@ class CatalogDownloadApi(PublicApiView):
 
 
 def artifact_file(request, token: str):
-    """Stream an artifact named by a signed, expiring token (local storage); ``403`` when bad or expired."""
+    """Stream an artifact named by a signed, expiring token (local storage); ``403`` when bad or expired.
+
+    Counts as a download of the release (once per visitor and day, ``download_record``), like the
+    endpoints that hand out the URL: the same client fetching both counts once.
+    """
     try:
         release_id, which = artifacts.artifact_from_token(token)
     except signing.BadSignature:
@@ -276,6 +292,8 @@ def artifact_file(request, token: str):
         return JsonResponse(
             {"ok": False, "errors": [{"code": "not_found", "field": None, "message": "Gone."}]}, status=404
         )
+    dialect = "argentos" if which == artifacts.WRAPPED else "objectstack"
+    download_record(release=release, dialect=dialect, visitor=download_visitor(request))
     response = FileResponse(
         file.open("rb"), as_attachment=True, filename=release.filename, content_type=PACKAGE_CONTENT_TYPE
     )
@@ -391,7 +409,7 @@ def _with_install_totals(qs):
         Install.objects.filter(package=OuterRef("pk"))
         .order_by()
         .values("package")
-        .annotate(n=Count("pk"))
+        .annotate(n=install_count())
         .values("n")
     )
     return qs.annotate(installs_total=Coalesce(Subquery(installs, output_field=IntegerField()), 0))
@@ -465,7 +483,7 @@ class ListingArtifactApi(PublicApiView):
     @extend_schema(
         operation_id="objectstack_artifact",
         parameters=[OpenApiParameter("version", str), OpenApiParameter("key", str)],
-        responses={200: s.ArtifactDownloadSerializer, 402: _ERROR, 404: _ERROR},
+        responses={200: s.ArtifactDownloadSerializer, 402: _ERROR, 404: _ERROR, 429: _ERROR},
     )
     def get(self, request, identifier: str) -> Response:
         package = get_object_or_404(Package.objects.reachable(), identifier=identifier)
@@ -474,7 +492,7 @@ class ListingArtifactApi(PublicApiView):
         if not release.artifact:
             raise exceptions.NotFound("This release has no artifact.")
         url, expires = artifacts.artifact_url(release=release, which=artifacts.ORIGINAL, request=request)
-        download_record(release=release, dialect="objectstack")
+        download_record(release=release, dialect="objectstack", visitor=download_visitor(request))
         return Response(
             {
                 "downloadUrl": url,
@@ -498,6 +516,22 @@ class PublisherApi(PublicApiView):
         return Response(s.PublisherSerializer(publisher).data)
 
 
+class TokenlessInstallThrottle(SettingsRateThrottle):
+    """Tokenless install reports per client address: ``DEFAULT_THROTTLE_RATES["install_tokenless"]``.
+
+    A tokenless report names any ``tenantId``, so fresh ids would otherwise add
+    rows without end (issue 12); reports with an account token are counted
+    for their account and are not limited here.
+    """
+
+    scope = "install_tokenless"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
+
+
 class InstallApi(APIView):
     """``POST /api/objectstack/v1/install``: record an install per account (token user) or ``tenantId``.
 
@@ -509,20 +543,21 @@ class InstallApi(APIView):
     when that account already installed that release. ``403
     install.plan_cap`` when a cap of the plan is reached and ``403
     install.tenant_reserved`` for a tokenless install naming a subscribed
-    organization (rules in :mod:`licensing.plans`).
+    organization (rules in :mod:`licensing.plans`). Tokenless reports are
+    limited per address (``429 rate_limited``, :class:`TokenlessInstallThrottle`).
     """
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [permissions.AllowAny]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
-    throttle_classes = [CatalogRateThrottle]
+    throttle_classes = [CatalogRateThrottle, TokenlessInstallThrottle]
 
     @extend_schema(
         operation_id="objectstack_install",
         request=s.InstallRequestSerializer,
         responses={201: s.InstallResponseSerializer, 200: s.InstallResponseSerializer,
-                   **{code: _ERROR for code in (400, 401, 402, 403, 404)}},
+                   **{code: _ERROR for code in (400, 401, 402, 403, 404, 429)}},
     )  # fmt: skip
     def post(self, request) -> Response:
         if not isinstance(request.data, dict):
@@ -544,7 +579,11 @@ class InstallApi(APIView):
         _check_license(request, package, key=data.get("licenseKey"))
         try:
             _, created = install_record(
-                package=package, release=release, user=user, tenant_id=data.get("tenantId", "")
+                package=package,
+                release=release,
+                user=user,
+                tenant_id=data.get("tenantId", ""),
+                source=download_visitor(request),
             )
         except InstallRefused as exc:
             raise exceptions.PermissionDenied(str(exc), code=exc.code) from None

@@ -10,7 +10,7 @@ Usage in ``catalog/package_detail.html``::
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.urls import NoReverseMatch, reverse
@@ -44,9 +44,14 @@ def package_engagement(context, package: Package) -> ListingEngagement | None:
 
 @register.filter
 def star_percent(rating) -> str:
-    """A 0-5 rating as the width of the filled stars, e.g. ``4.3`` → ``"86"``."""
+    """A 0-5 rating as the width of the filled stars in percent, to the nearest 5, e.g. ``4.3`` → ``"85"``.
+
+    The steps are those of the ``stars__fill--N`` classes in ``static/css/site.css``
+    (the Content-Security-Policy allows no style attribute).
+    """
     try:
         value = Decimal(str(rating))
     except ArithmeticError:
         return "0"
-    return str(int(max(Decimal(0), min(value, Decimal(5))) * 20))
+    percent = max(Decimal(0), min(value, Decimal(5))) * 20
+    return str(int((percent / 5).to_integral_value(rounding=ROUND_HALF_UP)) * 5)

@@ -20,11 +20,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 from django_htmx.http import push_url
 
+from ..api.services import download_record, download_visitor
 from ..constants import ListingStatus, Pricing, VerificationLevel
-from ..entitlements import entitlements
+from ..entitlements import entitlements, license_key_try
 from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
+from ..readme_images import ReadmeImageUnavailable, readme_image
 from ..search import MAX_QUERY_LENGTH, SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
 
 #: Content-Type of a package file: a gzip-compressed tar (spec section 1).
@@ -337,7 +339,7 @@ class PackageDetailView(DetailView):
         package, release = self.object, self.object.latest_release
         context.update(
             release=release,
-            readme_html=render_markdown(package.readme or package.description),
+            readme_html=_readme_html(package, release),
             permissions=explain_permissions(release.permissions),
             versions=package.published_releases,
             download_url=release.get_download_url(),
@@ -345,6 +347,21 @@ class PackageDetailView(DetailView):
             audit=_submission_of(release),
         )
         return context
+
+
+def _readme_html(package: Package, release: Release) -> str:
+    """The listing's README as HTML, its package images served by ``catalog:readme-image`` from ``release``.
+
+    Without a README the description is shown, and an image it names is only its alt text.
+    """
+    if not package.readme:
+        return render_markdown(package.description)
+    return render_markdown(
+        package.readme,
+        image_url=lambda path: reverse(
+            "catalog:readme-image", args=[package.identifier, release.version, path]
+        ),
+    )
 
 
 def _submission_of(release: Release):
@@ -368,12 +385,22 @@ def _suspended(request: HttpRequest, identifier: str) -> HttpResponse | None:
     )
 
 
+def _rate_limited(request: HttpRequest, wait: float) -> HttpResponse:
+    """The 429 page with ``Retry-After`` (RFC 6585 section 4), for a budget of tries that is spent."""
+    seconds = max(1, int(wait + 0.999))
+    response = render(request, "429.html", {"retry_after": seconds}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def release_download(request: HttpRequest, identifier: str, version: str) -> HttpResponse:
     """Serve the bytes of a published release's artifact, as uploaded and signed.
 
     Suspended listings answer with their reason page (410) instead; a paid
     package needs an active license (the signed-in owner's, or a key in
     ``X-License-Key`` or ``?key=``), else the 402 page says how to get one.
+    A key counts as a try in the budget the license API shares
+    (``catalog.entitlements.license_key_try``); over it, the 429 page.
     """
     suspended = _suspended(request, identifier)
     if suspended is not None:
@@ -387,8 +414,15 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     if not release.artifact:
         raise Http404("This release has no artifact.")
     key = request.headers.get("X-License-Key") or request.GET.get("key")
+    if (
+        key
+        and release.package.pricing != Pricing.FREE
+        and (wait := license_key_try(request, key)) is not None
+    ):
+        return _rate_limited(request, wait)
     if not entitlements().download_allowed(package=release.package, user=request.user, key=key):
         return render(request, "catalog/license_required.html", {"package": release.package}, status=402)
+    download_record(release=release, dialect="web", visitor=download_visitor(request))
     response = FileResponse(
         release.artifact.open("rb"),
         as_attachment=True,
@@ -397,4 +431,36 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     )
     response["Content-Length"] = str(release.size)
     response["X-Checksum-SHA256"] = release.artifact_sha256
+    return response
+
+
+#: The policy of a served README image: nothing it could load or run, and sandboxed when opened directly.
+README_IMAGE_CSP = "default-src 'none'; sandbox"
+
+
+def readme_image_file(request: HttpRequest, identifier: str, version: str, path: str) -> HttpResponse:
+    """Serve an image that a published release's README shows from its own package.
+
+    The rules are ``catalog.readme_images``'s; any refusal (a hostile path, a
+    file the README does not show, not an image, too large) is a 404. The
+    answer carries the image's own type, ``X-Content-Type-Options: nosniff``
+    and a Content-Security-Policy that forbids everything, and may be cached
+    for a day (a release's files never change).
+    """
+    if "\x00" in identifier + version + path:
+        raise Http404("No such image.")
+    release = get_object_or_404(
+        Release.objects.published().select_related("package"),
+        package__in=Package.objects.reachable(),
+        package__identifier=identifier,
+        version=version,
+    )
+    try:
+        image = readme_image(release=release, path=path)
+    except ReadmeImageUnavailable as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(image.data, content_type=image.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = README_IMAGE_CSP
+    response["Cache-Control"] = "public, max-age=86400"
     return response

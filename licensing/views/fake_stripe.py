@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from marketplace.settings import StripeBackend
 from ..constants import PaymentKind, PaymentStatus
 from ..gateways import fake
 from ..models import ConnectedAccount, Payment
+from .earnings import _member_publisher
 
 
 def _fake_only() -> None:
@@ -53,12 +55,18 @@ def fake_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
     return render(request, "licensing/fake_checkout.html", context)
 
 
+@login_required
 def fake_onboarding(request: HttpRequest, account_id: str) -> HttpResponse:
-    """Stands in for Stripe's Express onboarding: Complete sends a signed ``account.updated``."""
+    """Stands in for Stripe's Express onboarding: Complete sends a signed ``account.updated``.
+
+    Only a member of the publisher that owns the account may see or complete it, as on the Earnings
+    pages that start onboarding (404 for an unknown account, 403 for anyone else; issue 12, finding 2).
+    """
     _fake_only()
     account = get_object_or_404(
         ConnectedAccount.objects.select_related("publisher"), stripe_account_id=account_id
     )
+    _member_publisher(request, account.publisher.slug)
     return_url = request.GET.get("return_url", "")
     if not url_has_allowed_host_and_scheme(return_url, allowed_hosts={request.get_host()}) and not (
         return_url.startswith(settings.SITE_URL + "/")

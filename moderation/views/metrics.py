@@ -1,4 +1,5 @@
-"""The moderation metrics page in the admin (``/admin/metrics/``), for staff who may see submissions."""
+"""The moderation metrics page in the admin (``/admin/metrics/``), for staff who may see submissions
+(and whose session passed two-factor authentication when ``MFA_REQUIRED_FOR_STAFF`` is on)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from marketplace.mfa import staff_mfa_required
 
 from .. import metrics
 from ..constants import Action
@@ -33,6 +36,7 @@ def _duration(value: timedelta | None) -> str:
 
 
 @staff_member_required
+@staff_mfa_required
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Queue sizes, time to decision, decisions per reviewer and outcome, and the queue over 30 days."""
     if not request.user.has_perm(REQUIRED_PERMISSION):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalog.api.views import cached_read
+from catalog.api.views import MarketplaceItemsQuerySerializer, cached_read
 
 from . import views
 
@@ -14,7 +14,9 @@ urlpatterns = [
     # The Cloud OS list of one kind (GET, the catalog's) shares its path with the upload (POST).
     path(
         "api/v1/marketplace/<slug:category>/items",
-        cached_read(views.MarketplaceItemsApi.as_view()),
+        cached_read(
+            views.MarketplaceItemsApi.as_view(), params=tuple(MarketplaceItemsQuerySerializer().fields)
+        ),
         name="marketplace-items",
     ),
     path(

@@ -78,17 +78,46 @@ def screenshot(request) -> Screenshots:
     return Screenshots(ARTIFACTS / name)
 
 
+#: Reports every Content-Security-Policy violation of a page on its console (Chromium also logs its own
+#: "Refused to ..." line), where :func:`watch_csp` collects it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+
+
+def watch_csp(context, violations: list[str]) -> None:
+    """Append to ``violations`` every CSP violation of the pages of ``context`` (a Playwright context)."""
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or message.text.startswith("CSP violation"):
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+
+
 @pytest.fixture
-def new_page(chromium, request, screenshot) -> Iterator:
+def csp_violations() -> list[str]:
+    """The CSP violations seen by the pages of ``new_page``; a test fails when any is left at its end."""
+    return []
+
+
+@pytest.fixture
+def new_page(chromium, request, screenshot, csp_violations) -> Iterator:
     """``new_page()`` opens a page in a fresh browser context (its own cookies).
 
     When the test fails, every page open at the end is saved as a screenshot.
+    Any Content-Security-Policy violation on any page fails the test (issue 12, finding 6).
     """
     contexts = []
 
     def open_page():
         context = chromium.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
+        watch_csp(context, csp_violations)
         contexts.append(context)
         return context.new_page()
 
@@ -100,6 +129,8 @@ def new_page(chromium, request, screenshot) -> Iterator:
                 with contextlib.suppress(Exception):  # best effort only
                     screenshot(page, "failure")
         context.close()
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations), pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)

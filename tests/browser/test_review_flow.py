@@ -14,18 +14,30 @@ pytestmark = [
 
 
 def _admin_login(page, base: str, user) -> None:
+    """Sign in as the admin asks: ``/admin/login/`` sends to the site's login, then its second factor."""
+    from tests.conftest import totp_code
+
     page.goto(f"{base}/admin/login/")
-    page.fill("input[name=username]", user.username)
+    page.wait_for_url(lambda url: "/accounts/login/" in url)
+    page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", user.password_for_test)
-    page.locator("#login-form [type=submit]").click()
-    page.wait_for_url(lambda url: "/admin/login/" not in url)
+    page.locator("form:has(input[name=login]) [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
+    page.fill("input[name=code]", totp_code(user.totp_secret_for_test))
+    page.locator("form:has(input[name=code]) [type=submit]").first.click()
+    page.wait_for_url(lambda url: url.rstrip("/").endswith("/admin"))
 
 
 @pytest.fixture
-def reviewers(django_user_model):
+def reviewers(django_user_model, settings):
+    """Two staff with TOTP enrolled; the admin needs two-factor authentication, as in production."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
     from moderation.roles import roles_ensure
     from tests.conftest import PASSWORD, make_user
 
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    settings.MFA_TOTP_TOLERANCE = 1
     groups = roles_ensure()
     first = make_user(django_user_model, "ruth", is_staff=True)
     first.groups.add(groups["Reviewers"])
@@ -33,6 +45,8 @@ def reviewers(django_user_model):
     second.groups.add(groups["Senior reviewers"])
     for user in (first, second):
         user.password_for_test = PASSWORD
+        user.totp_secret_for_test = generate_totp_secret()
+        TOTP.activate(user, user.totp_secret_for_test)
     return first, second
 
 

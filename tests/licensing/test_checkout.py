@@ -224,6 +224,26 @@ def test_fake_onboarding_enables_charges_through_a_signed_webhook(client, make_p
 
 
 @pytest.mark.django_db
+def test_fake_onboarding_is_only_for_members_of_the_accounts_publisher(client, make_package, buyer):
+    package = make_package("pro")
+    client.force_login(make_package.publisher_owner)
+    link = client.post("/publishers/paid-tools/earnings/connect/")["Location"]
+    account = ConnectedAccount.objects.get(publisher=package.publisher)
+    client.logout()
+
+    # Anonymous: to the login page, for the page and for Complete.
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    # Signed in, but not a member of the publisher that owns the account.
+    client.force_login(buyer)
+    assert client.get(link).status_code == 403
+    assert client.post(link).status_code == 403
+    assert client.get("/fake-stripe/connect/acct_fake_unknown/").status_code == 404
+    account.refresh_from_db()
+    assert not (account.charges_enabled or account.payouts_enabled or account.details_submitted)
+
+
+@pytest.mark.django_db
 def test_earnings_page_csv_and_staff_totals(client, make_package, buyer, reviewer):
     package = sellable(make_package, "pro", price_cents=1900)
     now = timezone.now()

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from licensing import keys
+from marketplace.logmask import SecretMaskingFilter
 
 CANONICAL = re.compile(r"^ARG(-[0-9A-HJKMNP-TV-Z]{4}){7}$")
 
@@ -117,14 +118,14 @@ def test_mask_text_and_logging_filter():
     key = keys.generate_key()
     assert key not in keys.mask_text(f"GET /api/v1/license/{key} 404")
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "path %s", (key,), None)
-    assert keys.KeyMaskingFilter().filter(record)
+    assert SecretMaskingFilter().filter(record)
     assert key not in record.getMessage()
     assert keys.mask_key(key) in record.getMessage()
     plain = logging.LogRecord("x", logging.INFO, __file__, 1, "nothing %d", (1,), None)
-    assert keys.KeyMaskingFilter().filter(plain)
+    assert SecretMaskingFilter().filter(plain)
     assert plain.getMessage() == "nothing 1"
     broken = logging.LogRecord("x", logging.INFO, __file__, 1, "%d", ("x",), None)
-    assert keys.KeyMaskingFilter().filter(broken)
+    assert SecretMaskingFilter().filter(broken)
 
 
 def test_settings_require_secrets_when_debug_is_off(tmp_path):

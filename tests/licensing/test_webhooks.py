@@ -81,6 +81,26 @@ def test_bad_signatures_are_refused_without_effect(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("event_type", "field", "value"),
+    [
+        ("checkout.session.completed", "amount_total", 1),
+        ("checkout.session.completed", "currency", "jpy"),
+        ("payment_intent.succeeded", "amount_received", 1),
+    ],
+)
+def test_a_signed_event_for_another_amount_or_currency_issues_no_license(
+    client, pending, event_type, field, value, django_capture_on_commit_callbacks
+):
+    obj = dict(objects(pending)[event_type], **{field: value})
+    deliver(client, event_type, obj, "evt_cheap", django_capture_on_commit_callbacks)
+    assert not License.objects.exists()
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.PENDING
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
 def test_get_is_not_allowed(client):
     assert client.get("/stripe/webhook/").status_code == 405
 
@@ -434,6 +454,43 @@ def test_account_updated_sets_the_connected_account_flags(
         client, "account.updated", {**obj, "id": "acct_not_ours"}, "evt_3", django_capture_on_commit_callbacks
     )
     assert ConnectedAccount.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_connect_endpoint_secret_verifies_account_updates_only(
+    client, settings, pending, django_capture_on_commit_callbacks
+):
+    account = ConnectedAccount.objects.get(publisher=pending.package.publisher)
+    account.charges_enabled = account.details_submitted = False
+    account.save()
+    connect_secret = "whsec_" + "Z5x6C7v8" * 4
+    obj = {
+        "id": account.stripe_account_id,
+        "object": "account",
+        "details_submitted": True,
+        "charges_enabled": True,
+    }
+    body, header = signed("account.updated", obj, event_id="evt_connect_1", secret=connect_secret)
+    # Without the Connect endpoint's secret, its deliveries are not ours.
+    assert post_event(client, body, header).status_code == 400
+
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = connect_secret
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(client, body, header).status_code == 200
+    account.refresh_from_db()
+    assert account.charges_enabled and account.details_submitted
+    # Anything else signed with the Connect secret changes nothing: payments come to the platform endpoint.
+    paid, header = signed(
+        "checkout.session.completed",
+        objects(pending)["checkout.session.completed"],
+        event_id="evt_connect_2",
+        secret=connect_secret,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(client, paid, header).status_code == 200
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.PENDING and not License.objects.exists()
+    assert not WebhookEvent.objects.filter(event_id="evt_connect_2").exists()
 
 
 # --- refunds of renewals (issue 6 leftover): the renewal's year is taken back, the purchase stands ----

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from catalog.models import Publisher
 from publishing.models import SigningKey, Submission
-from tests.conftest import make_user, public_key_b64
+from tests.conftest import make_user, public_key_b64, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -110,20 +113,35 @@ def test_submission_page_is_private_to_the_publisher(client, author, build_pkg, 
     assert client.get(submission.get_absolute_url()).status_code == 403
 
 
+def redirect_target(response) -> tuple[str, str | None]:
+    """The path a redirect sends to, and its ``next`` parameter."""
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    return location.path, parse_qs(location.query).get("next", [None])[0]
+
+
 @pytest.mark.parametrize("url_name", ["publishing:upload", "publishing:key-list"])
 def test_two_factor_authentication_is_required_to_publish(client, author, settings, url_name):
+    """The session must have passed the second factor; having an authenticator is not enough."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     settings.MFA_REQUIRED_FOR_PUBLISHING = True
+    settings.MFA_TOTP_TOLERANCE = 1
     client.force_login(author.user)
     url = reverse(url_name, args=[author.publisher.slug])
 
-    refused = client.get(url)
-    TOTP.activate(author.user, generate_totp_secret())
+    without_authenticator = client.get(url)
+    secret = generate_totp_secret()
+    TOTP.activate(author.user, secret)
+    without_second_factor = client.get(url)
+    passed = client.post(
+        f"{reverse('mfa_reauthenticate')}?{urlencode({'next': url})}", {"code": totp_code(secret)}
+    )
     allowed = client.get(url)
 
-    assert refused.status_code == 302
-    assert refused["Location"] == f"{reverse('mfa_activate_totp')}?next={url}"
+    assert redirect_target(without_authenticator) == (reverse("mfa_activate_totp"), url)
+    assert redirect_target(without_second_factor) == (reverse("mfa_reauthenticate"), url)
+    assert passed.status_code == 302 and passed["Location"] == url
     assert allowed.status_code == 200
 
 

@@ -145,6 +145,60 @@ def test_revoke_is_idempotent_and_checks_permission(author, reviewer, django_use
     assert token_services.api_token_revoke(token=token, by=author.user).revoked_at == first
 
 
+def test_a_reviewer_has_no_power_over_other_peoples_tokens(client, author, django_user_model):
+    """Issue 12, finding 4: staff in the Reviewers group neither see nor revoke anyone's token."""
+    from moderation.roles import REVIEWERS, SENIOR_REVIEWERS, roles_ensure
+
+    groups = roles_ensure()
+    gina = make_user(django_user_model, "gina", is_staff=True)
+    gina.groups.add(groups[REVIEWERS])
+    sven = make_user(django_user_model, "sven", is_staff=True)
+    sven.groups.add(groups[SENIOR_REVIEWERS])
+    carol = make_user(django_user_model, "carol")
+    tokens = [
+        token_services.api_token_create(user=author.user, name="ci", publisher=author.publisher)[0],
+        token_services.api_token_create(user=carol, name="laptop", account=True)[0],
+        token_services.api_token_create(user=sven, name="ops", staff=True)[0],
+    ]
+    client.force_login(gina)
+
+    for token in tokens:
+        url = reverse("publishing:token-revoke", args=[token.pk])
+        for response in (client.get(url), client.post(url)):
+            assert response.status_code == 403
+            assert token.token_prefix not in response.content.decode()
+        with pytest.raises(PermissionDenied):
+            token_services.api_token_revoke(token=token, by=gina)
+    listing = client.get(reverse("publishing:account-token-list")).content.decode()
+    assert client.get(reverse("admin:tokens_apitoken_changelist")).status_code == 403
+
+    assert not any(token.token_prefix in listing for token in tokens)
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 3
+
+
+def test_staff_revoke_other_peoples_tokens_only_in_the_admin(client, reviewer, django_user_model):
+    token, _ = token_services.api_token_create(
+        user=make_user(django_user_model, "carol"), name="laptop", account=True
+    )
+    client.force_login(reviewer)  # a superuser: holds tokens.change_apitoken
+
+    for response in (
+        client.get(reverse("publishing:token-revoke", args=[token.pk])),
+        client.post(reverse("publishing:token-revoke", args=[token.pk])),
+    ):
+        assert response.status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+    response = client.post(
+        reverse("admin:tokens_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]}
+    )
+
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.revoked_by == reviewer
+
+
 # --- api_tokens_warn_expiring -------------------------------------------------------------------
 
 
