@@ -28,6 +28,8 @@ from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from marketplace.text import header_safe
+
 from .entitlements import entitlements
 from .models import Install, Package, Review
 
@@ -166,7 +168,9 @@ def _notify_reply(review_id: int) -> None:
         "url": settings.SITE_URL + package.get_absolute_url() + "#reviews",
     }
     send_mail(
-        subject=f"[Argent Marketplace] {package.publisher.name} replied to your review of {package.identifier}",
+        subject=header_safe(
+            f"[Argent Marketplace] {package.publisher.name} replied to your review of {package.identifier}"
+        ),
         message=render_to_string("catalog/emails/review_reply.txt", context),
         from_email=None,
         recipient_list=[review.user.email],

@@ -30,6 +30,10 @@ Text search (:func:`search_packages`):
   of the words first (:attr:`CatalogSearch.any_word` says so, and the search
   page tells the customer). One ``EXISTS`` query decides.
 
+Caps (:func:`search_text`): only the first 200 characters of a query, and of those the first 10
+words, are searched, on every page and in every dialect, so that a query pasted or generated at
+any length costs the same and gets the same answer everywhere.
+
 Compatibility (``platform_version``): the few distinct specifiers of the
 candidates' latest releases are read in one query and evaluated with
 ``packaging``; the filter is then ``latest_release__compatibility IN (…)``
@@ -55,6 +59,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Case,
@@ -373,27 +378,39 @@ def _match_fallback(queryset: QuerySet, q: str, *, any_word: bool) -> tuple[Quer
     """SQLite: the packages with every word of ``q`` (or any) in some field, and the weighted count of such fields.
 
     With ``any_word``, each word a package has adds :data:`WORD_MATCH_BONUS`, so packages with more of the
-    words come first.
+    words come first. The terms are added as a balanced tree (:func:`_sum`): one ``+`` nested in the
+    next per word and field overflowed SQLite's parser stack at twelve words.
     """
-    relevance = _exact_bonus(q)
+    terms = [_exact_bonus(q)]
     wanted = Q()
     for word in q.split():
         if any_word:
             wanted |= _any_field_contains(word)
-            relevance = relevance + Case(
-                When(_any_field_contains(word), then=Value(WORD_MATCH_BONUS)),
-                default=Value(0.0),
-                output_field=FloatField(),
+            terms.append(
+                Case(
+                    When(_any_field_contains(word), then=Value(WORD_MATCH_BONUS)),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
             )
         else:
             queryset = queryset.filter(_any_field_contains(word))
         for field, weight in FALLBACK_WEIGHTS.items():
-            relevance = relevance + Case(
-                When(**{f"{field}__icontains": word}, then=Value(weight)),
-                default=Value(0.0),
-                output_field=FloatField(),
+            terms.append(
+                Case(
+                    When(**{f"{field}__icontains": word}, then=Value(weight)),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
             )
-    return (queryset.filter(wanted) if any_word else queryset), relevance
+    return (queryset.filter(wanted) if any_word else queryset), _sum(terms)
+
+
+def _sum(terms: list[Expression]) -> Expression:
+    """``terms`` added pairwise as a balanced tree: nesting grows with log2 of their number, not with it."""
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+    return terms[0]
 
 
 def _any_field_contains(word: str) -> Q:
@@ -412,9 +429,24 @@ def search_packages(queryset: QuerySet, q: str) -> QuerySet:
     return match.queryset.annotate(relevance=match.relevance)
 
 
+#: A query is searched for its first this many characters and then its first this many words, in every
+#: dialect and page (longer queries are cut, not refused, so every dialect gives the same answer).
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 10
+
+
+def search_text(q: str | None) -> str:
+    """The part of ``q`` that is searched: its first :data:`MAX_QUERY_LENGTH` characters, of those the
+    first :data:`MAX_QUERY_WORDS` words (split on white space), joined by single spaces."""
+    return " ".join((q or "")[:MAX_QUERY_LENGTH].split()[:MAX_QUERY_WORDS])
+
+
 def _match_or_all(queryset: QuerySet, q: str) -> TextMatch:
-    """:func:`_match` for a query with words; every package, with a relevance of 0, for a blank one."""
-    q = (q or "").strip()
+    """:func:`_match` for a query with words; every package, with a relevance of 0, for a blank one.
+
+    Only :func:`search_text` of ``q`` is searched.
+    """
+    q = search_text(q)
     if not q:
         return TextMatch(queryset, Value(0.0, output_field=FloatField()))
     return _match(queryset, q)
@@ -620,7 +652,11 @@ def top_tags(queryset: QuerySet, limit: int = TOP_TAGS) -> list[tuple[str, int]]
     """
     values = queryset.order_by().values("tags")
     if _is_postgresql(queryset):
-        sql, params = values.query.sql_with_params()
+        try:
+            sql, params = values.query.sql_with_params()
+        except EmptyResultSet:
+            # ``queryset.none()`` (a query without word characters matches nothing) compiles to no SQL.
+            return []
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(
                 "SELECT t.tag, COUNT(*) AS n FROM (" + sql + ") AS s "  # noqa: S608 (compiled by the ORM)

@@ -10,6 +10,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
+from marketplace.text import header_safe
+
 from .models import Package, Release, Watch
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,9 @@ def release_watchers_send(*, release_id: int) -> int:
         "package": package,
         "url": settings.SITE_URL + package.get_absolute_url(),
     }
-    subject = f"[Argent Marketplace] {package.display_name or package.identifier} {release.version} is out"
+    subject = header_safe(
+        f"[Argent Marketplace] {package.display_name or package.identifier} {release.version} is out"
+    )
     body = render_to_string("catalog/emails/release_watchers.txt", context)
     messages = [EmailMessage(subject=subject, body=body, to=[email]) for email in recipients]
     sent = get_connection().send_messages(messages) or 0

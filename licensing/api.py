@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from api.errors import error, error_response
 from api.serializers import ErrorResponseSerializer
 from api.throttling import license_key_try
+from marketplace.text import validate_single_line
 
 from . import keys, licenses
 
@@ -116,7 +117,7 @@ class KeySerializer(serializers.Serializer):
 
 
 class ActivateInputSerializer(KeySerializer):
-    instance_id = serializers.CharField(max_length=200)
+    instance_id = serializers.CharField(max_length=200, validators=[validate_single_line])
     package = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.constants import Pricing
+from marketplace.text import header_safe
 
 from . import licenses as license_services
 from .constants import LicenseStatus, PaymentStatus
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 def _send(template: str, *, subject: str, to: str, context: dict) -> None:
     body = render_to_string(f"licensing/emails/{template}.txt", {"site_url": settings.SITE_URL, **context})
-    send_mail(subject, body, None, [to])
+    send_mail(header_safe(subject), body, None, [to])
 
 
 def payment_receipt_send(*, payment_id: int) -> bool:

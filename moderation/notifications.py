@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from marketplace.text import header_safe
+
 from .constants import OUTCOME_WORDS, RequestStatus
 from .models import Decision, Report, VerificationRequest
 from .roles import REVIEWERS
@@ -47,7 +49,7 @@ def decision_notify(*, decision_id: int) -> int:
         "listing_url": settings.SITE_URL + package.get_absolute_url(),
     }
     send_mail(
-        subject=f"[Argent Marketplace] {what} was {outcome}",
+        subject=header_safe(f"[Argent Marketplace] {what} was {outcome}"),
         message=render_to_string("moderation/emails/decision.txt", context),
         from_email=None,
         recipient_list=recipients,
@@ -68,7 +70,7 @@ def mail_reviewers(*, subject: str, template: str, context: dict) -> int:
         logger.warning("No reviewer to e-mail about: %s", subject)
         return 0
     send_mail(
-        subject=f"[Argent Marketplace] {subject}",
+        subject=header_safe(f"[Argent Marketplace] {subject}"),
         message=render_to_string(template, {**context, "site_url": settings.SITE_URL}),
         from_email=None,
         recipient_list=recipients,
@@ -112,8 +114,9 @@ def verification_decision_notify(*, request_id: int) -> int:
         return 0
     outcome = "granted" if request.status == RequestStatus.GRANTED else "refused"
     send_mail(
-        subject=f"[Argent Marketplace] {request.publisher.name}: verification as "
-        f"{request.requested_level} {outcome}",
+        subject=header_safe(
+            f"[Argent Marketplace] {request.publisher.name}: verification as {request.requested_level} {outcome}"
+        ),
         message=render_to_string(
             "moderation/emails/verification_decision.txt",
             {

@@ -19,6 +19,11 @@ class SigningKeyAdmin(admin.ModelAdmin):
     search_fields = ("label", "fingerprint", "publisher__slug", "publisher__name")
     readonly_fields = ("publisher", "public_key", "fingerprint", "created_by", "created_at")
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        # Keys are registered by their publisher (``services.signing_key_register``, which names the
+        # publisher and checks the key); the admin form has no publisher to save one with.
+        return False
+
 
 # --- YARA scan rules -------------------------------------------------------------------------
 

@@ -5,10 +5,11 @@ from django.core.validators import RegexValidator
 
 from catalog.constants import PublisherType
 from catalog.models import Publisher
+from marketplace.text import validate_single_line
 
 
 class PublisherForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, validators=[validate_single_line])
     slug = forms.SlugField(
         max_length=64,
         help_text="Lower-case letters, digits and hyphens; shown in URLs and the CLI.",
@@ -30,7 +31,11 @@ class PublisherForm(forms.Form):
 
 
 class SigningKeyForm(forms.Form):
-    label = forms.CharField(max_length=100, help_text="A name for this key, e.g. “laptop 2026”.")
+    label = forms.CharField(
+        max_length=100,
+        help_text="A name for this key, e.g. “laptop 2026”.",
+        validators=[validate_single_line],
+    )
     public_key = forms.CharField(
         label="Public key",
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "autocomplete": "off"}),
@@ -40,7 +45,9 @@ class SigningKeyForm(forms.Form):
 
 class SigningKeyRevokeForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, help_text="Why the key is revoked, e.g. “laptop lost” or “rotated to a new key”."
+        max_length=500,
+        help_text="Why the key is revoked, e.g. “laptop lost” or “rotated to a new key”.",
+        validators=[validate_single_line],
     )
 
 

@@ -30,6 +30,7 @@ from catalog.models import Kind, Package, Publisher, PublisherMember, Release
 from catalog.services import package_apply_release
 from licensing import plans
 from marketplace.celery import enqueue, enqueue_on_commit
+from marketplace.text import header_safe
 from tokens.models import ApiToken
 
 from . import format as pkgformat
@@ -461,7 +462,9 @@ def submission_upload_notify(*, submission_id: int) -> int:
         "tokens_url": settings.SITE_URL + reverse("publishing:token-list", args=[submission.publisher.slug]),
     }
     send_mail(
-        subject=f"[Argent Marketplace] A new version of {submission.package.identifier} was uploaded",
+        subject=header_safe(
+            f"[Argent Marketplace] A new version of {submission.package.identifier} was uploaded"
+        ),
         message=render_to_string("publishing/emails/upload.txt", context),
         from_email=None,
         recipient_list=recipients,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django import forms
 
+from marketplace.text import validate_single_line
+
 from . import services
 
 
 class AccountTokenForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="What uses it, e.g. “work laptop” or “home server”.", strip=True
+        max_length=100,
+        help_text="What uses it, e.g. “work laptop” or “home server”.",
+        strip=True,
+        validators=[validate_single_line],
     )
     expires_days = forms.IntegerField(
         label="Expires after (days)",
@@ -22,7 +27,10 @@ class AccountTokenForm(forms.Form):
 
 class ApiTokenForm(AccountTokenForm):
     name = forms.CharField(
-        max_length=100, help_text="What uses it, e.g. “GitHub Actions release job”.", strip=True
+        max_length=100,
+        help_text="What uses it, e.g. “GitHub Actions release job”.",
+        strip=True,
+        validators=[validate_single_line],
     )
     package = forms.ModelChoiceField(
         queryset=None,  # the publisher's packages, set in __init__

@@ -25,6 +25,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace.text import header_safe
+
 from .models import ApiToken
 
 logger = logging.getLogger(__name__)
@@ -269,7 +271,7 @@ def api_tokens_warn_expiring(*, now: datetime | None = None) -> int:
             "publishing/emails/token_expiring.txt", {"token": token, "tokens_url": tokens_url}
         )
         send_mail(
-            f"Your API token “{token.name}” expires on {token.expires_at:%Y-%m-%d}",
+            header_safe(f"Your API token “{token.name}” expires on {token.expires_at:%Y-%m-%d}"),
             body,
             None,
             [token.user.email],

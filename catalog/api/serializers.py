@@ -18,6 +18,7 @@ from api.serializers import put_present, utc_z
 from catalog.constants import VerificationLevel
 from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
+from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
 from publishing.format import CATEGORIES
 
 from .filters import PRICING_MODEL, SORTS
@@ -294,7 +295,11 @@ class ListingSerializer(serializers.BaseSerializer):
 class SearchRequestSerializer(serializers.Serializer):
     """``MarketplaceSearchRequest`` as query parameters (``tags`` repeated or comma-separated)."""
 
-    query = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    query = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=f"Cut to {MAX_QUERY_LENGTH} characters and {MAX_QUERY_WORDS} words (catalog.search.search_text).",
+    )
     category = serializers.ChoiceField(choices=OBJECTSTACK_CATEGORIES, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=20)
     pricing = serializers.ChoiceField(choices=PRICING_MODELS, required=False)

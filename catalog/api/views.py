@@ -17,12 +17,12 @@ from django.http import FileResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import BearerTokenAuthentication, client_ip
+from api.parsers import JSONParser
 from api.serializers import ErrorResponseSerializer, utc_z
 from api.throttling import SettingsRateThrottle
 from catalog import artifacts
@@ -31,7 +31,7 @@ from catalog.constants import Pricing
 from catalog.entitlements import entitlements, license_key_try
 from catalog.models import Install, Kind, Package, Publisher, Release
 from catalog.querysets import BROWSABLE
-from catalog.search import fetch_page
+from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, fetch_page
 from catalog.stats import install_count
 
 from . import serializers as s
@@ -43,6 +43,11 @@ _ERROR = OpenApiResponse(ErrorResponseSerializer)
 MARKETPLACE_PAGE_SIZE = 20
 ARGENTOS_MAX_LIMIT = 50
 PACKAGE_CONTENT_TYPE = "application/gzip"
+#: What every dialect's text query parameter says about the cap (catalog.search.search_text).
+QUERY_HELP = (
+    f"Search text; its first {MAX_QUERY_LENGTH} characters, and of those the first {MAX_QUERY_WORDS} "
+    "words, are searched (longer queries are cut, in every dialect and on the search page)."
+)
 
 
 class PaymentRequired(exceptions.APIException):
@@ -91,13 +96,6 @@ class PublicApiView(APIView):
     throttle_classes = [CatalogRateThrottle]
 
 
-def _clean(value: str) -> str:
-    """A path value, refused (404) when it holds a NUL (which PostgreSQL cannot compare)."""
-    if "\x00" in value:
-        raise exceptions.NotFound()
-    return value
-
-
 def _page(qs, page: int, size: int) -> tuple[list, int]:
     """One page of ``qs`` and the total number of rows (two queries; three past the end)."""
     rows, total = fetch_page(qs, (page - 1) * size, page * size)
@@ -120,7 +118,7 @@ def _release_for(package: Package, version: str | None) -> Release:
     if not version:
         return package.latest_release
     return get_object_or_404(
-        Release.objects.published().select_related("signing_key"), package=package, version=_clean(version)
+        Release.objects.published().select_related("signing_key"), package=package, version=version
     )
 
 
@@ -145,7 +143,7 @@ def _check_license(request, package: Package, key: str | None = None) -> None:
 
 
 class CatalogQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    q = serializers.CharField(required=False, allow_blank=True, default="", help_text=QUERY_HELP)
     category = serializers.CharField(required=False, allow_blank=True, max_length=64)
     tags = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="Comma-separated."
@@ -223,7 +221,7 @@ class CatalogDetailApi(PublicApiView):
             .select_related("latest_release__signing_key")
             .prefetch_related(_published_releases())
         )
-        package = get_object_or_404(qs, identifier=_clean(identifier))
+        package = get_object_or_404(qs, identifier=identifier)
         return Response(s.CatalogDetailSerializer(package).data)
 
 
@@ -249,7 +247,7 @@ class CatalogDownloadApi(PublicApiView):
         },
     )
     def get(self, request, identifier: str):
-        package = get_object_or_404(Package.objects.reachable(), identifier=_clean(identifier))
+        package = get_object_or_404(Package.objects.reachable(), identifier=identifier)
         release = _release_for(package, request.query_params.get("version"))
         _check_license(request, package)
         artifacts.release_store_wrapped(release=release)
@@ -317,13 +315,13 @@ class MarketplaceCategoriesApi(PublicApiView):
 
 
 class MarketplaceItemsQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    q = serializers.CharField(required=False, allow_blank=True, default="", help_text=QUERY_HELP)
     sort = serializers.ChoiceField(choices=SORTS, default="relevance")
     page = serializers.IntegerField(min_value=1, max_value=100000, default=1)
 
 
 def _kind(plural: str) -> Kind:
-    kind = Kind.objects.filter(plural=_clean(plural)).first()
+    kind = Kind.objects.filter(plural=plural).first()
     if kind is None:
         raise exceptions.NotFound(f"No kind '{plural}'.", code="category.unknown")
     return kind
@@ -399,7 +397,7 @@ class MarketplaceItemDetailApi(PublicApiView):
             .select_related("latest_release__signing_key")
             .prefetch_related(_published_releases())
         )
-        package = get_object_or_404(qs, kind=kind, identifier=_clean(slug))
+        package = get_object_or_404(qs, kind=kind, identifier=slug)
         return Response(s.MarketplaceDetailSerializer(package).data)
 
 
@@ -475,7 +473,7 @@ class ListingDetailApi(PublicApiView):
         qs = _with_install_totals(
             Package.objects.reachable().for_cards().prefetch_related(_published_releases())
         )
-        package = get_object_or_404(qs, identifier=_clean(identifier))
+        package = get_object_or_404(qs, identifier=identifier)
         return Response(s.ListingSerializer(package, context={"request": request, "versions": True}).data)
 
 
@@ -488,7 +486,7 @@ class ListingArtifactApi(PublicApiView):
         responses={200: s.ArtifactDownloadSerializer, 402: _ERROR, 404: _ERROR, 429: _ERROR},
     )
     def get(self, request, identifier: str) -> Response:
-        package = get_object_or_404(Package.objects.reachable(), identifier=_clean(identifier))
+        package = get_object_or_404(Package.objects.reachable(), identifier=identifier)
         release = _release_for(package, request.query_params.get("version"))
         _check_license(request, package)
         if not release.artifact:
@@ -514,7 +512,7 @@ class PublisherApi(PublicApiView):
         responses={200: OpenApiResponse(description="Publisher"), 404: _ERROR},
     )
     def get(self, request, slug: str) -> Response:
-        publisher = get_object_or_404(Publisher, slug=_clean(slug))
+        publisher = get_object_or_404(Publisher, slug=slug)
         return Response(s.PublisherSerializer(publisher).data)
 
 
@@ -573,7 +571,7 @@ class InstallApi(APIView):
                 {"tenantId": ["Send an account token or a tenantId to record the install for."]}
             )
         package = get_object_or_404(
-            Package.objects.reachable().select_related("latest_release"), identifier=_clean(data["listingId"])
+            Package.objects.reachable().select_related("latest_release"), identifier=data["listingId"]
         )
         release = _release_for(package, data.get("version"))
         if release.yanked:

@@ -27,7 +27,7 @@ from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
 from ..readme_images import ReadmeImageUnavailable, readme_image
-from ..search import SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
+from ..search import MAX_QUERY_LENGTH, SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
 
 #: Content-Type of a package file: a gzip-compressed tar (spec section 1).
 PACKAGE_CONTENT_TYPE = "application/gzip"
@@ -204,7 +204,7 @@ class PublisherDetailView(ListView):
 def _search_query(params: QueryDict, *, kind=None, category=None, tag=None) -> CatalogQuery:
     """The :class:`CatalogQuery` that the GET parameters (and the page's fixed filter) ask for."""
     sort = params.get("sort", "")
-    q = params.get("q", "").strip()[:200]
+    q = params.get("q", "").strip()[:MAX_QUERY_LENGTH]
     pricing = tuple(v for v in params.getlist("pricing") if v in Pricing.values)
     verification = tuple(v for v in params.getlist("verification") if v in VerificationLevel.values)
     tags = [t.strip()[:64] for t in params.getlist("tag") if t.strip()]

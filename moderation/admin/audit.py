@@ -1,11 +1,13 @@
 """The audit log of decisions (visible to reviewers, never editable) and the canned reasons staff edit."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from marketplace.admin import ReadOnlyAdmin
+from marketplace.text import validate_single_line
 
 from ..models import CannedReason, Decision
 
@@ -72,9 +74,21 @@ class DecisionAdmin(ReadOnlyAdmin):
         return f"{obj.status_before or '—'} → {obj.status_after or '—'}"
 
 
+class CannedReasonForm(forms.ModelForm):
+    """A canned reason's fields; its title is one line (``marketplace.text.validate_single_line``)."""
+
+    title = forms.CharField(max_length=100, validators=[validate_single_line])
+
+    class Meta:
+        model = CannedReason
+        fields = ("action", "title", "text", "enabled", "position")
+
+
 @admin.register(CannedReason)
 class CannedReasonAdmin(admin.ModelAdmin):
     """Reusable notes reviewers pick in a submission's decision form; staff with the model permissions edit them."""
+
+    form = CannedReasonForm
 
     list_display = ("title", "action", "enabled", "position", "text_preview")
     list_filter = ("action", "enabled")

@@ -411,7 +411,8 @@ class RetroHuntAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, extra)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        hunt = RetroHunt.objects.filter(pk=object_id).first()
+        # ``get_object`` reads the id as the admin does (a mistyped id is no hunt, not a ValueError).
+        hunt = self.get_object(request, object_id)
         extra = {"refresh": hunt is not None and hunt.status in retrohunt.ACTIVE, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 

@@ -29,12 +29,13 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import BearerTokenAuthentication
+from api.parsers import JSONParser
 from api.serializers import ErrorResponseSerializer, utc_z
 from publishing import queue
 from publishing.constants import AuditVerdict, Severity
