@@ -320,7 +320,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Argent Marketplace API",
-    "DESCRIPTION": "The ArgentOS, Cloud OS and ObjectStack dialects (api.md).",
+    "DESCRIPTION": "The ArgentOS, Cloud OS and ObjectStack dialects (the guide: docs/api.md).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
