@@ -1,10 +1,9 @@
 """Every operation of our OpenAPI document, fuzzed by schemathesis: none answers a server error.
 
-``tests/catalog/test_schemathesis.py`` covers the catalog's anonymous reads; this covers every
-path and method of ``/api/schema/`` (activation, license look-ups, installs, uploads, the staff
-queue, submissions, the blocklist) with generated bodies, parameters and headers, sent three
-times: anonymous, with an author token and with a staff token, so the views behind
-authentication are reached too. Through the WSGI application (no network); bounded: few
+Every path and method of ``/api/schema/`` (the catalog reads of the three dialects, activation,
+license look-ups, installs, uploads, the staff queue, submissions, the blocklist) with generated
+bodies, parameters and headers, sent three times: anonymous, with an author token and with a
+staff token, so the views behind authentication are reached too. Through the WSGI application (no network); bounded: few
 examples per operation, no deadline.
 """
 
@@ -41,7 +40,9 @@ def bearer_headers(author, reviewer) -> list[dict[str, str]]:
 
 @pytest.fixture(autouse=True)
 def _keep_the_test_connection():
-    """As in ``tests/catalog/test_schemathesis.py``: the WSGI handler must not close the test's connection."""
+    """The WSGI handler closes "old" connections at the end of each request, as in production;
+    inside a test transaction that would close the test's own PostgreSQL connection. Django's
+    test client disconnects the same receivers for the same reason."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
