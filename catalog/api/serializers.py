@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from argent_pkg import CATEGORIES
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from rest_framework import serializers
 
@@ -18,7 +19,6 @@ from api.serializers import put_present, utc_z
 from catalog.constants import VerificationLevel
 from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
-from publishing.format import CATEGORIES
 
 from .filters import PRICING_MODEL, SORTS
 

@@ -7,13 +7,12 @@ import os
 import stat
 from pathlib import Path
 
+from argent_mkt.cli import main
+from argent_pkg import detached_signature, load_signing_key, read_archive
+from argent_pkg.builder import pack_members
 from click.testing import CliRunner
 
-from publishing.format import detached_signature, load_signing_key, read_archive
-from publishing.format.builder import pack_members
-from publishing.format.cli import main
-
-from .helpers import members
+from tests.argent_pkg.helpers import members
 
 
 def write_tree(root, files):

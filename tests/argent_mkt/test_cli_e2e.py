@@ -66,7 +66,8 @@ def celery_mode(settings):
 
 
 def test_publish_to_the_live_server(live_server, migrated_data, author, build_pkg, monkeypatch, tmp_path):
-    from publishing.format import cli
+    from argent_mkt import cli
+
     from publishing.models import Submission
     from tokens.services import api_token_create
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from argent_mkt.cli import main
+from argent_pkg import detached_signature, inspect_package, save_signing_key
 from click.testing import CliRunner
 
-from publishing.format import detached_signature, inspect_package, save_signing_key
-from publishing.format.cli import main
-
-from .helpers import build
+from tests.argent_pkg.helpers import build
 
 FLAGS = [
     "--id",

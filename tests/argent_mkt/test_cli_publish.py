@@ -19,11 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from argent_mkt import cli, client
+from argent_pkg import detached_signature
 from click.testing import CliRunner
 
-from publishing.format import cli, client, detached_signature
-
-from .helpers import build
+from tests.argent_pkg.helpers import build
 
 TOKEN = "mkt_" + "t" * 43
 

@@ -3,7 +3,7 @@
 The server is a :class:`http.server.ThreadingHTTPServer` on 127.0.0.1 in a thread,
 serving the ArgentOS catalog, the ObjectStack listing and artifact endpoints, a
 signed blocklist (RFC 8785 canonical JSON, signed with a local PyNaCl marketplace
-key) and artifacts built with :func:`publishing.format.build_package`.  Every test
+key) and artifacts built with :func:`argent_pkg.build_package`.  Every test
 installs into its own ``MKT_HOME`` under ``tmp_path``.
 """
 
@@ -24,12 +24,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import rfc8785
+from argent_mkt import cli, install, installed, safe_write
+from argent_pkg import fingerprint, public_key_b64, sign_bytes
 from click.testing import CliRunner
 from nacl.signing import SigningKey
 
-from publishing.format import cli, fingerprint, install, installed, public_key_b64, safe_write, sign_bytes
-
-from .helpers import build, fixed_key, manifest, members, repack
+from tests.argent_pkg.helpers import build, fixed_key, manifest, members, repack
 
 PKG = "hello-connector"
 MARKET_KEY = fixed_key(9)
@@ -570,7 +570,7 @@ def test_tampered_member_fails_its_checksum(home, market, key):
     market.add(key, "1.0.0")
     release = market.add(key, "1.1.0")
     before = installed_ok(home)
-    from publishing.format import read_archive
+    from argent_pkg import read_archive
 
     tampered = dict(read_archive(release.data).members)
     tampered["connector.json"] = b'{"tools": ["steal"]}\n'
@@ -587,7 +587,7 @@ def test_catalog_signature_that_is_not_the_package_s_is_refused(home, market, ke
     result = run("install", PKG)
     assert result.exit_code == 1 and "signature the catalog reports" in result.output
     # The embedded signature, or a detached one over the file's digest, is accepted.
-    from publishing.format import detached_signature, read_archive
+    from argent_pkg import detached_signature, read_archive
 
     embedded = read_archive(release.data).members["SIGNATURE"].decode().strip()
     market.catalog_overrides = {"signature": embedded}

@@ -28,7 +28,8 @@ def _needs_pytest_django(request) -> None:
 def test_install_from_the_live_server(
     live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, settings
 ):
-    from publishing.format import cli, fingerprint, generate_signing_key, read_archive, save_signing_key
+    from argent_mkt import cli
+    from argent_pkg import fingerprint, generate_signing_key, read_archive, save_signing_key
 
     # The marketplace's own key, which signs the blocklist.
     settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
@@ -91,10 +92,12 @@ def _snapshot(root) -> dict:
 def test_install_reports_and_plan_caps_stop_it_on_the_live_server(
     live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, django_user_model, settings
 ):
+    from argent_mkt import cli
+    from argent_pkg import generate_signing_key, save_signing_key
+
     from catalog.api.services import install_record
     from catalog.models import Install, Package
     from licensing.models import Plan
-    from publishing.format import cli, generate_signing_key, save_signing_key
     from tests.conftest import make_user, subscribe
     from tokens import services as token_services
 

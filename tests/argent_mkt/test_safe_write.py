@@ -15,11 +15,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from argent_mkt import safe_write
+from argent_mkt.safe_write import Member, UnsafeWrite, prepare_parent, swap_into_place, write_members
 
-from publishing.format import safe_write
-from publishing.format.safe_write import Member, UnsafeWrite, prepare_parent, swap_into_place, write_members
-
-CORPUS = Path(__file__).resolve().parents[2] / "data" / "archives"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "archives"
 CORPUS_FILES = sorted(
     path
     for path in CORPUS.rglob("*")

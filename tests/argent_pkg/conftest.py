@@ -1,6 +1,6 @@
 """Fixtures for the Django-free package-format tests.
 
-``publishing.format`` must work without Django, so these tests must too.  The
+``argent_pkg`` must work without Django, so these tests must too.  The
 project-wide ``tests/conftest.py`` has autouse fixtures that configure Django
 storages, settings and Celery; they are overridden here by no-op fixtures of the
 same names, so that the format tests run the same way with and without

@@ -10,9 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from argent_pkg import build_package, pack_members
 from nacl.signing import SigningKey
-
-from publishing.format import build_package, pack_members
 
 
 def fixed_key(number: int) -> SigningKey:

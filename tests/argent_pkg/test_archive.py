@@ -9,9 +9,8 @@ import tarfile
 import zlib
 
 import pytest
-
-from publishing.format import Limits, PackageInvalid, read_archive
-from publishing.format.archive import check_member_path, check_path_set
+from argent_pkg import Limits, PackageInvalid, read_archive
+from argent_pkg.archive import check_member_path, check_path_set
 
 from .helpers import Entry, gz, make_tar, make_tgz
 

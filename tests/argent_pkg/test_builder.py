@@ -9,8 +9,7 @@ import os
 import tarfile
 
 import pytest
-
-from publishing.format import (
+from argent_pkg import (
     PackageInvalid,
     build_package,
     inspect_package,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from argent_pkg import PackageInvalid, parse_sha256sums, render_sha256sums
+from argent_pkg.checksums import check_sha256sums
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from publishing.format import PackageInvalid, parse_sha256sums, render_sha256sums
-from publishing.format.checksums import check_sha256sums
 
 
 def digest(data: bytes) -> str:

@@ -10,10 +10,9 @@ import gzip
 from pathlib import Path
 
 import pytest
+from argent_pkg import PackageInvalid, inspect_package, read_archive
 
-from publishing.format import PackageInvalid, inspect_package, read_archive
-
-CORPUS = Path(__file__).resolve().parents[2] / "data" / "archives"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "archives"
 HOSTILE_DIRECTORIES = ("malformed", "encoding", "special", "cve", "traversal", "resource")
 
 # What read_archive reports for each hostile file: the code of its first problem.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from publishing.format import FormatError, PackageInvalid, Problem
+from argent_pkg import FormatError, PackageInvalid, Problem
 
 
 def test_problem_is_frozen_serialisable_and_short():

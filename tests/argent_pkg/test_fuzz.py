@@ -24,14 +24,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from argent_pkg import FormatError, Limits, PackageInvalid, inspect_package, read_archive
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from publishing.format import FormatError, Limits, PackageInvalid, inspect_package, read_archive
-
 from .helpers import build, fixed_key, gz, manifest, members
 
-CORPUS = Path(__file__).resolve().parents[2] / "data" / "archives"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "archives"
 MiB = 1024 * 1024
 MAX_INPUT = 1 * MiB
 PEAK_BUDGET = 64 * MiB

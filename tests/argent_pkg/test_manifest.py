@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from publishing.format import (
+from argent_pkg import (
     CATEGORIES,
     KINDS,
     PLURAL_KINDS,
@@ -17,7 +14,9 @@ from publishing.format import (
     permission_allowed,
     validate_manifest,
 )
-from publishing.format.manifest import LINUX_CAPABILITIES
+from argent_pkg.manifest import LINUX_CAPABILITIES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .helpers import manifest
 

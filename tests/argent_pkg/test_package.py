@@ -7,10 +7,7 @@ import io
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from publishing.format import (
+from argent_pkg import (
     Inspection,
     Limits,
     PackageInvalid,
@@ -22,6 +19,8 @@ from publishing.format import (
     render_sha256sums,
     sign_bytes,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .helpers import build, fixed_key, make_tgz, manifest, members, repack
 
@@ -184,7 +183,7 @@ def test_limits_are_passed_through(key):
 
 
 def test_kind_table_is_passed_through(key):
-    from publishing.format import KindRule
+    from argent_pkg import KindRule
 
     kinds = {"connector": KindRule("c/{id}/", ())}
     assert codes(build(key), kinds=kinds) == ["manifest.permission_not_allowed"]
@@ -223,7 +222,7 @@ def test_build_then_inspect_round_trips(extra, version, tags):
     key = fixed_key(7)
     data = manifest(version=version, tags=tags)
     package_members = {**members(data), **usable(extra)}
-    from publishing.format import build_package
+    from argent_pkg import build_package
 
     package = build_package(package_members, signing_key=key)
     inspection = inspect_package(package)
@@ -239,7 +238,7 @@ def test_build_then_inspect_round_trips(extra, version, tags):
 def test_any_changed_byte_is_detected(data):
     key = fixed_key(9)
     extra = usable(data.draw(member_sets))
-    from publishing.format import build_package
+    from argent_pkg import build_package
 
     package = build_package({**members(), **extra}, signing_key=key)
     inner = dict(read_archive(package).members)

@@ -10,8 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from publishing.format import (
+from argent_pkg import (
     FormatError,
     decode_public_key,
     detached_signature,
@@ -23,10 +22,10 @@ from publishing.format import (
     sign_bytes,
     verify_signature,
 )
-from publishing.format.signing import decode_signature
+from argent_pkg.signing import decode_signature
 
 WYCHEPROOF = (
-    Path(__file__).resolve().parents[2] / "data" / "archives" / "crypto" / "wycheproof-ed25519_test.json"
+    Path(__file__).resolve().parents[1] / "data" / "archives" / "crypto" / "wycheproof-ed25519_test.json"
 )
 
 

@@ -42,21 +42,21 @@ from typing import Any, NoReturn
 from urllib.parse import urljoin, urlsplit
 
 import click
-
-from . import client, config, scaffold
-from . import install as install_mod
-from . import installed as installed_mod
-from .builder import build_package, package_filename
-from .errors import FormatError, Problem
-from .manifest import CATEGORIES, KINDS
-from .package import inspect_package
-from .signing import (
+from argent_pkg.builder import build_package, package_filename
+from argent_pkg.errors import FormatError, Problem
+from argent_pkg.manifest import CATEGORIES, KINDS
+from argent_pkg.package import inspect_package
+from argent_pkg.signing import (
     fingerprint,
     generate_signing_key,
     load_signing_key,
     public_key_b64,
     save_signing_key,
 )
+
+from . import client, config, scaffold
+from . import install as install_mod
+from . import installed as installed_mod
 
 __all__ = ["EXIT_INVALID", "EXIT_NETWORK", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -528,7 +528,7 @@ def publish(
 # --- finding and installing packages ---------------------------------------------------------
 #
 # ``mkt search``, ``info``, ``install``, ``list``, ``update``, ``uninstall`` and
-# ``verify-installed``: see ``publishing/format/install.py`` for what an
+# ``verify-installed``: see ``clients/mkt/src/argent_mkt/install.py`` for what an
 # installation verifies.  ``MKT_HOME`` (default ``~/.argentos``) is where packages
 # go; ``MKT_URL`` or ``--url`` names the marketplace; ``MKT_LICENSE`` or
 # ``--license`` is sent as ``X-License-Key``.

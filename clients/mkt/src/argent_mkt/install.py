@@ -14,7 +14,7 @@ An installation goes through these steps, and stops at the first refusal:
 4. the ObjectStack artifact endpoint (``/api/objectstack/v1/listings/{id}/artifact``)
    names the exact bytes the author uploaded; its SHA-256 must equal the catalog's
    record of that release, and the downloaded bytes must have that size and digest;
-5. :func:`~publishing.format.package.inspect_package` checks the container, every
+5. :func:`~argent_pkg.package.inspect_package` checks the container, every
    member checksum, the manifest and the author signature with the key the
    marketplace reported, and the verified key's fingerprint must be the reported
    one; the manifest's id and version must be the ones asked for;
@@ -27,7 +27,7 @@ An installation goes through these steps, and stops at the first refusal:
    is written. A report that cannot be delivered (network failure, a server error,
    an older marketplace without the endpoint) is a warning: verified packages still
    install when the marketplace cannot be told;
-7. the members are written by :mod:`publishing.format.safe_write` into a fresh
+7. the members are written by :mod:`argent_mkt.safe_write` into a fresh
    directory beside the kind's install target under the home, which then replaces
    the previous installation by ``os.rename``; the record in ``installed.json`` is
    written as part of that swap, and any failure restores the previous state.
@@ -50,16 +50,16 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import rfc8785
 import semver
+from argent_pkg.archive import Limits, check_member_path
+from argent_pkg.checksums import SHA256SUMS, SIGNATURE
+from argent_pkg.errors import FormatError
+from argent_pkg.manifest import KINDS, PLURAL_KINDS
+from argent_pkg.package import inspect_package
+from argent_pkg.signing import decode_public_key, fingerprint, verify_signature
 
 from . import installed as state
-from .archive import Limits, check_member_path
-from .checksums import SHA256SUMS, SIGNATURE
 from .client import USER_AGENT, NetworkError, _connection
-from .errors import FormatError
-from .manifest import KINDS, PLURAL_KINDS
-from .package import inspect_package
 from .safe_write import UnsafeWrite, make_staging, prepare_parent, remove_tree, swap_into_place, write_members
-from .signing import decode_public_key, fingerprint, verify_signature
 
 __all__ = [
     "InstallError",

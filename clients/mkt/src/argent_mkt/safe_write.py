@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import _Entry, _final_checks, check_member_path
+from argent_pkg.archive import _Entry, _final_checks, check_member_path
 
 __all__ = [
     "FILE_MODE",

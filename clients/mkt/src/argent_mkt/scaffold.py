@@ -1,6 +1,6 @@
 """``mkt init``: the files of a new package, made from a handful of answers.
 
-The manifest is validated with :func:`~publishing.format.manifest.validate_manifest`
+The manifest is validated with :func:`~argent_pkg.manifest.validate_manifest`
 before anything is written, so a scaffold always builds once the author has a key.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .manifest import MANIFEST_NAME, Manifest, validate_manifest
+from argent_pkg.manifest import MANIFEST_NAME, Manifest, validate_manifest
 
 __all__ = ["Answers", "default_id", "manifest_data", "readme_text", "scaffold_files", "write_files"]
 

@@ -12,7 +12,7 @@ because it buffers pax headers of any declared size.
 
 The accepted dialects are POSIX ustar, pax (``x`` and ``g`` headers) and GNU
 (``L``/``K`` long names, base-256 numbers).  Everything else is reported as a
-:class:`~publishing.format.errors.Problem`.
+:class:`~argent_pkg.errors.Problem`.
 """
 
 from __future__ import annotations

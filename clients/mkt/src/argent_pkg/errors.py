@@ -1,6 +1,6 @@
 """Problems and exceptions raised by the package-format library.
 
-Every check in ``publishing.format`` reports what is wrong as a :class:`Problem`.
+Every check in ``argent_pkg`` reports what is wrong as a :class:`Problem`.
 Readers and validators collect every problem they can find and then raise one
 :class:`PackageInvalid` carrying all of them, so an author sees every broken rule
 at once (spec section 4, last paragraph).
@@ -93,7 +93,7 @@ class Problem:
 
 
 class FormatError(Exception):
-    """Base class of every error raised by ``publishing.format``.
+    """Base class of every error raised by ``argent_pkg``.
 
     Raised directly for problems that are not about a package's content, for
     example a malformed key file.  ``problems`` is always a list (possibly with one
