@@ -37,11 +37,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import http.client
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +56,9 @@ from argent_pkg.manifest import KINDS, PLURAL_KINDS
 from argent_pkg.package import inspect_package
 from argent_pkg.signing import decode_public_key, fingerprint, verify_signature
 
+from . import client
 from . import installed as state
-from .client import USER_AGENT, NetworkError, _connection
+from .client import NetworkError
 from .safe_write import UnsafeWrite, make_staging, prepare_parent, remove_tree, swap_into_place, write_members
 
 __all__ = [
@@ -99,28 +99,15 @@ def _request(
     timeout: float,
     max_bytes: int,
     progress: Callable[[int], None] | None,
-) -> tuple[int, http.client.HTTPMessage, bytes]:
-    connection, path = _connection(url, timeout)
+) -> tuple[int, Mapping[str, str], bytes]:
+    """``GET url`` through :func:`client.request` (timeouts, retries, proxies); a body over ``max_bytes`` is refused."""
     try:
-        connection.request("GET", path, headers={"User-Agent": USER_AGENT, **headers})
-        response = connection.getresponse()
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            chunk = response.read(CHUNK)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > max_bytes:
-                raise InstallError(f"GET {url} sent more than {max_bytes} bytes; refusing it.")
-            chunks.append(chunk)
-            if progress is not None and 200 <= response.status < 300:
-                progress(len(chunk))
-        return response.status, response.headers, b"".join(chunks)
-    except (OSError, http.client.HTTPException) as exc:
-        raise NetworkError(f"GET {url} failed: {exc or type(exc).__name__}") from None
-    finally:
-        connection.close()
+        response = client.request(
+            "GET", url, headers=headers, timeout=timeout, max_bytes=max_bytes, progress=progress
+        )
+    except client.BodyTooLarge as exc:
+        raise InstallError(str(exc)) from None
+    return response.status, response.headers, response.body
 
 
 def _same_origin(a: str, b: str) -> bool:
@@ -200,20 +187,21 @@ class Marketplace:
         body: dict[str, Any] = {"listingId": package_id, "version": version, "enableOnInstall": True}
         if self.license_key:
             body["licenseKey"] = self.license_key
-        headers = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         elif tenant_id:
             body["tenantId"] = tenant_id
-        connection, path = _connection(url, self.timeout)
-        try:
-            connection.request("POST", path, body=json.dumps(body).encode(), headers=headers)
-            response = connection.getresponse()
-            status, raw = response.status, response.read(1024 * 1024)
-        except (OSError, http.client.HTTPException) as exc:
-            raise NetworkError(f"POST {url} failed: {exc or type(exc).__name__}") from None
-        finally:
-            connection.close()
+        # Sent once (a POST is never retried): the server may have counted the install.
+        response = client.request(
+            "POST",
+            url,
+            headers=headers,
+            body=json.dumps(body).encode(),
+            timeout=self.timeout,
+            max_bytes=1024 * 1024,
+        )
+        status, raw = response.status, response.body
         if 200 <= status < 300:
             return
         if status in REPORT_REFUSALS:
