@@ -8,6 +8,7 @@ the live-server tests (``test_cli_e2e.py``, ``test_install_e2e.py``) bring them 
 from __future__ import annotations
 
 from tests.argent_pkg.conftest import (  # noqa: F401
+    _empty_cache,
     _empty_static_root,
     _fast_and_quiet,
     _marketplace_key,

@@ -39,6 +39,11 @@ def _fast_and_quiet() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Override the project's cache fixture, which needs Django."""
+
+
+@pytest.fixture(autouse=True)
 def _marketplace_key() -> None:
     """Override the project's marketplace-key fixture, which needs Django."""
 
