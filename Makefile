@@ -66,6 +66,6 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf .pytest_cache .ruff_cache .hypothesis htmlcov .coverage .coverage.* build dist \
+	rm -rf .pytest_cache .ruff_cache .hypothesis htmlcov .coverage .coverage.* build dist clients/mkt/build \
 	  staticfiles tests/browser/artifacts
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
