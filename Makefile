@@ -36,13 +36,18 @@ $(PY):
 	$(PYTHON_SYSTEM) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Stamps: reinstall only when pyproject.toml changes.
-$(VENV)/.installed-run: pyproject.toml | $(PY)
+# Stamps: reinstall only when a pyproject.toml changes. clients/mkt (the format library the
+# server imports and the mkt client) is installed with the server: it is on no index, so the
+# server's pyproject.toml cannot name it (README, "Layout"). It is installed second, so that
+# an older checkout's install (which declared `mkt` itself) does not take the command away.
+$(VENV)/.installed-run: pyproject.toml clients/mkt/pyproject.toml | $(PY)
 	$(PIP) install --quiet -e .
+	$(PIP) install --quiet -e ./clients/mkt
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
+$(VENV)/.installed-test: pyproject.toml clients/mkt/pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e ./clients/mkt
 	touch $@
 
 $(VENV)/.installed-docs: pyproject.toml | $(PY)
@@ -72,6 +77,6 @@ docs: $(VENV)/.installed-docs
 	$(VENV)/bin/mkdocs build --strict --clean
 
 clean:
-	rm -rf .pytest_cache .ruff_cache .hypothesis htmlcov .coverage .coverage.* build dist \
+	rm -rf .pytest_cache .ruff_cache .hypothesis htmlcov .coverage .coverage.* build dist clients/mkt/build \
 	  staticfiles tests/browser/artifacts
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

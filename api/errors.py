@@ -34,7 +34,7 @@ class ProblemsRefused(Exception):  # noqa: N818 (named for what happened, as Dja
     """A request refused for one or more rules; the API answers ``status`` with one error each.
 
     Attributes:
-        problems: objects with ``code``, ``message`` and ``field`` (``publishing.format.Problem``).
+        problems: objects with ``code``, ``message`` and ``field`` (``argent_pkg.Problem``).
         status: the HTTP status (400 invalid, 403 forbidden, 409 conflict, 413 too large).
     """
 

@@ -21,6 +21,8 @@ import logging
 import tarfile
 from datetime import datetime, timedelta
 
+import argent_pkg as pkgformat
+from argent_pkg.archive import PACKAGE_PREFIX
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
@@ -28,8 +30,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Release
-from publishing import format as pkgformat
-from publishing.format.archive import PACKAGE_PREFIX
 
 logger = logging.getLogger(__name__)
 

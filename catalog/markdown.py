@@ -16,11 +16,10 @@ from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 import nh3
+from argent_pkg.archive import check_member_path
 from django.conf import settings
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
-
-from publishing.format.archive import check_member_path
 
 _md = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -50,7 +49,7 @@ def image_member_path(src: str) -> str | None:
     ``src`` is the address as written in the Markdown (markdown-it has
     percent-encoded it). A member address has no scheme and no host, and its
     path, percent-decoded and without a leading ``./``, passes the member path
-    rules of the package format (``publishing.format.archive.check_member_path``:
+    rules of the package format (``argent_pkg.archive.check_member_path``:
     relative, no ``..``, no NUL or control character, no backslash, NFC).
     Query and fragment are ignored. Only the types of
     :data:`INLINE_IMAGE_SUFFIXES` count (SVG is never shown inline).

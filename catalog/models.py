@@ -84,7 +84,7 @@ class Kind(models.Model):
     """A package kind (spec section 5): its permission vocabulary and install target.
 
     ``permissions`` is a list of permission templates understood by
-    ``publishing.format.manifest.permission_allowed`` (e.g. ``"network:<host>"``).
+    ``argent_pkg.manifest.permission_allowed`` (e.g. ``"network:<host>"``).
     """
 
     slug = models.SlugField(max_length=32, unique=True)

@@ -10,7 +10,7 @@ serves a file only when all of these hold (README, "Configuration"):
   (``catalog.markdown.readme_image_members``), so the view cannot be used to
   read other files of a paid package;
 - the file is in the artifact, read with the package format's safe reader
-  (``publishing.format.read_archive``: no extraction, the archive limits);
+  (``argent_pkg.read_archive``: no extraction, the archive limits);
 - it is at most :data:`MAX_IMAGE_BYTES` long and its first bytes are those
   of PNG, JPEG, GIF or WebP, agreeing with its name's ending. SVG is never
   served (it can carry scripts).
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from publishing import format as pkgformat
+import argent_pkg as pkgformat
 
 from .markdown import readme_image_members
 from .models import Release

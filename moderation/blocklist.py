@@ -16,6 +16,14 @@ from pathlib import Path
 
 import nacl.signing
 import rfc8785
+from argent_pkg import (
+    fingerprint,
+    generate_signing_key,
+    load_signing_key,
+    public_key_b64,
+    save_signing_key,
+    sign_bytes,
+)
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
@@ -25,14 +33,6 @@ from django.utils import timezone
 
 from api.serializers import utc_z
 from catalog.models import Package, Release
-from publishing.format import (
-    fingerprint,
-    generate_signing_key,
-    load_signing_key,
-    public_key_b64,
-    save_signing_key,
-    sign_bytes,
-)
 
 from . import transitions
 from .constants import BlockSeverity

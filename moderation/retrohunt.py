@@ -4,7 +4,7 @@ A new YARA rule (a fresh indicator of compromise) catches new uploads; a
 retro-hunt finds the releases published before it existed. Staff start one
 in the admin (:func:`retro_hunt_start`); a Celery task runs it
 (:func:`retro_hunt_run`), reading each artifact from the ``packages``
-storage through ``publishing.format.read_archive`` (nothing is extracted)
+storage through ``argent_pkg.read_archive`` (nothing is extracted)
 and recording a ``RetroHuntMatch`` per matching member. Matches of a rule at
 or above the hunt's ``report_severity`` also become one malware ``Report``
 per package.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 
+import argent_pkg as pkgformat
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import storages
 from django.db import transaction
@@ -21,7 +22,6 @@ from django.utils import timezone
 
 from catalog.models import Release
 from marketplace.celery import enqueue_on_commit
-from publishing import format as pkgformat
 from publishing.constants import SEVERITY_RANK, Severity
 from publishing.models import ScanRule
 from publishing.scanning import compile_rules

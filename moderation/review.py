@@ -1,7 +1,7 @@
 """What the reviewer's submission page shows: the archive's files, one member, and the diff of an update.
 
 Pure functions over bytes and model rows; nothing is extracted to or cached on
-disk. Archives are read in memory with ``publishing.format.read_archive``:
+disk. Archives are read in memory with ``argent_pkg.read_archive``:
 a submission's raw upload from the ``quarantine`` storage, a published
 release's artifact from the ``packages`` storage.
 """
@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from publishing.format import PackageInvalid, read_archive
+from argent_pkg import PackageInvalid, read_archive
 
 #: A text member larger than this is shown truncated.
 MAX_TEXT_BYTES = 1024 * 1024

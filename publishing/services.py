@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import argent_pkg as pkgformat
 import semver
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -33,7 +34,6 @@ from marketplace.celery import enqueue, enqueue_on_commit
 from marketplace.text import header_safe
 from tokens.models import ApiToken
 
-from . import format as pkgformat
 from . import policy, scanning, tasks
 from .constants import CHECKING_STATUSES, Severity, SubmissionStatus
 from .models import ScanFinding, SigningKey, Submission, quarantine_storage
@@ -47,7 +47,7 @@ class SubmissionRejected(ProblemsRefused):
     """An upload broke one or more rules; nothing was stored.
 
     Attributes:
-        problems: every broken rule, as ``publishing.format.Problem`` objects.
+        problems: every broken rule, as ``argent_pkg.Problem`` objects.
         status: the HTTP status that fits (400 invalid, 403 refused, 409 conflict, 413 too large).
     """
 

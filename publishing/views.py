@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from argent_pkg import Problem
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,6 @@ from marketplace.mfa import PUBLISHING_CODE, mfa_challenge, session_passed_mfa
 
 from . import queue, services
 from .constants import SEVERITY_RANK, SubmissionStatus
-from .format import Problem
 from .forms import PublisherForm, SigningKeyForm, SigningKeyRevokeForm, UploadForm
 from .models import Submission
 

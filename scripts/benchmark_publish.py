@@ -31,9 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from argent_pkg import build_package, inspect_package, public_key_b64  # noqa: E402
 from nacl.signing import SigningKey  # noqa: E402
-
-from publishing.format import build_package, inspect_package, public_key_b64  # noqa: E402
 
 KiB = 1024
 MiB = 1024 * KiB

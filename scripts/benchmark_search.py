@@ -394,12 +394,12 @@ def load_listings(count: int, batch_size: int, seed: int) -> None:
     import datetime as dt
     import hashlib
 
+    from argent_pkg import fingerprint, public_key_b64
     from django.db import connection, transaction
     from django.utils import timezone
     from nacl.signing import SigningKey as Ed25519Key
 
     from catalog.models import Category, Kind, Package, Publisher, Release
-    from publishing.format import fingerprint, public_key_b64
     from publishing.models import SigningKey
 
     existing = Package.objects.filter(publisher__slug__startswith=BENCH_PREFIX).count()
@@ -1046,8 +1046,9 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
     from nacl.signing import SigningKey as Ed25519Key
 
     sys.path[:0] = [str(ROOT), str(SCRIPTS)]
+    from argent_pkg import save_signing_key
+
     from marketplace import gunicorn as serving
-    from publishing.format import save_signing_key
 
     args.workers = args.workers or serving.workers
     args.threads = args.threads or serving.threads

@@ -3,7 +3,7 @@
     .venv/bin/pip install atheris          # not a project dependency
     .venv/bin/python scripts/fuzz_archive.py -atheris_runs=100000 [CORPUS_DIR ...]
 
-The property is the one of ``tests/publishing/format/test_fuzz.py``: for any input
+The property is the one of ``tests/argent_pkg/test_fuzz.py``: for any input
 of at most 1 MiB, ``inspect_package`` with small limits returns or raises
 ``FormatError``; anything else is a crash that atheris reports (with the input
 saved as ``crash-*``). Half the inputs are gzip-compressed first, so that the tar
@@ -19,7 +19,7 @@ import zlib
 import atheris
 
 with atheris.instrument_imports():
-    from publishing.format import FormatError, Limits, inspect_package
+    from argent_pkg import FormatError, Limits, inspect_package
 
 MiB = 1024 * 1024
 LIMITS = Limits(

@@ -7,9 +7,11 @@
 #   2. makemigrations --check and the layering contract (lint-imports)
 #   3. the documentation site (mkdocs build --strict: a broken link fails it)
 #   4. unit tests on SQLite          (-m "not integration and not browser")
-#   5. integration + browser tests   (-m "integration or browser") against
+#   5. the mkt client on its own: its wheel (clients/mkt) in a fresh virtual
+#      environment without Django, driven against a live server
+#   6. integration + browser tests   (-m "integration or browser") against
 #      the services above
-#   6. the coverage report of 4 and 5, which fails under the floor
+#   7. the coverage report of 4 and 6, which fails under the floor
 #      (fail_under in pyproject.toml; a partial run such as -k falls under it)
 # Every stage runs even if an earlier one failed; the summary lists them all
 # and the exit status is non-zero if any failed. A service that does not
@@ -204,6 +206,34 @@ unit_tests_postgres() {
 if [[ ${UNIT_ON_POSTGRES:-1} == 1 ]]; then
   stage "unit tests (PostgreSQL)" unit_tests_postgres "$@"
 fi
+
+# The mkt client as a customer installs it: the wheel of clients/mkt alone in a fresh virtual
+# environment (Django must not be importable there, nor any other server dependency), then the
+# installed `mkt` run as a program against a live server: keygen, init, build, verify, install,
+# list, uninstall (tests/argent_mkt/test_command_e2e.py, with MKT_COMMAND pointing at it).
+mkt_wheel() {
+  local dir=$WORK/mkt-wheel
+  mkdir -p "$dir"
+  "$PY" -m pip wheel --quiet --no-deps --wheel-dir "$dir/dist" "$ROOT/clients/mkt" || return
+  local wheel
+  wheel=$(ls "$dir"/dist/argent_mkt-*.whl) || return
+  echo "built $(basename "$wheel")"
+  "$PY" -m venv "$dir/venv" || return
+  "$dir/venv/bin/python" -m pip install --quiet "$wheel" || return
+  echo "installed in a fresh virtual environment:"
+  "$dir/venv/bin/python" -m pip list --format=freeze --exclude pip --exclude setuptools | sed 's/^/  /'
+  local forbidden
+  for forbidden in django rest_framework celery boto3 yara stripe; do
+    if "$dir/venv/bin/python" -c "import $forbidden" 2>/dev/null; then
+      echo "the mkt wheel pulled in $forbidden" >&2
+      return 1
+    fi
+  done
+  echo "import django, rest_framework, celery, boto3, yara, stripe: all fail there, as they must"
+  MKT_COMMAND="$dir/venv/bin/mkt" "$PY" -m pytest -m "not integration and not browser" -p no:randomly -q \
+    --junitxml="$WORK/junit-mkt-wheel.xml" tests/argent_mkt/test_command_e2e.py
+}
+stage "mkt wheel in a fresh venv (no Django)" mkt_wheel
 
 integration_tests() {
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/marketplace" \

@@ -103,7 +103,7 @@ def _empty_static_root(tmp_path_factory) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def marketplace_key_path(tmp_path_factory) -> Path:
     """A marketplace signing key for the whole run (tests run with DEBUG off, so none is generated)."""
-    from publishing.format import generate_signing_key, save_signing_key
+    from argent_pkg import generate_signing_key, save_signing_key
 
     path = tmp_path_factory.mktemp("marketplace-key") / "marketplace-signing.key"
     save_signing_key(path, generate_signing_key())
@@ -300,7 +300,7 @@ def default_manifest(**overrides) -> dict:
 
     ``author.publicKey`` is added on build.
     """
-    from tests.publishing.format.helpers import manifest
+    from tests.argent_pkg.helpers import manifest
 
     return manifest(
         **{
@@ -357,13 +357,13 @@ def build_pkg(tmp_path: Path, signing_key) -> Callable[..., BuiltPackage]:
     ``signing_key`` unless ``key`` is given; the manifest gets the key as
     ``author.publicKey``. The file is also written under ``tmp_path``.
 
-    Built with ``publishing.format.build_package``. A manifest that breaks the
+    Built with ``argent_pkg.build_package``. A manifest that breaks the
     rules (tests of the server's checks build those on purpose) is packed
     with the same primitives but without validation: correct ``SHA256SUMS``
     and a valid embedded signature, so only the intended rules are broken.
     Pass ``strict=True`` to let ``PackageInvalid`` propagate instead.
     """
-    from publishing import format as pkgformat
+    import argent_pkg as pkgformat
 
     out_dir = tmp_path / "built-packages"
     out_dir.mkdir(exist_ok=True)
@@ -397,7 +397,7 @@ def build_pkg(tmp_path: Path, signing_key) -> Callable[..., BuiltPackage]:
 
 def _pack_unvalidated(members: Mapping[str, bytes], key) -> bytes:
     """What ``build_package`` does, minus the manifest checks."""
-    from publishing import format as pkgformat
+    import argent_pkg as pkgformat
 
     members = {path: bytes(content) for path, content in members.items()}
     try:

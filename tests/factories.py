@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import argent_pkg as pkgformat
 import factory
 import nacl.signing
 from django.conf import settings
@@ -53,7 +54,6 @@ from catalog.models import (
 from licensing.constants import LicenseStatus, PaymentKind, PaymentStatus, SubscriptionStatus
 from licensing.licenses import DEFAULT_TRIAL_DAYS
 from licensing.models import Activation, ConnectedAccount, License, Payment, Plan, Subscription
-from publishing import format as pkgformat
 from publishing.constants import Severity, SubmissionStatus
 from publishing.models import ScanFinding, SigningKey, Submission
 from tests.conftest import PASSWORD, default_manifest, public_key_b64

@@ -4,7 +4,8 @@ The codes are collected from the source, so codes added later (scan rules, API
 errors) are picked up without editing this test:
 
 * every quoted ``area.snake_case`` string in ``publishing/**/*.py``, ``api/**/*.py``,
-  ``tokens/**/*.py``, ``moderation/**/*.py`` and ``marketplace/**/*.py`` (migrations excluded) whose area is one of
+  ``tokens/**/*.py``, ``moderation/**/*.py``, ``marketplace/**/*.py`` and ``clients/mkt/src/**/*.py``
+  (the format library; migrations excluded) whose area is one of
   :data:`PREFIXES`;
 * ``yara.RULE`` for every ``rule RULE`` in ``publishing/**/*.yar``, the code a YARA
   match is reported under.
@@ -18,7 +19,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "error-codes.md"
 SOURCE = ROOT / "publishing"
-SOURCES = (SOURCE, ROOT / "moderation", ROOT / "api", ROOT / "tokens", ROOT / "marketplace")
+SOURCES = (
+    SOURCE,
+    ROOT / "moderation",
+    ROOT / "api",
+    ROOT / "tokens",
+    ROOT / "marketplace",
+    ROOT / "clients" / "mkt" / "src",  # the format library (archive, checksums, manifest, signature codes)
+)
 
 PREFIXES = (
     "archive",

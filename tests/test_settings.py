@@ -33,7 +33,7 @@ def test_refuses_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    from publishing.format import generate_signing_key, save_signing_key
+    from argent_pkg import generate_signing_key, save_signing_key
 
     save_signing_key(tmp_path / "marketplace-signing.key", generate_signing_key())
     result = _manage(

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from argent_pkg import CATEGORIES
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from rest_framework import serializers
 
@@ -19,7 +20,6 @@ from catalog.constants import VerificationLevel
 from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
 from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
-from publishing.format import CATEGORIES
 
 from .filters import PRICING_MODEL, SORTS
 

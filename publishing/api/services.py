@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from publishing import format as pkgformat
+import argent_pkg as pkgformat
+
 from publishing import services
 from publishing.constants import CHECKING_STATUSES, Severity
 from publishing.models import Submission

@@ -67,7 +67,7 @@ def scan(inspection, *, rules: CompiledRules | Iterable[RuleLike] | None = None)
     """Scan the members of an inspected package.
 
     Args:
-        inspection: a ``publishing.format.Inspection`` (``.manifest.permissions``
+        inspection: a ``argent_pkg.Inspection`` (``.manifest.permissions``
             and ``.members``, path -> bytes).
         rules: the YARA rules: ``None`` for the enabled ``ScanRule`` rows (cached,
             see :func:`database_rules`), a :class:`CompiledRules`, or rule-like

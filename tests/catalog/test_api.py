@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 from unittest import mock
 
+import argent_pkg as pkgformat
 import pytest
 from django.core import signing
 from django.test import Client
@@ -14,7 +15,6 @@ from catalog import artifacts
 from catalog.constants import ListingStatus
 from catalog.models import Download, Package, Release
 from licensing import licenses
-from publishing import format as pkgformat
 from tests.factories import PublishedPackageFactory, ReleaseFactory
 
 pytestmark = pytest.mark.django_db

@@ -129,7 +129,8 @@ def test_mask_text_and_logging_filter():
 
 
 def test_settings_require_secrets_when_debug_is_off(tmp_path):
-    from publishing.format import generate_signing_key, save_signing_key
+    from argent_pkg import generate_signing_key, save_signing_key
+
     from tests.test_settings import _manage
 
     save_signing_key(tmp_path / "marketplace-signing.key", generate_signing_key())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import rfc8785
+from argent_pkg import fingerprint, generate_signing_key, save_signing_key
 from django.core.exceptions import ImproperlyConfigured
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -27,7 +28,6 @@ from moderation.blocklist import (
 from moderation.constants import Action
 from moderation.models import BlockEntry, Decision
 from moderation.services import DecisionError
-from publishing.format import fingerprint, generate_signing_key, save_signing_key
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

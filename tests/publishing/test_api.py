@@ -6,13 +6,13 @@ import hashlib
 import json
 from datetime import timedelta
 
+import argent_pkg as pkgformat
 import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from nacl.signing import SigningKey
 
-from publishing import format as pkgformat
 from publishing import services
 from publishing.models import Submission
 from tests.conftest import make_user, public_key_b64

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 
+import argent_pkg as pkgformat
 import pytest
 from django.core.management import CommandError, call_command
 from nacl.signing import SigningKey
 
 from catalog.constants import MemberRole
 from catalog.models import PublisherMember
-from publishing import format as pkgformat
 from tests.conftest import make_user, public_key_b64
 from tokens import services as token_services
 from tokens.models import ApiToken

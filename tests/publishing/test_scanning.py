@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import argent_pkg as pkgformat
 import pytest
 from django.conf import settings
 
-from publishing import format as pkgformat
 from publishing import scanning
 from publishing.scanning import Finding, python_ast, secrets
 

@@ -24,7 +24,7 @@ STARTER_NAMES = {rule.name for rule in STARTER}
 
 
 def inspection(members: dict[str, bytes], permissions=()) -> SimpleNamespace:
-    """The two attributes of ``publishing.format.Inspection`` that ``scan`` reads."""
+    """The two attributes of ``argent_pkg.Inspection`` that ``scan`` reads."""
     return SimpleNamespace(
         manifest=SimpleNamespace(permissions=tuple(permissions), kind="connector"), members=members
     )

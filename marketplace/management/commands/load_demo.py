@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import argent_pkg as pkgformat
 import semver
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -40,7 +41,6 @@ from moderation.models import Report, VerificationRequest
 from moderation.reports import report_create
 from moderation.roles import roles_ensure
 from moderation.verification import verification_request_create
-from publishing import format as pkgformat
 from publishing import services
 from publishing.models import SigningKey, Submission
 

@@ -1,0 +1,149 @@
+"""``mkt install`` end to end: the real catalog API on pytest-django's live server.
+
+A package is published (uploaded, verified and approved) through the real
+services, then installed with the CLI into a temporary ``MKT_HOME``: the exact
+bytes come from the ObjectStack artifact endpoint, the key from the ArgentOS
+catalog, the signed blocklist from ``/api/v1/blocklist``.  The fixtures that the
+format tests turn into no-ops are brought back as in ``test_cli_e2e.py``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from .test_cli_e2e import _empty_static_root, _storages, celery_mode, storages_config  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _needs_pytest_django(request) -> None:
+    if not request.config.pluginmanager.hasplugin("django"):
+        pytest.skip("needs pytest-django (the format tests also run with -p no:django)")
+
+
+def test_install_from_the_live_server(
+    live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, settings
+):
+    from argent_mkt import cli
+    from argent_pkg import fingerprint, generate_signing_key, read_archive, save_signing_key
+
+    # The marketplace's own key, which signs the blocklist.
+    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
+    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
+
+    pkg = build_pkg(version="1.2.0")
+    publish(pkg)
+    home = tmp_path / "argentos"
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(home))
+    monkeypatch.delenv("MKT_URL", raising=False)
+    monkeypatch.delenv("MKT_LICENSE", raising=False)
+    package_id = pkg.manifest["id"]
+
+    result = CliRunner().invoke(
+        cli.main, ["install", package_id, "--url", live_server.url], catch_exceptions=False
+    )
+
+    assert result.exit_code == 0, result.output
+    target = home / "connectors" / package_id
+    built = read_archive(pkg.data).members
+    assert {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} == set(built)
+    for path, content in built.items():
+        assert (target / path).read_bytes() == content
+    record = json.loads((home / ".mkt" / "installed.json").read_text())["packages"][package_id]
+    assert record["version"] == "1.2.0"
+    assert record["sha256"] == pkg.sha256  # the exact uploaded bytes, not the package/-wrapped copy
+    public_key = json.loads(built["argent.plugin.json"])["author"]["publicKey"]
+    assert record["key_fingerprint"] == fingerprint(public_key)
+    assert (home / ".mkt" / "marketplace.json").is_file()
+
+    result = CliRunner().invoke(cli.main, ["verify-installed"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+    # A newer release: update picks it; going back needs --allow-downgrade.
+    publish(build_pkg(version="1.3.0"))
+    result = CliRunner().invoke(cli.main, ["update", "--url", live_server.url], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"installed {package_id} 1.3.0 (was 1.2.0)" in result.output
+    spec = f"{package_id}@1.2.0"
+    result = CliRunner().invoke(cli.main, ["install", spec, "--url", live_server.url], catch_exceptions=False)
+    assert result.exit_code == 1 and "refusing to downgrade" in result.output
+    result = CliRunner().invoke(
+        cli.main, ["install", spec, "--allow-downgrade", "--url", live_server.url], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        json.loads((home / ".mkt" / "installed.json").read_text())["packages"][package_id]["version"]
+        == "1.2.0"
+    )
+
+
+def _snapshot(root) -> dict:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def test_install_reports_and_plan_caps_stop_it_on_the_live_server(
+    live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, django_user_model, settings
+):
+    from argent_mkt import cli
+    from argent_pkg import generate_signing_key, save_signing_key
+
+    from catalog.api.services import install_record
+    from catalog.models import Install, Package
+    from licensing.models import Plan
+    from tests.conftest import make_user, subscribe
+    from tokens import services as token_services
+
+    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
+    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
+
+    Plan.objects.filter(slug="free").update(install_caps={"connector": 1})  # As staff may set it.
+    publish(build_pkg(id="first-connector", name="First Connector"))
+    publish(build_pkg(id="second-connector", name="Second Connector"))
+    home = tmp_path / "argentos"
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(home))
+    for name in ("MKT_URL", "MKT_LICENSE", "MKT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+    def mkt(*args: str):
+        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
+
+    # Not logged in: counted for this home's tenant id, under the Free caps.
+    assert mkt("install", "first-connector").exit_code == 0
+    tenant = (home / ".mkt" / "tenant-id").read_text().strip()
+    assert Install.objects.get(package__identifier="first-connector").tenant_id == tenant
+    refused = mkt("install", "second-connector")
+    assert refused.exit_code == 1
+    assert (
+        f"Free plan: at most 1 connector installed (tenant '{tenant}' has 1). Log in with an account token "
+        f"(mkt login) and upgrade to Pro at {settings.SITE_URL}/account/plan/" in refused.output
+    )
+    assert not (home / "connectors" / "second-connector").exists()
+
+    # Logged in with an account token of a Free customer who already uses their one connector.
+    customer = make_user(django_user_model, "carol")
+    second = Package.objects.get(identifier="second-connector")
+    install_record(package=second, release=second.latest_release, user=customer)
+    monkeypatch.setenv(
+        "MKT_TOKEN", token_services.api_token_create(user=customer, name="laptop", account=True)[1]
+    )
+    publish(build_pkg(id="first-connector", name="First Connector", version="1.1.0"))
+    before = _snapshot(home)
+    refused = mkt("update", "first-connector")
+    assert refused.exit_code == 1
+    assert "Free plan: at most 1 connector installed (you have 1). Upgrade to Pro at" in refused.output
+    assert _snapshot(home) == before  # The previous installation, exactly as it was.
+
+    subscribe(customer, "pro")
+    updated = mkt("update", "first-connector")
+    assert updated.exit_code == 0, updated.output
+    assert "installed first-connector 1.1.0 (was 1.0.0)" in updated.output
+    assert Install.objects.filter(user=customer, release__version="1.1.0").count() == 1
