@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -64,9 +64,13 @@ def _manifest_public_key(members: Mapping[str, bytes]) -> object:
 
 
 def _resolve_key(
-    members: Mapping[str, bytes], public_key: str | None, problems: list[Problem]
+    members: Mapping[str, bytes], public_key: str | None, problems: list[Problem], *, fallback: bool = False
 ) -> bytes | None:
-    """Find the verifying key (spec section 3), appending any key problem."""
+    """Find the verifying key (docs/package-format.md, "Signatures"), appending any key problem.
+
+    ``fallback``: the caller has registered keys to try when neither key is given, so a
+    missing key is not a problem here.
+    """
     from_manifest = _manifest_public_key(members)
     manifest_raw = None
     if isinstance(from_manifest, str):
@@ -94,7 +98,7 @@ def _resolve_key(
         )
         return None
     key = manifest_raw or given_raw
-    if key is None:
+    if key is None and not fallback:
         problems.append(
             Problem(
                 "signature.key_missing",
@@ -156,11 +160,45 @@ def _check_signatures(
     return verified
 
 
+def _key_from_fallbacks(
+    archive: Archive, fallback_keys: Sequence[str], detached: str | None, problems: list[Problem]
+) -> tuple[bytes | None, dict[str, str]]:
+    """The first of ``fallback_keys`` with which every signature present verifies, and those signatures.
+
+    When none does, the problems of the first try are appended, with ``signature.invalid``
+    saying that no registered key verifies.
+    """
+    first: list[Problem] | None = None
+    for text in fallback_keys:
+        try:
+            raw = decode_public_key(text, field="authorPublicKey")
+        except FormatError:
+            continue
+        tried: list[Problem] = []
+        verified = _check_signatures(archive, raw, detached, tried)
+        if not tried:
+            return raw, verified
+        if first is None:
+            first = tried
+    for problem in first or []:
+        if problem.code == "signature.invalid":
+            problem = Problem(
+                "signature.invalid",
+                "The package names no public key, and its signature verifies with none of the "
+                "publisher's registered keys: sign it with a registered key, or give the key "
+                "(author.publicKey or authorPublicKey).",
+                problem.field,
+            )
+        problems.append(problem)
+    return None, {}
+
+
 def inspect_package(
     fileobj: BinaryIO | bytes,
     *,
     detached_signature: str | None = None,
     public_key: str | None = None,
+    fallback_keys: Sequence[str] = (),
     kinds: Mapping[str, KindRule] = KINDS,
     limits: Limits = Limits(),  # noqa: B008
 ) -> Inspection:
@@ -174,6 +212,13 @@ def inspect_package(
         public_key: the verifying key given beside the package (``authorPublicKey``
             of a publish request), standard base64 of 32 raw bytes.  When the manifest
             also has ``author.publicKey`` both must be equal.
+        fallback_keys: keys to try, in order, when neither ``public_key`` nor the
+            manifest's ``author.publicKey`` is given (the server passes the uploading
+            publisher's registered, unrevoked keys, standard base64 of 32 raw bytes): the
+            first with which every signature present verifies is the package's key
+            (docs/package-format.md, "Signatures"). When none does, the signatures are
+            reported ``signature.invalid``; with no fallback keys a package that names no
+            key is ``signature.key_missing``, as before.
         kinds: the kind vocabulary (see :func:`validate_manifest`).
         limits: the container limits, sizes in bytes.
 
@@ -198,7 +243,8 @@ def inspect_package(
                 MANIFEST_NAME,
             )
         )
-    problems.extend(check_sha256sums(members))
+    for problem in check_sha256sums(members):
+        (warnings if problem.severity == WARNING else problems).append(problem)
 
     manifest: Manifest | None = None
     if MANIFEST_NAME in members:
@@ -210,8 +256,12 @@ def inspect_package(
         else:
             warnings.extend(manifest.warnings)
 
-    key = _resolve_key(members, public_key, problems)
-    signatures = _check_signatures(archive, key, detached_signature, problems)
+    names_no_key = public_key is None and _manifest_public_key(members) is None
+    key = _resolve_key(members, public_key, problems, fallback=bool(fallback_keys) and names_no_key)
+    if key is None and fallback_keys and names_no_key:
+        key, signatures = _key_from_fallbacks(archive, fallback_keys, detached_signature, problems)
+    else:
+        signatures = _check_signatures(archive, key, detached_signature, problems)
 
     readme = None
     if README_NAME in members:
