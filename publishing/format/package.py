@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -20,9 +21,49 @@ from .errors import WARNING, FormatError, PackageInvalid, Problem
 from .manifest import KINDS, MANIFEST_NAME, KindRule, Manifest, validate_manifest
 from .signing import decode_public_key, decode_signature, fingerprint, verify_signature
 
-__all__ = ["README_NAME", "Inspection", "inspect_package"]
+__all__ = ["README_NAME", "Inspection", "argentos_connector_dir", "inspect_package"]
 
 README_NAME = "README.md"
+#: The Python project of a connector's agent harness (docs/package-format.md, "Kinds").
+HARNESS_PROJECT = "agent-harness/pyproject.toml"
+
+
+def argentos_connector_dir(identifier: str) -> str:
+    """The directory name the ArgentOS installer gives connector ``identifier``, and its harness command.
+
+    ``aos-<identifier>``, or the identifier itself when it already starts with ``aos-``: the
+    installer takes a connector only from a top-level directory named ``aos-*`` holding
+    ``connector.json``, installs it under that name, and runs the harness command of the
+    same name (docs/package-format.md, "ArgentOS download layout").
+    """
+    return identifier if identifier.startswith("aos-") else f"aos-{identifier}"
+
+
+def _harness_command_warning(manifest: Manifest, members: Mapping[str, bytes]) -> Problem | None:
+    """``connector.harness_command`` when a connector's harness does not declare its ``aos-`` command.
+
+    Looks at ``[project.scripts]`` of ``agent-harness/pyproject.toml``; a connector without
+    a harness project, or another kind, is not concerned.
+    """
+    if manifest.kind != "connector" or HARNESS_PROJECT not in members:
+        return None
+    command = argentos_connector_dir(manifest.id)
+    try:
+        project = tomllib.loads(members[HARNESS_PROJECT].decode("utf-8")).get("project")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        project = None
+    scripts = project.get("scripts") if isinstance(project, dict) else None
+    if isinstance(scripts, dict) and command in scripts:
+        return None
+    return Problem(
+        "connector.harness_command",
+        f"The ArgentOS installer runs a connector's harness as the command '{command}', but "
+        f"{HARNESS_PROJECT} declares no such script: add '{command} = \"module:function\"' "
+        f"under [project.scripts].",
+        HARNESS_PROJECT,
+        command,
+        severity=WARNING,
+    )
 
 
 @dataclass(frozen=True)
@@ -280,6 +321,10 @@ def inspect_package(
                 severity=WARNING,
             )
         )
+
+    harness = _harness_command_warning(manifest, members) if manifest is not None else None
+    if harness is not None:
+        warnings.append(harness)
 
     if problems:
         raise PackageInvalid(problems, warnings)

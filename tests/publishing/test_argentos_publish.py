@@ -105,3 +105,63 @@ def test_sha256sums_listing_itself_is_accepted_with_a_warning(client, author, to
     assert response.status_code == 202, response.content
     warnings = response.json()["warnings"]
     assert ("checksums.self_entry", "SHA256SUMS") in [(w["code"], w["field"]) for w in warnings]
+
+
+# --- finding 1: the connector's harness provides the aos-ID command ----------------------------------
+
+
+def harness(scripts: str) -> dict[str, bytes]:
+    return {
+        "agent-harness/pyproject.toml": f"[project]\nname = 'hello'\n\n[project.scripts]\n{scripts}".encode()
+    }
+
+
+def test_a_harness_without_the_aos_command_is_warned(
+    client, author, build_pkg, token, django_capture_on_commit_callbacks
+):
+    pkg = build_pkg(harness('hello = "hello.cli:main"\n'))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            PUBLISH,
+            {"package": SimpleUploadedFile(pkg.filename, pkg.data)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    assert response.status_code == 202, response.content
+    warning = next(w for w in response.json()["warnings"] if w["code"] == "connector.harness_command")
+    assert warning["field"] == "agent-harness/pyproject.toml" and "aos-hello-connector" in warning["message"]
+    submission = Submission.objects.get()
+    submission.refresh_from_db()
+    assert submission.findings.filter(code="connector.harness_command").count() == 1
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        harness('aos-hello-connector = "hello.cli:main"\nhello = "hello.cli:main"\n'),
+        {},  # no harness project: nothing to run
+    ],
+)
+def test_a_harness_with_the_aos_command_or_none_is_not_warned(client, author, build_pkg, token, members):
+    pkg = build_pkg(members)
+    response = client.post(
+        PUBLISH,
+        {"package": SimpleUploadedFile(pkg.filename, pkg.data)},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 202, response.content
+    assert "connector.harness_command" not in [w["code"] for w in response.json()["warnings"]]
+
+
+@pytest.mark.parametrize("example", ["weather-connector", "csv-tools-connector", "github-issues-connector"])
+def test_the_example_connectors_provide_their_aos_command(example, signing_key):
+    """The demo catalog (``load_demo`` builds examples/) ships connectors the ArgentOS harness can run."""
+    from django.conf import settings
+
+    source = settings.BASE_DIR / "examples" / example
+    inspection = pkgformat.inspect_package(pkgformat.build_package(source, signing_key=signing_key))
+
+    assert "connector.harness_command" not in [w.code for w in inspection.warnings]
+    connector = json.loads(inspection.members["connector.json"])
+    assert connector["runtime"]["command"] == f"aos-{example}"
