@@ -53,7 +53,14 @@ class WrapImpossible(Exception):
 
 
 def wrap_prefix(*, identifier: str, kind: str) -> str:
-    """The top-level directory of the ArgentOS copy, with its slash: ``aos-ID/`` for a connector, else ``package/``."""
+    """The top-level directory of the ArgentOS copy, with its slash: ``aos-ID/`` for a connector, else ``package/``.
+
+    Args:
+        identifier: the package identifier; one that already starts with ``aos-`` is used as it is.
+        kind: the kind's slug (``connector``, ``skill``, …).
+
+    The rule is docs/package-format.md, "ArgentOS download layout".
+    """
     if kind == "connector":
         return pkgformat.argentos_connector_dir(identifier) + "/"
     return PACKAGE_PREFIX

@@ -220,6 +220,9 @@ class LicenseDetailApi(LicenseApiView):
 
 
 class LicenseCheckReplySerializer(serializers.Serializer):
+    """The answer of ``GET /api/v1/license/check/{key}`` (docs/api.md, "License check"); see
+    :func:`licensing.licenses.license_check`."""
+
     valid = serializers.BooleanField(help_text="Whether the license is active.")
     status = serializers.CharField(help_text="`active`, `expired`, `revoked` or `unknown` (no such key).")
     type = serializers.CharField(allow_null=True, help_text="The license's pricing; null when unknown.")

@@ -221,7 +221,17 @@ def _key_from_fallbacks(
             return raw, verified
         if first is None:
             first = tried
-    for problem in first or []:
+    if first is None:
+        # No key could be tried (none decodes): the package names none that can be used.
+        first = [
+            Problem(
+                "signature.key_missing",
+                "No public key to verify the package with: set author.publicKey in the "
+                "manifest or give the key with the upload.",
+                "author.publicKey",
+            )
+        ]
+    for problem in first:
         if problem.code == "signature.invalid":
             problem = Problem(
                 "signature.invalid",
