@@ -57,6 +57,8 @@ $(VENV)/.installed-docs: pyproject.toml | $(PY)
 run: export SITE_BANNER := Local demo: e-mails are printed to this terminal; two-factor authentication is not required here.
 run: export MFA_REQUIRED_FOR_PUBLISHING := false
 run: export MFA_REQUIRED_FOR_STAFF := false
+# Links in pages and e-mails point at the port served, unless SITE_URL is set by the caller.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

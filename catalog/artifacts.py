@@ -1,12 +1,17 @@
-"""The ``package/``-wrapped copy of a release for the ArgentOS installer, and signed download URLs.
+"""The copy of a release re-packed for the ArgentOS installer, and signed download URLs.
 
 The ArgentOS installer unpacks only archives whose members all sit under one
-top-level ``package/`` directory, and only regular files whose tar names fit
-in 100 bytes (plain ustar headers). :func:`wrap_artifact` re-packs an
-artifact that way, deterministically; the author's ``SHA256SUMS`` and
-``SIGNATURE`` are copied unchanged and stay valid, because checksum paths are
-relative to the package root (spec section 1). The exact uploaded bytes stay
-in ``Release.artifact`` for ``mkt`` and the ObjectStack dialect.
+top-level directory, and reads only the 100-byte ustar name field of each
+member. It installs a connector only from a top-level directory named
+``aos-*`` holding ``connector.json`` (as ``~/.argentos/connectors/<dir>``), so a
+connector's copy is wrapped in ``aos-ID/`` (``ID/`` when the identifier already
+starts with ``aos-``) and every other kind's in ``package/`` (docs/package-format.md,
+"ArgentOS download layout"). :func:`wrap_artifact` re-packs an artifact that
+way, deterministically; the author's ``SHA256SUMS`` and ``SIGNATURE`` are copied
+unchanged and stay valid, because checksum paths are relative to the package
+root. The exact uploaded bytes stay in ``Release.artifact`` for ``mkt`` and the
+ObjectStack dialect. Copies made before a layout change are replaced by
+``manage.py rewrap_artifacts`` (:func:`release_rewrap`).
 
 Downloads are handed out as expiring URLs (:func:`artifact_url`): S3's
 pre-signed URL when the ``packages`` storage is S3, else a URL of this site
@@ -16,6 +21,7 @@ signed with :class:`~django.core.signing.TimestampSigner`, served by
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import tarfile
@@ -43,21 +49,39 @@ _SIGNER_SALT = "catalog.artifact-download"
 
 
 class WrapImpossible(Exception):
-    """The artifact cannot be given a ``package/``-wrapped copy (a name too long, an unreadable archive)."""
+    """The artifact cannot be given a wrapped copy (a name too long, an unreadable archive)."""
 
 
-def wrap_artifact(data: bytes) -> bytes:
-    """Return the ``package/``-prefixed copy of the package ``data`` (deterministic).
+def wrap_prefix(*, identifier: str, kind: str) -> str:
+    """The top-level directory of the ArgentOS copy, with its slash: ``aos-ID/`` for a connector, else ``package/``.
 
-    Every regular file is re-packed as ``package/<path>`` in a plain ustar
+    Args:
+        identifier: the package identifier; one that already starts with ``aos-`` is used as it is.
+        kind: the kind's slug (``connector``, ``skill``, …).
+
+    The rule is docs/package-format.md, "ArgentOS download layout".
+    """
+    if kind == "connector":
+        return pkgformat.argentos_connector_dir(identifier) + "/"
+    return PACKAGE_PREFIX
+
+
+def wrap_artifact(data: bytes, *, prefix: str = PACKAGE_PREFIX) -> bytes:
+    """Return the copy of the package ``data`` with every file under ``prefix`` (deterministic).
+
+    Every regular file is re-packed as ``<prefix><path>`` in a plain ustar
     archive: bytewise path order, mode 0644, uid/gid 0, no owner names,
     mtime 0, no directory entries and no pax headers; gzip with mtime 0, no
     file name, level 9. An archive already under ``package/`` is read without
     the prefix, so wrapping is idempotent.
 
+    Args:
+        data: the package file's bytes.
+        prefix: the top-level directory with its trailing slash (:func:`wrap_prefix`).
+
     Raises:
         WrapImpossible: the archive is unreadable, or a wrapped name would be
-            longer than 100 bytes.
+            longer than the 100 bytes of the ustar name field.
     """
     try:
         archive = pkgformat.read_archive(data)
@@ -65,11 +89,16 @@ def wrap_artifact(data: bytes) -> bytes:
         raise WrapImpossible(f"the archive cannot be read: {exc}") from None
     names = {}
     for path in archive.members:
-        wrapped = PACKAGE_PREFIX + path
+        wrapped = prefix + path
         if len(wrapped.encode("utf-8")) > MAX_WRAPPED_NAME_BYTES:
             raise WrapImpossible(f"member name longer than {MAX_WRAPPED_NAME_BYTES} bytes: {wrapped!r}")
         names[wrapped] = archive.members[path]
     return pkgformat.pack_members(names, tar_format=tarfile.USTAR_FORMAT)
+
+
+def release_wrap_prefix(release: Release) -> str:
+    """The top-level directory ``release``'s ArgentOS copy must have (:func:`wrap_prefix`)."""
+    return wrap_prefix(identifier=release.package.identifier, kind=release.package.kind.slug)
 
 
 def release_store_wrapped(*, release: Release) -> Release:
@@ -87,9 +116,9 @@ def release_store_wrapped(*, release: Release) -> Release:
     with release.artifact.open("rb") as fileobj:
         data = fileobj.read()
     try:
-        wrapped = wrap_artifact(data)
+        wrapped = wrap_artifact(data, prefix=release_wrap_prefix(release))
     except WrapImpossible as exc:
-        logger.warning("No package/-wrapped copy of %s: %s", release, exc)
+        logger.warning("No wrapped copy of %s: %s", release, exc)
         return release
     storage = storages["packages"]
     name = storage.save(f"{release.package.identifier}/wrapped/{release.filename}", ContentFile(wrapped))
@@ -98,6 +127,46 @@ def release_store_wrapped(*, release: Release) -> Release:
     release.wrapped_size = len(wrapped)
     release.save(update_fields=["wrapped_artifact", "wrapped_sha256", "wrapped_size"])
     return release
+
+
+def _wrapped_prefix_of(release: Release) -> str | None:
+    """The top-level directory (with its slash) of ``release``'s stored copy; None when unreadable."""
+    try:
+        with (
+            release.wrapped_artifact.open("rb") as fileobj,
+            gzip.open(fileobj) as raw,
+            tarfile.open(fileobj=raw, mode="r|") as tar,
+        ):
+            first = tar.next()
+    except (OSError, EOFError, tarfile.TarError):
+        return None
+    if first is None or "/" not in first.name:
+        return None
+    return first.name.split("/", 1)[0] + "/"
+
+
+def release_rewrap(*, release: Release) -> str:
+    """Replace ``release``'s wrapped copy when its layout is not the one its kind needs now.
+
+    A copy whose top-level directory differs from :func:`release_wrap_prefix`
+    (connector copies made under ``package/`` before connectors moved to
+    ``aos-ID/``), or that cannot be read, is deleted and made again; a release
+    without a copy gets one. Whether a new copy can be made follows
+    :func:`release_store_wrapped` (a name over 100 bytes leaves the release
+    without one: ``409 artifact.unwrappable``).
+
+    Returns:
+        ``"kept"``, ``"made"`` (a new copy is stored) or ``"unwrappable"``.
+    """
+    if release.wrapped_artifact:
+        if _wrapped_prefix_of(release) == release_wrap_prefix(release):
+            return "kept"
+        old = release.wrapped_artifact.name
+        release.wrapped_artifact, release.wrapped_sha256, release.wrapped_size = "", "", None
+        release.save(update_fields=["wrapped_artifact", "wrapped_sha256", "wrapped_size"])
+        storages["packages"].delete(old)
+    release_store_wrapped(release=release)
+    return "made" if release.wrapped_artifact else "unwrappable"
 
 
 def _signer() -> signing.TimestampSigner:

@@ -17,7 +17,7 @@ def installs_30d_refresh() -> int:
 
 @shared_task(**SIDE_EFFECT_TASK)
 def release_store_wrapped(release_id: int) -> bool:
-    """Make the ``package/``-wrapped copy of a published release (idempotent); False when it has none."""
+    """Make the ArgentOS copy (``aos-ID/`` or ``package/``-wrapped) of a published release (idempotent); False when it has none."""
     from . import artifacts
     from .models import Release
 

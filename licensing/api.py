@@ -1,7 +1,8 @@
 """The license API of api.md section 1: activate, deactivate and look up a license key.
 
-``POST /api/v1/activate``, ``POST /api/v1/deactivate``, ``GET /api/v1/license/{key}``
-and ``POST /api/v1/license`` (the key in the body, which keeps it out of URLs).
+``POST /api/v1/activate``, ``POST /api/v1/deactivate``, ``GET /api/v1/license/{key}``,
+``POST /api/v1/license`` (the key in the body, which keeps it out of URLs) and
+``GET /api/v1/license/check/{key}`` (the ArgentOS dashboard's check).
 Anonymous: the key is the credential. Each view parses its input, calls one
 service of :mod:`licensing.licenses` and replies; errors use the API's error
 format. Attempts count per client address and per key in the budget every
@@ -217,6 +218,31 @@ class LicenseDetailApi(LicenseApiView):
     )
     def get(self, request, key: str) -> Response:
         return _license_reply(key)
+
+
+class LicenseCheckReplySerializer(serializers.Serializer):
+    """The answer of ``GET /api/v1/license/check/{key}`` (docs/api.md, "License check"); see
+    :func:`licensing.licenses.license_check`."""
+
+    valid = serializers.BooleanField(help_text="Whether the license is active.")
+    status = serializers.CharField(help_text="`active`, `expired`, `revoked` or `unknown` (no such key).")
+    type = serializers.CharField(allow_null=True, help_text="The license's pricing; null when unknown.")
+    orgName = serializers.CharField(allow_null=True, help_text="The publisher's display name.")  # noqa: N815
+    error = serializers.CharField(allow_null=True, help_text="Why the key is not valid, else null.")
+
+
+class LicenseCheckApi(LicenseApiView):
+    """``GET /api/v1/license/check/{key}``: the key check of the ArgentOS dashboard and desktop app.
+
+    Always ``200`` with ``{valid, status, type, orgName, error}``: an unknown or
+    malformed key is ``valid: false``, ``status: "unknown"`` (docs/api.md, "License
+    check"). Counted like every license-key try (``429 rate_limited`` over it); the
+    key is masked in the request log.
+    """
+
+    @extend_schema(operation_id="license_check", responses={200: LicenseCheckReplySerializer, 429: _ERROR})
+    def get(self, request, key: str) -> Response:
+        return Response(licenses.license_check(key))
 
 
 class LicenseLookupApi(LicenseApiView):

@@ -323,10 +323,37 @@ def license_info(raw_key: str) -> License:
         key = keys.normalize_key(raw_key)
     except keys.KeyInvalid as exc:
         raise _invalid(exc) from None
-    license = License.objects.select_related("package").filter(key_hmac=keys.key_hmac(key)).first()
+    license = License.objects.select_related("package__publisher").filter(key_hmac=keys.key_hmac(key)).first()
     if license is None:
         raise _not_found()
     return license
+
+
+def license_check(raw_key: str) -> dict:
+    """What ``GET /api/v1/license/check/{key}`` answers: ``{valid, status, type, orgName, error}``.
+
+    The check the ArgentOS dashboard and desktop app make (docs/api.md, "License check"):
+    never an error status for a key it cannot find or read, but ``valid: false`` with
+    ``status`` ``"unknown"`` and ``error`` saying why. Otherwise ``status`` is the
+    license's (``active``, ``expired`` or ``revoked``), ``valid`` whether it is active,
+    ``type`` its pricing and ``orgName`` the display name of the package's publisher.
+
+    Args:
+        raw_key: the key as typed (normalised like every key: case, dashes, check symbols).
+    """
+    try:
+        license = license_info(raw_key)
+    except LicenseError as exc:
+        return {"valid": False, "status": "unknown", "type": None, "orgName": None, "error": exc.message}
+    status = public_status(license)
+    inactive = None if status == LicenseStatus.ACTIVE else _inactive(status).message
+    return {
+        "valid": inactive is None,
+        "status": status,
+        "type": license.pricing,
+        "orgName": license.package.publisher.name,
+        "error": inactive,
+    }
 
 
 def is_active_for(license: License | None, package: Package, *, now: dt.datetime | None = None) -> bool:

@@ -1,9 +1,9 @@
 """Secrets kept out of every log line: license keys, API tokens, download tokens, credentials.
 
 Clients put secrets where servers log them: the ArgentOS client sends
-``?key=`` in download URLs, a request line names ``/api/v1/license/{key}``
-and ``/api/v1/artifacts/{token}``, an error may quote an ``Authorization`` or
-``X-License-Key`` header or a JSON body with ``licenseKey``. :func:`mask_secrets`
+``?key=`` in download URLs, a request line names ``/api/v1/license/{key}``,
+``/api/v1/license/check/{key}`` and ``/api/v1/artifacts/{token}``, an error may
+quote an ``Authorization`` or ``X-License-Key`` header or a JSON body with ``licenseKey``. :func:`mask_secrets`
 replaces each of them, wherever it appears in a line, and is applied to:
 
 * every record that reaches the handlers of ``settings.LOGGING`` (Django's
@@ -40,7 +40,7 @@ _HEADER = re.compile(
     r"(?:bearer\s+|basic\s+)?[^\s'\",;]+"
 )
 #: Path segments that are credentials themselves.
-_PATH = re.compile(r"(/api/v1/(?:license|artifacts)/)([^\s?#\"'/]+)")
+_PATH = re.compile(r"(/api/v1/(?:license/(?:check/)?|artifacts/))([^\s?#\"'/]+)")
 #: An API token (``mkt_`` + 43 URL-safe characters; ``tokens.services``).
 _API_TOKEN = re.compile(r"\bmkt_[A-Za-z0-9_\-]{8,}")
 #: Anything that looks like a license key (``licensing.keys``): ``ARG`` and 28 symbols, in groups or not.

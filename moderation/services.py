@@ -148,7 +148,7 @@ def submission_approve(
     version when it is the greatest stable one, and publishes a listing not
     yet published (``listing:publish``); a published, deprecated or unlisted
     listing keeps its status. On commit: the decision e-mail, the watchers'
-    e-mails and the ``package/``-wrapped copy, each a task.
+    e-mails and the ArgentOS copy (``catalog.artifacts``), each a task.
 
     Raises:
         DecisionError: the transition is refused: not in review
@@ -175,7 +175,7 @@ def submission_approve(
                 "submission:approve", submission, actor=reviewer, note=note, values=_decided(reviewer, note)
             )
             enqueue_on_commit(catalog_tasks.release_watchers_notify, release.pk)
-            # The package/-wrapped copy for the ArgentOS installer; also made lazily on download.
+            # The copy wrapped for the ArgentOS installer; also made lazily on download.
             enqueue_on_commit(catalog_tasks.release_store_wrapped, release.pk)
         except BaseException:
             storages["packages"].delete(name)

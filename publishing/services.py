@@ -175,6 +175,13 @@ def _check_upload(
             fileobj,
             detached_signature=detached_signature or None,
             public_key=public_key or None,
+            # A package that names no key is tried with the publisher's active keys
+            # (docs/package-format.md, "Signatures"), oldest first.
+            fallback_keys=list(
+                SigningKey.objects.filter(publisher=publisher, revoked_at__isnull=True)
+                .order_by("created_at", "pk")
+                .values_list("public_key", flat=True)
+            ),
             kinds=kind_rules(),
             limits=package_limits(),
         )

@@ -47,6 +47,7 @@ PREFIXES = (
     "note",
     "submission",
     "plan",
+    "connector",
 )
 _AREA = "|".join(PREFIXES)
 QUOTED_CODE = re.compile(rf"""(?<![\w.])["']((?:{_AREA})\.[a-z][a-z0-9_]*)["']""")

@@ -103,15 +103,49 @@ class CatalogItemSerializer(serializers.Serializer):
         return utc_z(obj.updated_at)
 
 
+class CatalogShortLatestSerializer(serializers.Serializer):
+    """The short ``latest`` of a list item: ``version``, ``published_at``, ``sha256``, ``size``.
+
+    ``sha256`` and ``size`` are those of the copy the ArgentOS download hands out
+    (as in the detail's ``latest``). The ArgentOS client's ``details`` command reads
+    list items only, so they carry this and ``version_count`` (docs/api.md, "Search").
+    """
+
+    version = serializers.CharField()
+    published_at = serializers.SerializerMethodField()
+    sha256 = serializers.SerializerMethodField()
+    size = serializers.SerializerMethodField()
+
+    def get_published_at(self, obj: Release) -> str | None:
+        return utc_z(obj.published_at)
+
+    def get_sha256(self, obj: Release) -> str:
+        return obj.wrapped_sha256 or obj.artifact_sha256
+
+    def get_size(self, obj: Release) -> int:
+        return obj.wrapped_size or obj.size
+
+
+class CatalogListItemSerializer(CatalogItemSerializer):
+    """An item of the ArgentOS lists: the item fields plus ``version_count`` and a short ``latest``.
+
+    Expects ``version_count`` set on each package (the number of published
+    releases, yanked ones included, as in the detail).
+    """
+
+    version_count = serializers.IntegerField()
+    latest = CatalogShortLatestSerializer(source="latest_release")
+
+
 class CatalogPageSerializer(serializers.Serializer):
-    items = CatalogItemSerializer(many=True)
+    items = CatalogListItemSerializer(many=True)
     total = serializers.IntegerField()
     page = serializers.IntegerField()
     limit = serializers.IntegerField()
 
 
 class CatalogLatestSerializer(serializers.Serializer):
-    """``latest`` of the ArgentOS detail; ``sha256``/``size`` are those of the ``package/``-wrapped copy."""
+    """``latest`` of the ArgentOS detail; ``sha256``/``size`` are those of the copy wrapped for the ArgentOS installer."""
 
     version = serializers.CharField()
     changelog = serializers.CharField(source="release_notes")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from django.core import signing
-from django.db.models import IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -58,7 +58,10 @@ class PaymentRequired(exceptions.APIException):
 
 class Unwrappable(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "No package/-wrapped copy of this release can be made; use the ObjectStack artifact."
+    default_detail = (
+        "No copy of this release fits the ArgentOS installer (a file name over 100 bytes once wrapped); "
+        "use the ObjectStack artifact."
+    )
     default_code = "artifact.unwrappable"
 
 
@@ -151,7 +154,9 @@ class CatalogQuerySerializer(serializers.Serializer):
     pricing = serializers.ChoiceField(choices=Pricing.choices, required=False)
     sort = serializers.ChoiceField(choices=SORTS, default="relevance")
     page = serializers.IntegerField(min_value=1, max_value=100000, default=1)
-    limit = serializers.IntegerField(min_value=1, default=20, help_text="1 to 50; larger values read as 50.")
+    limit = serializers.IntegerField(
+        default=20, help_text="1 to 50; a value outside that range is read as the nearest bound (0 as 1)."
+    )
 
     def query(self) -> CatalogQuery:
         data = self.validated_data
@@ -165,14 +170,32 @@ class CatalogQuerySerializer(serializers.Serializer):
         )
 
 
+def _with_version_counts(qs):
+    """``qs`` annotated with ``version_count``: published releases, yanked included (as in the detail).
+
+    A subquery, read only by the second query of ``fetch_page`` (the page's rows), not by the ranking.
+    """
+    published = (
+        Release.objects.published()
+        .filter(package=OuterRef("pk"))
+        .order_by()
+        .values("package")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(version_count=Coalesce(Subquery(published, output_field=IntegerField()), 0))
+
+
 def _argentos_page(request, base) -> Response:
+    """One page of an ArgentOS list; ``limit`` is clamped into 1 to 50, as clients pass ``0`` through."""
     params = CatalogQuerySerializer(data=request.query_params)
     params.is_valid(raise_exception=True)
-    page, limit = params.validated_data["page"], min(params.validated_data["limit"], ARGENTOS_MAX_LIMIT)
-    items, total = _page(catalog_search(base.for_cards(), params.query()), page, limit)
+    page = params.validated_data["page"]
+    limit = max(1, min(params.validated_data["limit"], ARGENTOS_MAX_LIMIT))
+    items, total = _page(_with_version_counts(catalog_search(base.for_cards(), params.query())), page, limit)
     return Response(
         {
-            "items": s.CatalogItemSerializer(items, many=True).data,
+            "items": s.CatalogListItemSerializer(items, many=True).data,
             "total": total,
             "page": page,
             "limit": limit,
@@ -226,7 +249,9 @@ class CatalogDetailApi(PublicApiView):
 
 
 class CatalogDownloadApi(PublicApiView):
-    """``GET /api/v1/catalog/{id}/download[?version=]``: the ``package/``-wrapped artifact.
+    """``GET /api/v1/catalog/{id}/download[?version=]``: the copy wrapped for the ArgentOS installer.
+
+    Connectors are under ``aos-ID/``, other kinds under ``package/`` (``catalog.artifacts``).
 
     ``302`` to an expiring URL; with ``Accept: application/json`` an
     ObjectStack ``ArtifactDownloadResponse`` instead. Paid packages need

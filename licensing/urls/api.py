@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/activate", api.ActivateApi.as_view(), name="activate"),
     path("api/v1/deactivate", api.DeactivateApi.as_view(), name="deactivate"),
     path("api/v1/license", api.LicenseLookupApi.as_view(), name="license-lookup"),
+    path("api/v1/license/check/<str:key>", api.LicenseCheckApi.as_view(), name="license-check"),
     path("api/v1/license/<str:key>", api.LicenseDetailApi.as_view(), name="license-detail"),
 ]

@@ -56,7 +56,9 @@ def members(
         "argent.plugin.json": json.dumps(data, indent=2).encode(),
         "README.md": b"# Hello\n\nA test package.\n",
         "connector.json": b'{"tools": []}\n',
-        "agent-harness/pyproject.toml": b"[project]\nname = 'hello'\n",
+        "agent-harness/pyproject.toml": (
+            b"[project]\nname = 'hello'\n\n[project.scripts]\naos-hello-connector = 'hello.cli:main'\n"
+        ),
     }
     result.update(extra or {})
     return result

@@ -110,3 +110,15 @@ def test_render_then_parse_round_trips(members):
     rendered = render_sha256sums(members)
     expected = {p: digest(d) for p, d in members.items() if p not in ("SHA256SUMS", "SIGNATURE")}
     assert (parse_sha256sums(rendered) if rendered else {}) == expected
+
+
+def test_a_line_naming_sha256sums_itself_is_ignored_with_a_warning():
+    """The ArgentOS CLI lists a SHA256SUMS already in the source folder (issue 13, finding 3)."""
+    members = {"a": b"1"}
+    sums = render_sha256sums(members) + f"{digest(b'stale')}  SHA256SUMS\n".encode()
+
+    problems = check_sha256sums({**members, "SHA256SUMS": sums})
+
+    assert [(p.code, p.field, p.severity) for p in problems] == [
+        ("checksums.self_entry", "SHA256SUMS", "warning")
+    ]

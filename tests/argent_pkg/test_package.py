@@ -284,3 +284,31 @@ def test_manifest_json_round_trip_keeps_unknown_fields(key):
         public_key_b64(key)
     )
     assert base64.b64decode(inspection.public_key) == bytes(key.verify_key)
+
+
+def test_fallback_keys_are_tried_in_order_when_the_package_names_no_key():
+    """The server's registered keys stand in for a key the package does not name (issue 13, finding 2)."""
+    import hashlib
+
+    from publishing.format import pack_members
+
+    signer, other = fixed_key(7), fixed_key(8)
+    data = manifest()
+    data["author"] = {"name": "Alice Tools"}
+    files = members(data)
+    files["SHA256SUMS"] = render_sha256sums(files)
+    package = pack_members(files)
+    signature = detached_signature(signer, package)
+
+    inspection = inspect_package(
+        package, detached_signature=signature, fallback_keys=[public_key_b64(other), public_key_b64(signer)]
+    )
+    assert inspection.public_key == public_key_b64(signer)
+    assert inspection.sha256 == hashlib.sha256(package).hexdigest()
+    for keys, code in (
+        ([public_key_b64(other)], "signature.invalid"),
+        (["not a key"], "signature.key_missing"),
+    ):
+        with pytest.raises(PackageInvalid) as caught:
+            inspect_package(package, detached_signature=signature, fallback_keys=keys)
+        assert [p.code for p in caught.value.problems] == [code]

@@ -20,7 +20,7 @@ from .manifest import (
     permission_allowed,
     validate_manifest,
 )
-from .package import Inspection, inspect_package
+from .package import Inspection, argentos_connector_dir, inspect_package
 from .signing import (
     decode_public_key,
     detached_signature,
@@ -46,6 +46,7 @@ __all__ = [
     "Manifest",
     "PackageInvalid",
     "Problem",
+    "argentos_connector_dir",
     "build_package",
     "check_sha256sums",
     "decode_public_key",

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 
-from .errors import PackageInvalid, Problem
+from .errors import WARNING, PackageInvalid, Problem
 
 __all__ = [
     "SHA256SUMS",
@@ -130,11 +130,13 @@ def check_sha256sums(members: Mapping[str, bytes]) -> list[Problem]:
     Returns:
         every problem found, in this order: ``archive.missing_member`` when there is
         no ``SHA256SUMS``; the parse problems of :func:`parse_sha256sums`;
-        ``checksums.unsummed_entry`` for a line listing ``SHA256SUMS`` or
-        ``SIGNATURE``; ``checksums.missing_member`` for a listed path that is not a
+        ``checksums.self_entry`` (a warning, ``severity`` ``"warning"``) for a line
+        listing ``SHA256SUMS`` itself, which is ignored (the ArgentOS CLI writes one
+        when the source folder already held a ``SHA256SUMS``; docs/package-format.md,
+        "Checksums"); ``checksums.unsummed_entry`` for a line listing ``SIGNATURE``; ``checksums.missing_member`` for a listed path that is not a
         regular-file member; ``checksums.mismatch`` for a wrong digest;
-        ``checksums.unlisted_member`` for a member the file does not list.  An empty
-        list means the checksums are correct.  Never raises for bad input.
+        ``checksums.unlisted_member`` for a member the file does not list.  A list with
+        no error (every ``severity`` ``"warning"``, or empty) means the checksums are correct.  Never raises for bad input.
     """
     if SHA256SUMS not in members:
         return [
@@ -150,7 +152,18 @@ def check_sha256sums(members: Mapping[str, bytes]) -> list[Problem]:
         return list(exc.problems)
     problems: list[Problem] = []
     for path, digest in listed.items():
-        if path in UNSUMMED:
+        if path == SHA256SUMS:
+            # The ArgentOS CLI lists the SHA256SUMS it finds in the source folder: tolerated, never used.
+            problems.append(
+                Problem(
+                    "checksums.self_entry",
+                    "SHA256SUMS lists itself; that line is ignored. Leave SHA256SUMS out of its own list.",
+                    path,
+                    path,
+                    severity=WARNING,
+                )
+            )
+        elif path in UNSUMMED:
             problems.append(
                 Problem(
                     "checksums.unsummed_entry",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -20,9 +21,49 @@ from .errors import WARNING, FormatError, PackageInvalid, Problem
 from .manifest import KINDS, MANIFEST_NAME, KindRule, Manifest, validate_manifest
 from .signing import decode_public_key, decode_signature, fingerprint, verify_signature
 
-__all__ = ["README_NAME", "Inspection", "inspect_package"]
+__all__ = ["README_NAME", "Inspection", "argentos_connector_dir", "inspect_package"]
 
 README_NAME = "README.md"
+#: The Python project of a connector's agent harness (docs/package-format.md, "Kinds").
+HARNESS_PROJECT = "agent-harness/pyproject.toml"
+
+
+def argentos_connector_dir(identifier: str) -> str:
+    """The directory name the ArgentOS installer gives connector ``identifier``, and its harness command.
+
+    ``aos-<identifier>``, or the identifier itself when it already starts with ``aos-``: the
+    installer takes a connector only from a top-level directory named ``aos-*`` holding
+    ``connector.json``, installs it under that name, and runs the harness command of the
+    same name (docs/package-format.md, "ArgentOS download layout").
+    """
+    return identifier if identifier.startswith("aos-") else f"aos-{identifier}"
+
+
+def _harness_command_warning(manifest: Manifest, members: Mapping[str, bytes]) -> Problem | None:
+    """``connector.harness_command`` when a connector's harness does not declare its ``aos-`` command.
+
+    Looks at ``[project.scripts]`` of ``agent-harness/pyproject.toml``; a connector without
+    a harness project, or another kind, is not concerned.
+    """
+    if manifest.kind != "connector" or HARNESS_PROJECT not in members:
+        return None
+    command = argentos_connector_dir(manifest.id)
+    try:
+        project = tomllib.loads(members[HARNESS_PROJECT].decode("utf-8")).get("project")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        project = None
+    scripts = project.get("scripts") if isinstance(project, dict) else None
+    if isinstance(scripts, dict) and command in scripts:
+        return None
+    return Problem(
+        "connector.harness_command",
+        f"The ArgentOS installer runs a connector's harness as the command '{command}', but "
+        f"{HARNESS_PROJECT} declares no such script: add '{command} = \"module:function\"' "
+        f"under [project.scripts].",
+        HARNESS_PROJECT,
+        command,
+        severity=WARNING,
+    )
 
 
 @dataclass(frozen=True)
@@ -64,9 +105,13 @@ def _manifest_public_key(members: Mapping[str, bytes]) -> object:
 
 
 def _resolve_key(
-    members: Mapping[str, bytes], public_key: str | None, problems: list[Problem]
+    members: Mapping[str, bytes], public_key: str | None, problems: list[Problem], *, fallback: bool = False
 ) -> bytes | None:
-    """Find the verifying key (spec section 3), appending any key problem."""
+    """Find the verifying key (docs/package-format.md, "Signatures"), appending any key problem.
+
+    ``fallback``: the caller has registered keys to try when neither key is given, so a
+    missing key is not a problem here.
+    """
     from_manifest = _manifest_public_key(members)
     manifest_raw = None
     if isinstance(from_manifest, str):
@@ -94,7 +139,7 @@ def _resolve_key(
         )
         return None
     key = manifest_raw or given_raw
-    if key is None:
+    if key is None and not fallback:
         problems.append(
             Problem(
                 "signature.key_missing",
@@ -156,11 +201,55 @@ def _check_signatures(
     return verified
 
 
+def _key_from_fallbacks(
+    archive: Archive, fallback_keys: Sequence[str], detached: str | None, problems: list[Problem]
+) -> tuple[bytes | None, dict[str, str]]:
+    """The first of ``fallback_keys`` with which every signature present verifies, and those signatures.
+
+    When none does, the problems of the first try are appended, with ``signature.invalid``
+    saying that no registered key verifies.
+    """
+    first: list[Problem] | None = None
+    for text in fallback_keys:
+        try:
+            raw = decode_public_key(text, field="authorPublicKey")
+        except FormatError:
+            continue
+        tried: list[Problem] = []
+        verified = _check_signatures(archive, raw, detached, tried)
+        if not tried:
+            return raw, verified
+        if first is None:
+            first = tried
+    if first is None:
+        # No key could be tried (none decodes): the package names none that can be used.
+        first = [
+            Problem(
+                "signature.key_missing",
+                "No public key to verify the package with: set author.publicKey in the "
+                "manifest or give the key with the upload.",
+                "author.publicKey",
+            )
+        ]
+    for problem in first:
+        if problem.code == "signature.invalid":
+            problem = Problem(
+                "signature.invalid",
+                "The package names no public key, and its signature verifies with none of the "
+                "publisher's registered keys: sign it with a registered key, or give the key "
+                "(author.publicKey or authorPublicKey).",
+                problem.field,
+            )
+        problems.append(problem)
+    return None, {}
+
+
 def inspect_package(
     fileobj: BinaryIO | bytes,
     *,
     detached_signature: str | None = None,
     public_key: str | None = None,
+    fallback_keys: Sequence[str] = (),
     kinds: Mapping[str, KindRule] = KINDS,
     limits: Limits = Limits(),  # noqa: B008
 ) -> Inspection:
@@ -174,6 +263,13 @@ def inspect_package(
         public_key: the verifying key given beside the package (``authorPublicKey``
             of a publish request), standard base64 of 32 raw bytes.  When the manifest
             also has ``author.publicKey`` both must be equal.
+        fallback_keys: keys to try, in order, when neither ``public_key`` nor the
+            manifest's ``author.publicKey`` is given (the server passes the uploading
+            publisher's registered, unrevoked keys, standard base64 of 32 raw bytes): the
+            first with which every signature present verifies is the package's key
+            (docs/package-format.md, "Signatures"). When none does, the signatures are
+            reported ``signature.invalid``; with no fallback keys a package that names no
+            key is ``signature.key_missing``, as before.
         kinds: the kind vocabulary (see :func:`validate_manifest`).
         limits: the container limits, sizes in bytes.
 
@@ -198,7 +294,8 @@ def inspect_package(
                 MANIFEST_NAME,
             )
         )
-    problems.extend(check_sha256sums(members))
+    for problem in check_sha256sums(members):
+        (warnings if problem.severity == WARNING else problems).append(problem)
 
     manifest: Manifest | None = None
     if MANIFEST_NAME in members:
@@ -210,8 +307,12 @@ def inspect_package(
         else:
             warnings.extend(manifest.warnings)
 
-    key = _resolve_key(members, public_key, problems)
-    signatures = _check_signatures(archive, key, detached_signature, problems)
+    names_no_key = public_key is None and _manifest_public_key(members) is None
+    key = _resolve_key(members, public_key, problems, fallback=bool(fallback_keys) and names_no_key)
+    if key is None and fallback_keys and names_no_key:
+        key, signatures = _key_from_fallbacks(archive, fallback_keys, detached_signature, problems)
+    else:
+        signatures = _check_signatures(archive, key, detached_signature, problems)
 
     readme = None
     if README_NAME in members:
@@ -230,6 +331,10 @@ def inspect_package(
                 severity=WARNING,
             )
         )
+
+    harness = _harness_command_warning(manifest, members) if manifest is not None else None
+    if harness is not None:
+        warnings.append(harness)
 
     if problems:
         raise PackageInvalid(problems, warnings)
