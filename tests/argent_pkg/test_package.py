@@ -290,7 +290,7 @@ def test_fallback_keys_are_tried_in_order_when_the_package_names_no_key():
     """The server's registered keys stand in for a key the package does not name (issue 13, finding 2)."""
     import hashlib
 
-    from publishing.format import pack_members
+    from argent_pkg import pack_members
 
     signer, other = fixed_key(7), fixed_key(8)
     data = manifest()

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 
+import argent_pkg as pkgformat
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from nacl.signing import SigningKey
 
-from publishing import format as pkgformat
 from publishing import services
 from publishing.models import Submission
 from tests.conftest import default_manifest, default_members, public_key_b64
