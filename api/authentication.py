@@ -1,4 +1,4 @@
-"""``Authorization: Bearer mkt_…``: the API token scheme (api.md section 4).
+"""``Authorization: Bearer mkt_…``: the API token scheme (docs/api.md, "Authentication").
 
 The ArgentOS CLI (``argent extension publish``) sends exactly this header, so no
 other scheme is needed.

@@ -1,4 +1,4 @@
-"""Every API error as ``{"ok": false, "errors": [{"code", "field", "message"}]}`` (api.md, preamble).
+"""Every API error as ``{"ok": false, "errors": [{"code", "field", "message"}]}`` (docs/api.md, "Errors").
 
 Set as ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``; it covers DRF's own errors
 (401, 403, 404, 405, 406, 415, 429, validation), the upload cap (413) and every

@@ -1,4 +1,4 @@
-"""Reply shapes every API dialect shares: the error body and UTC timestamps (api.md, preamble)."""
+"""Reply shapes every API dialect shares: the error body and UTC timestamps (docs/api.md, "Errors")."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 
 def utc_z(value) -> str | None:
-    """A datetime as UTC ISO 8601 ending in ``Z`` (api.md preamble), or None."""
+    """A datetime as UTC ISO 8601 ending in ``Z`` (docs/api.md), or None."""
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

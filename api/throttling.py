@@ -1,4 +1,4 @@
-"""Rate limits of the API: the rates come from settings, read on each request (api.md, "Authentication")."""
+"""Rate limits of the API: the rates come from settings, read on each request (docs/api.md, "Rate limits")."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ the real searches, not the strings a client invents. The cache itself has a
 memory bound and an eviction policy (README, "Production"; ``scripts/test.sh``).
 Responses carry ``X-Catalog-Cache: hit`` or ``miss`` (absent when not
 cacheable). Kept API answers still count against the per-address rate limit
-of anonymous catalog reads (``admit``; api.md, "Authentication"). Each kept
+of anonymous catalog reads (``admit``; docs/api.md, "Rate limits"). Each kept
 answer is also gzip-compressed once, when stored, and sent compressed to
 clients that accept it (every browser does), so a hit costs no compression
 and a tenth of the bytes.

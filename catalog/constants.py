@@ -44,7 +44,7 @@ class ListingStatus(models.TextChoices):
 
 
 class Pricing(models.TextChoices):
-    """Pricing models of spec section 6."""
+    """Pricing models of docs/package-format.md, "Pricing"."""
 
     FREE = "free", "Free"
     TRIAL = "trial", "Free trial"

@@ -81,7 +81,7 @@ class PublisherMember(models.Model):
 
 
 class Kind(models.Model):
-    """A package kind (spec section 5): its permission vocabulary and install target.
+    """A package kind (docs/package-format.md, "Kinds and permissions"): its permission vocabulary and install target.
 
     ``permissions`` is a list of permission templates understood by
     ``argent_pkg.manifest.permission_allowed`` (e.g. ``"network:<host>"``).
@@ -103,7 +103,7 @@ class Kind(models.Model):
 
 
 class Category(models.Model):
-    """A browsing category (spec section 4, ``category``)."""
+    """A browsing category (docs/package-format.md, "The manifest", ``category``)."""
 
     slug = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=64)
@@ -227,7 +227,7 @@ class Package(models.Model):
 class Release(models.Model):
     """One uploaded version of a package; published once a reviewer approves it.
 
-    A version, once uploaded, is never replaced or reused (spec section 4,
+    A version, once uploaded, is never replaced or reused (docs/package-format.md, "The manifest",
     ``version``): the unique constraint holds even for rejected uploads.
     """
 
@@ -259,7 +259,7 @@ class Release(models.Model):
         storage=packages_storage,
         max_length=300,
         blank=True,
-        help_text="A package/-wrapped copy for the ArgentOS installer (spec section 1), made at approval.",
+        help_text="A copy wrapped for the ArgentOS installer (docs/package-format.md, 'ArgentOS download layout'), made at approval.",
     )
     wrapped_sha256 = models.CharField(max_length=64, blank=True)
     wrapped_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
@@ -280,7 +280,7 @@ class Release(models.Model):
 
     @property
     def filename(self) -> str:
-        """``ID-VERSION.argent-pkg`` (spec section 1)."""
+        """``ID-VERSION.argent-pkg`` (docs/package-format.md, "Container")."""
         return f"{self.package.identifier}-{self.version}.argent-pkg"
 
     def get_download_url(self) -> str:

@@ -1,4 +1,4 @@
-"""Plain-words explanations of package permissions (spec section 5)."""
+"""Plain-words explanations of package permissions (docs/package-format.md, "Kinds and permissions")."""
 
 from __future__ import annotations
 

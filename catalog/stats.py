@@ -171,7 +171,7 @@ def install_count() -> Count:
 
     One per source (the reporting account or address, ``Install.source``),
     release and UTC day, so one address reporting installs for many fresh
-    tenant ids moves popularity by one (issue 12). Rows without a source
+    tenant ids moves popularity by one. Rows without a source
     (reported before the rule) count one each.
     """
     unit = Case(

@@ -1,4 +1,4 @@
-"""The license API of api.md section 1: activate, deactivate and look up a license key.
+"""The license API of docs/api.md, "Licenses": activate, deactivate and look up a license key.
 
 ``POST /api/v1/activate``, ``POST /api/v1/deactivate``, ``GET /api/v1/license/{key}``,
 ``POST /api/v1/license`` (the key in the body, which keeps it out of URLs) and

@@ -1,6 +1,6 @@
 """Stripe Connect: whether a publisher can sell, its account's onboarding, and Stripe's view of it.
 
-A paid release needs a connected account with charges enabled (issue 6, Money). Stripe's
+A paid release needs a connected account with charges enabled. Stripe's
 ``account.updated`` events reach :func:`connected_account_update` through ``licensing.webhooks``.
 """
 
@@ -19,7 +19,7 @@ from .models import ConnectedAccount
 def can_sell(publisher) -> tuple[bool, str]:
     """Whether ``publisher`` may publish paid releases, and if not, why (for the submission).
 
-    A paid release needs a connected account with charges enabled (issue 6, Money).
+    A paid release needs a connected account with charges enabled.
     """
     account = ConnectedAccount.objects.filter(publisher=publisher).first()
     if account is None:

@@ -4,7 +4,7 @@ from django.db import models
 
 
 class LicenseStatus(models.TextChoices):
-    """api.md section 1, ``GET /api/v1/license``: active, expired or revoked (suspended during a dispute)."""
+    """docs/api.md, "Licenses": active, expired or revoked (suspended during a dispute)."""
 
     ACTIVE = "active", "Active"
     EXPIRED = "expired", "Expired"
@@ -13,7 +13,7 @@ class LicenseStatus(models.TextChoices):
 
 
 class PaymentStatus(models.TextChoices):
-    """A payment's state; transitions only move forward (issue 6, webhooks)."""
+    """A payment's state; transitions only move forward."""
 
     PENDING = "pending", "Pending"
     PAID = "paid", "Paid"

@@ -2,7 +2,7 @@
 
 Money is in US cents. The marketplace keeps 30% of a sale, rounded half up to the cent, as the
 Checkout Session's ``application_fee_amount``; the rest goes to the publisher's connected account
-(spec section 6).
+(docs/package-format.md, "Pricing").
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from catalog.constants import Pricing
 
-#: The marketplace's share of a sale (spec section 6).
+#: The marketplace's share of a sale (docs/package-format.md, "Pricing").
 APPLICATION_FEE_RATE = Decimal("0.30")
 #: The pricing models that are paid for through checkout (``trial`` starts without payment).
 PAID_PRICING = frozenset({Pricing.PRO, Pricing.ENTERPRISE, Pricing.PER_SKILL})

@@ -1,6 +1,6 @@
 """License services: issue, extend, revoke, suspend, reinstate, reveal, look up, activate.
 
-Terms and activation caps follow the pricing table (package-format.md section 6):
+Terms and activation caps follow the pricing table (docs/package-format.md, "Pricing"):
 
 ==============  =====================================  ===========
 pricing         term                                   activations
@@ -11,11 +11,11 @@ pricing         term                                   activations
 ``per-skill``   perpetual                              1
 ==============  =====================================  ===========
 
-Answers about keys (api.md section 1): a key that is not well formed (or
+Answers about keys (docs/api.md, "Licenses"): a key that is not well formed (or
 fails its check symbols) is a ``400``; a well-formed key that names no
 license is ``404 license.not_found``; a known key whose license has expired
 is ``410 license.expired`` and one revoked or suspended is ``410
-license.revoked``. api.md fixes the 404/410 split, so a revoked key is
+license.revoked``. docs/api.md fixes the 404/410 split, so a revoked key is
 distinguishable from an unknown one. The trade-off is deliberate: keys carry
 130 random bits and attempts are rate-limited per address and per key
 prefix, so nobody can find live or revoked keys by guessing; only someone
@@ -105,7 +105,7 @@ def _add_years(moment: dt.datetime, years: int) -> dt.datetime:
 
 
 def trial_days(package: Package) -> int:
-    """The ``trial_days`` of the package's latest release manifest (spec section 4)."""
+    """The ``trial_days`` of the package's latest release manifest (docs/package-format.md, "The manifest")."""
     release = package.latest_release
     days = (release.manifest or {}).get("trial_days") if release is not None else None
     return days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else DEFAULT_TRIAL_DAYS
@@ -141,7 +141,7 @@ def status_of(license: License, *, now: dt.datetime | None = None) -> str:
 
 
 def public_status(license: License, *, now: dt.datetime | None = None) -> str:
-    """The status as api.md names it: ``active``, ``expired`` or ``revoked`` (suspended reads revoked)."""
+    """The status as docs/api.md names it: ``active``, ``expired`` or ``revoked`` (suspended reads revoked)."""
     status = status_of(license, now=now)
     return LicenseStatus.REVOKED if status == LicenseStatus.SUSPENDED else status
 
@@ -422,7 +422,7 @@ def _locked_license(raw_key: str, package: str | None) -> License:
 def activation_register(
     *, key: str, instance_id: str, package: str | None = None, now: dt.datetime | None = None
 ) -> tuple[Activation, License]:
-    """Activate ``instance_id`` under the license of ``key`` (api.md ``POST /api/v1/activate``).
+    """Activate ``instance_id`` under the license of ``key`` (docs/api.md, ``POST /api/v1/activate``).
 
     The license row is locked and the active activations counted inside the
     transaction, so the cap holds under concurrency. Re-activating an
@@ -455,7 +455,7 @@ def activation_register(
 
 @transaction.atomic
 def activation_release(*, key: str, instance_id: str, now: dt.datetime | None = None) -> License:
-    """Deactivate ``instance_id`` (api.md ``POST /api/v1/deactivate``); idempotent.
+    """Deactivate ``instance_id`` (docs/api.md, ``POST /api/v1/deactivate``); idempotent.
 
     Raises:
         LicenseError: malformed (400) or unknown key (404).
@@ -485,7 +485,7 @@ def activation_release_by_owner(*, license: License, activation_id: int, user) -
 
 
 def license_payload(license: License, *, now: dt.datetime | None = None) -> dict:
-    """What api.md's ``GET /api/v1/license`` returns about a license."""
+    """What docs/api.md's ``GET /api/v1/license`` returns about a license."""
     return {
         "package": license.package.identifier,
         "pricing": license.pricing,

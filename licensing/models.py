@@ -26,7 +26,7 @@ class ConnectedAccount(models.Model):
 
 
 class License(models.Model):
-    """A license to one package for one customer (spec section 6: term and activation cap by pricing).
+    """A license to one package for one customer (docs/package-format.md, "Pricing": term and activation cap by pricing).
 
     The key itself is stored only encrypted (``key_encrypted``, PyNaCl SecretBox) and looked
     up by ``key_hmac`` (HMAC-SHA256 under a server pepper); ``key_last4`` is for display.
@@ -81,7 +81,7 @@ class Activation(models.Model):
 class Payment(models.Model):
     """A checkout (purchase, trial, renewal or plan subscription) and what became of it.
 
-    Amounts in US cents; ``application_fee_cents`` is the marketplace's 30% (spec section 6).
+    Amounts in US cents; ``application_fee_cents`` is the marketplace's 30% (docs/package-format.md, "Pricing").
     """
 
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")

@@ -1,4 +1,4 @@
-"""Account plans (issue 6, "Account plans (Cloud OS)"): whose plan covers a user, install caps, publishing.
+"""Account plans: whose plan covers a user, install caps, publishing.
 
 The rules, in one place:
 
@@ -261,7 +261,7 @@ def install_check(*, package: Package, user=None, tenant_id: str = "") -> None:
 def publishing_refusal(user) -> str | None:
     """Why ``user`` may not publish (a sentence naming the plan and the upgrade), or ``None``.
 
-    Staff may always publish; others need a plan with ``can_publish`` (issue 6: Free has "no
+    Staff may always publish; others need a plan with ``can_publish`` (Free has "no
     publishing"; Pro, Team and Enterprise may publish).
     """
     if user is None or user.is_staff:

@@ -182,8 +182,8 @@ def _amount_matches(payment: Payment, obj: dict, field: str) -> bool:
     """Whether the event's amount (``obj[field]``, cents) and currency are the payment's, where given.
 
     A signed event is trusted for what happened, but a license is issued only for the price we asked:
-    an event that names another amount or currency is logged and fulfils nothing (issue 12, finding 2:
-    a forged ``amount_total: 1`` bought a 1,900-cent license).
+    an event that names another amount or currency is logged and fulfils nothing (else a forged
+    ``amount_total: 1`` would buy a 1,900-cent license).
     """
     amount, currency = obj.get(field), obj.get("currency")
     if amount is not None and amount != payment.amount_cents:

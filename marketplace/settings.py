@@ -286,7 +286,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 if env.bool("CELERY_FAST_REDELIVERY", default=False):
     CELERY_BROKER_TRANSPORT_OPTIONS.update({"unacked_restore_interval": 1, "unacked_restore_throttle": 1})
 
-# Package limits (spec section 1), in bytes and counts.
+# Package limits (docs/package-format.md, "Container"), in bytes and counts.
 PACKAGE_MAX_COMPRESSED_BYTES = env.int("PACKAGE_MAX_COMPRESSED_BYTES", default=50 * 1024 * 1024)
 PACKAGE_MAX_TOTAL_BYTES = env.int("PACKAGE_MAX_TOTAL_BYTES", default=200 * 1024 * 1024)
 PACKAGE_MAX_MEMBERS = env.int("PACKAGE_MAX_MEMBERS", default=5000)
@@ -357,7 +357,7 @@ MFA_REQUIRED_FOR_PUBLISHING = env.bool("MFA_REQUIRED_FOR_PUBLISHING", default=Tr
 #: the admin (marketplace/mfa.py).
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 
-#: Uploads need an account plan that includes publishing (issue 6: Free has none; staff are exempt).
+#: Uploads need an account plan that includes publishing (Free has none; staff are exempt).
 PLANS_ENFORCE_PUBLISHING = env.bool("PLANS_ENFORCE_PUBLISHING", default=True)
 
 # Periodic work (Celery beat): re-enqueue submissions whose task never ran,

@@ -4,7 +4,7 @@ A reviewer requests a block (:func:`block_request`); it takes effect only
 once a *different* reviewer holding ``moderation.confirm_blockentry``
 confirms it (:func:`block_confirm`). Confirmed blocks that are not lifted
 are published, signed with the marketplace's Ed25519 key, at
-``GET /api/v1/blocklist`` (api.md section 1) by :func:`blocklist_document`.
+``GET /api/v1/blocklist`` (docs/api.md, "Blocklist") by :func:`blocklist_document`.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def block_request(
     """Request a block of one published release, or of the whole package when ``release`` is None.
 
     The block is not in force (nor published) until another reviewer
-    confirms it. Logs ``block-request``. Rule: issue 4, "the kill switch".
+    confirms it. Logs ``block-request``.
 
     Raises:
         DecisionError: empty reason, unknown severity, a release of another
@@ -149,7 +149,7 @@ def block_confirm(*, entry: BlockEntry, reviewer: AbstractBaseUser) -> BlockEntr
 
     A hard block also suspends the listing
     (:func:`moderation.services.package_suspend`, which logs ``suspend``)
-    unless it is suspended already. Rule: issue 4, two reviewers per block.
+    unless it is suspended already.
 
     Raises:
         DecisionError: the reviewer requested the block, lacks
@@ -185,7 +185,7 @@ def block_lift(*, entry: BlockEntry, reviewer: AbstractBaseUser, note: str) -> B
     """Lift a block (confirmed, or withdraw a request); it leaves the blocklist. Logs ``block-lift``.
 
     A listing a hard block suspended stays suspended: lifting the suspension
-    is a separate decision (``package_unsuspend``). Rule: issue 4.
+    is a separate decision (``package_unsuspend``).
 
     Raises:
         DecisionError: the note is empty or the block is lifted already.
@@ -246,7 +246,7 @@ def blocklist_entries() -> list[dict[str, str]]:
 
 
 def blocklist_document() -> dict:
-    """The ``GET /api/v1/blocklist`` body (api.md section 1), signed with the marketplace's key.
+    """The ``GET /api/v1/blocklist`` body (docs/api.md, "Blocklist"), signed with the marketplace's key.
 
     ``signature`` is the pure Ed25519 signature, in standard base64, of the
     bytes ``rfc8785.dumps(document["blocklist"])``: the RFC 8785 (JCS)

@@ -64,7 +64,7 @@ class ReportStatus(models.TextChoices):
 
 
 class BlockSeverity(models.TextChoices):
-    """Blocklist severity (api.md section 1, ``GET /api/v1/blocklist``)."""
+    """Blocklist severity (docs/api.md, "Blocklist")."""
 
     SOFT = "soft", "Soft: clients warn"
     HARD = "hard", "Hard: clients disable"

@@ -1,6 +1,6 @@
 """Reports about listings, and the quarantine a trusted reporter's report triggers.
 
-Issue 4, "Reports and the kill switch": any signed-in user may report a
+Any signed-in user may report a
 listing; a report from a ``TrustedReporter`` about a published listing
 suspends it at once (a *quarantine*) until a reviewer resolves the report.
 Retro-hunts file reports too (``reporter`` None, ``retro_hunt`` set).

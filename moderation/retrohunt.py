@@ -65,8 +65,7 @@ def retro_hunt_start(*, rule: ScanRule, report_severity: str, reviewer: Abstract
     """Queue a retro-hunt of ``rule`` over every published release; logs ``retro-hunt``.
 
     The task ``moderation.tasks.retro_hunt_run`` is enqueued on commit.
-    Disabled rules may be hunted (try a rule before enabling it). Rule:
-    issue 4, "Retro-hunt".
+    Disabled rules may be hunted (try a rule before enabling it).
 
     Raises:
         DecisionError: the rule does not compile, the severity is unknown, or
@@ -180,7 +179,7 @@ def retro_hunt_run(*, hunt: RetroHunt) -> RetroHunt:
     rows are unique per hunt, release and path, and at most one report is
     filed per package per hunt, so a rerun duplicates nothing. A release
     whose artifact is not a valid package is logged and skipped. Storage
-    errors propagate (the task retries). Rule: issue 4, "Retro-hunt".
+    errors propagate (the task retries).
 
     Raises:
         OSError (or a storage backend error): an artifact could not be read.

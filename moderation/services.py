@@ -72,7 +72,7 @@ def _decided(reviewer, note: str) -> dict:
 
 
 def latest_version(package: Package) -> Release | None:
-    """The greatest published, non-yanked release that is not a pre-release (spec section 4)."""
+    """The greatest published, non-yanked release that is not a pre-release (docs/package-format.md, "The manifest")."""
     candidates = [
         r
         for r in package.releases.published().filter(yanked=False)

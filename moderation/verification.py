@@ -43,7 +43,7 @@ def verification_request_create(
     """Ask for verification level ``level`` for ``publisher``; e-mails the reviewers on commit.
 
     The publisher's level does not change until a reviewer grants the
-    request. Rule: issue 4, publisher verification.
+    request.
 
     Raises:
         DecisionError: ``user`` is not a member, the level is not verified,
@@ -97,7 +97,7 @@ def verification_grant(
 ) -> VerificationRequest:
     """Grant a pending request: the publisher gets the requested level. Logs ``verification-grant``.
 
-    E-mails the publisher's members on commit. Rule: issue 4, publisher verification.
+    E-mails the publisher's members on commit.
 
     Raises:
         DecisionError: the request is not pending.
@@ -110,7 +110,7 @@ def verification_refuse(
 ) -> VerificationRequest:
     """Refuse a pending request with a note the members read. Logs ``verification-refuse``.
 
-    E-mails the publisher's members on commit. Rule: issue 4, publisher verification.
+    E-mails the publisher's members on commit.
 
     Raises:
         DecisionError: the note is empty or the request is not pending.

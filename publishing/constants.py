@@ -44,7 +44,7 @@ class AuditVerdict(models.TextChoices):
 
 
 class PublishOutcome(models.TextChoices):
-    """What ``POST /api/v1/publish`` reports (api.md section 1, ``status``)."""
+    """What ``POST /api/v1/publish`` reports (docs/api.md, "Publishing", ``status``)."""
 
     SCANNING = "scanning", "Scanning"
     PUBLISHED = "published", "Published"

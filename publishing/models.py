@@ -24,7 +24,7 @@ def quarantine_storage():
 
 
 class SigningKey(models.Model):
-    """An Ed25519 public key registered to a publisher (spec section 3).
+    """An Ed25519 public key registered to a publisher (docs/package-format.md, "Signatures and keys").
 
     ``public_key`` is the 32 raw bytes in standard base64; ``fingerprint`` is
     ``SHA256:`` + unpadded base64 of their SHA-256.
@@ -132,7 +132,7 @@ class Submission(models.Model):
 
     @property
     def outcome(self) -> str:
-        """The API's ``status`` word for this submission (api.md section 1)."""
+        """The API's ``status`` word for this submission (docs/api.md, "Publishing")."""
         if self.is_checking:
             return PublishOutcome.SCANNING
         if self.status == SubmissionStatus.APPROVED:

@@ -1,6 +1,6 @@
 """The outcome policy: what happens to a submission once its checks are done.
 
-Issue 3 ("The scan"): any finding at ``PUBLISH_FLAG_SEVERITY`` or above, or
+Any finding at ``PUBLISH_FLAG_SEVERITY`` or above, or
 an identifier that resembles another publisher's, flags the submission
 (never auto-published); a new package waits for a reviewer; an update from a
 publisher verified at ``PUBLISH_AUTO_MIN_VERIFICATION`` or above with no

@@ -1,6 +1,6 @@
 """The moderation queue: order, due dates, an author's position and the expected wait.
 
-Due dates (issue 4): ``MODERATION_DUE_WORKING_DAYS_UPDATE`` working days for
+Due dates: ``MODERATION_DUE_WORKING_DAYS_UPDATE`` working days for
 an update, ``MODERATION_DUE_WORKING_DAYS_NEW`` for a new package, counted
 from the submission's place in the queue (``queued_at``, kept when an author
 answers "changes requested" with a new upload). Working days are Monday to Friday.

@@ -57,7 +57,7 @@ class KeyRegistrationError(Exception):
 
 
 def package_limits() -> pkgformat.Limits:
-    """The archive limits of spec section 1, as configured in settings (bytes, counts)."""
+    """The archive limits of docs/package-format.md, "Container", as configured in settings (bytes, counts)."""
     return pkgformat.Limits(
         max_compressed_bytes=settings.PACKAGE_MAX_COMPRESSED_BYTES,
         max_total_bytes=settings.PACKAGE_MAX_TOTAL_BYTES,
@@ -68,7 +68,7 @@ def package_limits() -> pkgformat.Limits:
 
 
 def kind_rules() -> dict[str, pkgformat.KindRule]:
-    """The kinds table as the format library's ``{slug: KindRule}`` mapping (spec section 5)."""
+    """The kinds table as the format library's ``{slug: KindRule}`` mapping (docs/package-format.md, "Kinds and permissions")."""
     return {
         kind.slug: pkgformat.KindRule(install_target=kind.install_target, permissions=tuple(kind.permissions))
         for kind in Kind.objects.all()
@@ -103,7 +103,7 @@ def signing_key_register(
     """Register an Ed25519 public key (32 raw bytes, standard base64) to ``publisher``.
 
     Raises:
-        KeyRegistrationError: the key is malformed or registered already (spec section 3).
+        KeyRegistrationError: the key is malformed or registered already (docs/package-format.md, "Signatures and keys").
     """
     try:
         raw = pkgformat.decode_public_key(public_key.strip())
@@ -125,7 +125,7 @@ def signing_key_register(
 
 
 def signing_key_revoke(*, key: SigningKey, reason: str, user: AbstractBaseUser | None = None) -> SigningKey:
-    """Revoke ``key`` with a reason (spec section 3: a revoked key verifies no new upload).
+    """Revoke ``key`` with a reason (docs/package-format.md, "Signatures and keys": a revoked key verifies no new upload).
 
     Releases it signed keep their record of it. Raises ``KeyRegistrationError``
     when the key is revoked already or the reason is empty.
@@ -154,7 +154,7 @@ def _problem(code: str, message: str, field: str | None = None, value: object = 
 
 
 def _check_plan(uploader: AbstractBaseUser | None) -> None:
-    """Refuse an upload by a user whose account plan does not include publishing (issue 6)."""
+    """Refuse an upload by a user whose account plan does not include publishing."""
     if not settings.PLANS_ENFORCE_PUBLISHING or uploader is None:
         return
     refusal = plans.publishing_refusal(uploader)
@@ -165,7 +165,7 @@ def _check_plan(uploader: AbstractBaseUser | None) -> None:
 def _check_upload(
     *, publisher: Publisher, fileobj, detached_signature: str | None, public_key: str | None
 ) -> _Checked:
-    """Apply every structural rule (spec sections 1 to 5) and the key registration rule.
+    """Apply every structural rule (docs/package-format.md) and the key registration rule.
 
     Raises:
         SubmissionRejected: with every broken rule.
@@ -276,13 +276,13 @@ def submission_create(
         filename: the client's file name, kept for display only.
         release_notes: Markdown text shown with the release.
         detached_signature: base64 Ed25519 signature over the SHA-256 of the file
-            (spec section 3), when the client sends one.
+            (docs/package-format.md, "Signatures and keys"), when the client sends one.
         public_key: ``authorPublicKey`` from the publish request, if any.
         api_token: the token the upload came with (API and CLI), recorded.
         client_ip: the uploader's address, recorded and named in the e-mail.
         allowed_identifier: the only identifier the upload may carry (a token
             scoped to one package), else ``403 token.package_scope``.
-        declared_manifest: a manifest sent beside the file (api.md section 1),
+        declared_manifest: a manifest sent beside the file (docs/api.md, "Publishing"),
             which must equal ``argent.plugin.json`` (``400 manifest.mismatch``).
         expected_kind: the kind the request's URL names (the Cloud OS path),
             else ``400 package.kind_mismatch``.

@@ -1,6 +1,6 @@
 """Identifiers too close to existing ones: typosquatting checks for new packages.
 
-Issue 3 ("Who may publish"): a new identifier is flagged for review, never
+A new identifier is flagged for review, never
 auto-published, when after folding it is within edit distance 1 of an
 existing identifier of another publisher, equal under Unicode confusables,
 or equal after a known prefix swap (``aos-x`` vs ``x``).

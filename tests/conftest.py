@@ -208,7 +208,7 @@ def signing_key():
 
 
 def public_key_b64(key) -> str:
-    """The 32 raw bytes of ``key``'s public key in standard base64 (spec section 3)."""
+    """The 32 raw bytes of ``key``'s public key in standard base64 (docs/package-format.md, "Signatures and keys")."""
     return base64.b64encode(bytes(key.verify_key)).decode("ascii")
 
 
@@ -296,7 +296,7 @@ def author(user, signing_key) -> Author:
 
 
 def default_manifest(**overrides) -> dict:
-    """A valid connector manifest (spec section 4) with ``overrides`` (``None`` removes a field).
+    """A valid connector manifest (docs/package-format.md, "The manifest") with ``overrides`` (``None`` removes a field).
 
     ``author.publicKey`` is added on build.
     """

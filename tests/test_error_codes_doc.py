@@ -107,10 +107,21 @@ def test_every_documented_code_still_exists():
     assert not sorted(mentioned - set(used)), "codes mentioned in the prose but not used"
 
 
+#: A link in the rule column: to a section of the package format or of the API guide.
+RULE_LINK = re.compile(r"\[([^\]]+)\]\((package-format\.md|api\.md)#([a-z-]+)\)")
+
+
 def test_every_row_is_complete():
     for code, cells in documented_rows().items():
-        assert len(cells) == 5, f"{code}: expected code | meaning | spec | HTTP | what to do"
-        meaning, spec, http, action = cells[1:]
+        assert len(cells) == 5, f"{code}: expected code | meaning | rule | HTTP | what to do"
+        meaning, rule, http, action = cells[1:]
         assert meaning and action, code
-        assert re.fullmatch(r"(PF|API) \d(, \d)*", spec), f"{code}: spec column {spec!r}"
+        links = RULE_LINK.findall(rule)
+        assert links and ", ".join(f"[{t}]({d}#{a})" for t, d, a in links) == rule, (
+            f"{code}: rule column {rule!r}"
+        )
+        for _text, doc, anchor in links:
+            assert f"{{#{anchor}}}" in (DOC.parent / doc).read_text(encoding="utf-8"), (
+                f"{code}: no #{anchor} in {doc}"
+            )
         assert re.fullmatch(r"4\d\d|—", http), f"{code}: HTTP column {http!r}"

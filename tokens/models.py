@@ -7,7 +7,7 @@ from django.db import models
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API (api.md section 4): shown once, stored as its SHA-256.
+    """A bearer token for the API (docs/api.md, "Authentication"): shown once, stored as its SHA-256.
 
     An author token is scoped to one publisher and optionally one package; a
     staff token (``is_staff_token``) belongs to a staff user and has no publisher;

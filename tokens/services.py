@@ -1,4 +1,4 @@
-"""API tokens (api.md section 4): created, checked, used, revoked, and warned about before expiry.
+"""API tokens (docs/api.md, "Authentication"): created, checked, used, revoked, and warned about before expiry.
 
 This app sits below ``api`` and imports no other app: a token's publisher and package are
 ``catalog`` rows reached through its foreign keys or handed in by the caller.
@@ -202,7 +202,7 @@ def api_token_can_manage(*, token: ApiToken, user: AbstractBaseUser) -> bool:
     its publisher.
 
     Being staff gives no power here: staff revoke other people's tokens only in the admin, with
-    :data:`REVOKE_ANY_PERMISSION` (issue 12, finding 4; the role matrix in ``moderation/roles.py``).
+    :data:`REVOKE_ANY_PERMISSION` (the role matrix in ``moderation/roles.py``).
     """
     if token.user_id == user.pk:
         return True

@@ -1,4 +1,4 @@
-"""The public read API of the catalog in three dialects (api.md sections 1 to 3).
+"""The public read API of the catalog in three dialects (docs/api.md).
 
 ``filters.py`` holds the one search path every dialect goes through,
 ``serializers.py`` the reply shapes and ``views.py`` the endpoints. What a

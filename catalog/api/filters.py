@@ -16,7 +16,7 @@ from catalog.search import SORTS, CatalogQuery, catalog_search
 
 __all__ = ["PRICING_MODEL", "SORTS", "CatalogQuery", "catalog_facets", "catalog_search", "pricing_values"]
 
-#: ObjectStack ``PricingModel`` for each of our pricing models (spec section 6).
+#: ObjectStack ``PricingModel`` for each of our pricing models (docs/package-format.md, "Pricing").
 PRICING_MODEL = {
     Pricing.FREE: "free",
     Pricing.TRIAL: "freemium",

@@ -1,7 +1,7 @@
 """Reply shapes of the three dialects, all over ``Package``/``Release`` rows from one queryset path.
 
 * ArgentOS (``/api/v1/catalog``): snake_case, the field names the ArgentOS
-  CLI reads (api.md section 1).
+  CLI reads (docs/api.md, "ArgentOS dialect").
 * Cloud OS (``/api/v1/marketplace/``): the ArgentOS item plus ``slug``; the
   detail adds ``manifest`` and ``permissions``.
 * ObjectStack (``/api/objectstack/v1/``): camelCase, conforming to the JSON
@@ -23,7 +23,7 @@ from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
 
 from .filters import PRICING_MODEL, SORTS
 
-#: ObjectStack ``MarketplaceCategory`` values: the browsing categories of spec section 4, the
+#: ObjectStack ``MarketplaceCategory`` values: the browsing categories of docs/package-format.md, "The manifest", the
 #: same list; a category added by an administrator is sent as ``other``.
 OBJECTSTACK_CATEGORIES = CATEGORIES
 PRICING_MODELS = ("free", "freemium", "paid", "subscription", "usage-based", "contact-sales")
@@ -71,7 +71,7 @@ def manifest_tools(manifest: dict) -> list[str]:
 
 
 class CatalogItemSerializer(serializers.Serializer):
-    """One package as the ArgentOS CLI reads it (api.md section 1, "An item")."""
+    """One package as the ArgentOS CLI reads it (docs/api.md, "Search")."""
 
     id = serializers.CharField(source="identifier", help_text="The package identifier.")
     name = serializers.CharField(source="identifier")
@@ -181,7 +181,7 @@ class CatalogLatestSerializer(serializers.Serializer):
 
 
 class CatalogVersionSerializer(serializers.Serializer):
-    """One of ``versions`` of the ArgentOS detail: api.md's ``version``, ``published_at``, ``yanked``,
+    """One of ``versions`` of the ArgentOS detail: ``version``, ``published_at``, ``yanked``,
     plus the release's signing key (``public_key``, ``key_fingerprint``), so that a client installing
     an older version verifies it with the key that signed it, not the latest one's."""
 

@@ -34,7 +34,7 @@ def download_record(*, release: Release, dialect: str, visitor: str) -> bool:
 
     The first download of a release by a visitor on a UTC day writes a
     ``Download`` row and bumps the package's ``total_downloads``; later ones
-    that day change nothing, so a stranger cannot pump the count (issue 12).
+    that day change nothing, so a stranger cannot pump the count.
     The unique constraint ``download_once_per_visitor_day`` decides between
     concurrent requests (the loser's insert fails inside its savepoint).
 

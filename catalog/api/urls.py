@@ -11,7 +11,7 @@ cached = views.cached_read  # anonymous reads come from the response cache (cata
 # Each names the query parameters its view reads (``params``); others are answered fresh, not kept.
 
 urlpatterns = [
-    # ArgentOS (api.md section 1)
+    # ArgentOS (docs/api.md, "ArgentOS dialect")
     path(
         "api/v1/catalog",
         cached(views.CatalogListApi.as_view(), params=tuple(views.CatalogQuerySerializer().fields)),
@@ -29,7 +29,7 @@ urlpatterns = [
         name="catalog-download",
     ),
     path("api/v1/artifacts/<str:token>", views.artifact_file, name="artifact-file"),
-    # Cloud OS (api.md section 2); the list of one kind shares its path with the upload, so it is
+    # Cloud OS (docs/api.md, "Cloud OS dialect"); the list of one kind shares its path with the upload, so it is
     # routed by publishing.api.urls.
     path(
         "api/v1/marketplace/categories",
@@ -41,7 +41,7 @@ urlpatterns = [
         cached(views.MarketplaceItemDetailApi.as_view(), params=()),
         name="marketplace-item-detail",
     ),
-    # ObjectStack (api.md section 3)
+    # ObjectStack (docs/api.md, "ObjectStack dialect")
     path(
         "api/objectstack/v1/listings",
         cached(views.ListingsApi.as_view(), params=tuple(s.SearchRequestSerializer().fields)),

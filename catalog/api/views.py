@@ -1,4 +1,4 @@
-"""The catalog API: ArgentOS, Cloud OS and ObjectStack dialects (api.md sections 1 to 3).
+"""The catalog API: ArgentOS, Cloud OS and ObjectStack dialects (docs/api.md).
 
 Every list goes through ``Package.objects.listed()`` (or ``reachable()``),
 ``for_cards()`` and :func:`catalog.api.filters.catalog_search`; each view
@@ -79,7 +79,7 @@ def catalog_read_admitted(request) -> bool:
 
     For answers the response cache sends without reaching a view
     (``catalog.cache.cached_for_anonymous(admit=…)``), so that they are
-    rate-limited like the others (api.md, "Authentication": anonymous catalog
+    rate-limited like the others (docs/api.md, "Rate limits": anonymous catalog
     reads are rate-limited per client address; ``DEFAULT_THROTTLE_RATES["catalog"]``).
     """
     return CatalogRateThrottle().allow_request(request, None)
@@ -545,7 +545,7 @@ class TokenlessInstallThrottle(SettingsRateThrottle):
     """Tokenless install reports per client address: ``DEFAULT_THROTTLE_RATES["install_tokenless"]``.
 
     A tokenless report names any ``tenantId``, so fresh ids would otherwise add
-    rows without end (issue 12); reports with an account token are counted
+    rows without end; reports with an account token are counted
     for their account and are not limited here.
     """
 

@@ -1,4 +1,4 @@
-"""Seed the kinds (spec section 5) and browsing categories (spec section 4, ``category``).
+"""Seed the kinds (docs/package-format.md, "Kinds and permissions") and browsing categories (docs/package-format.md, "The manifest", ``category``).
 
 The values are frozen here, as data migrations must be; administrators add
 or change rows afterwards in the admin.

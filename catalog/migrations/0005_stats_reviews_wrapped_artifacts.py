@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             name="wrapped_artifact",
             field=models.FileField(
                 blank=True,
-                help_text="A package/-wrapped copy for the ArgentOS installer (spec section 1), made at approval.",
+                help_text="A package/-wrapped copy for the ArgentOS installer (docs/package-format.md), made at approval.",
                 max_length=300,
                 storage=catalog.models.packages_storage,
                 upload_to="",

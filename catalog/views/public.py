@@ -29,7 +29,7 @@ from ..permissions import explain_permissions
 from ..readme_images import ReadmeImageUnavailable, readme_image
 from ..search import MAX_QUERY_LENGTH, SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
 
-#: Content-Type of a package file: a gzip-compressed tar (spec section 1).
+#: Content-Type of a package file: a gzip-compressed tar (docs/package-format.md, "Container").
 PACKAGE_CONTENT_TYPE = "application/gzip"
 
 #: Packages per page on every listing.

@@ -13,7 +13,7 @@ from ..plans import EFFECTIVE_STATUSES
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    """Account plans (issue 6): staff edit prices, caps, publishing and seats here."""
+    """Account plans: staff edit prices, caps, publishing and seats here."""
 
     list_display = [
         "name",

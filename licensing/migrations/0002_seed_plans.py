@@ -1,4 +1,4 @@
-"""Seed the four account plans of issue 6 ("Account plans (Cloud OS)").
+"""Seed the four account plans.
 
 Prices are per month in US cents. Free caps installs per kind (the kind slugs of
 ``catalog.Kind``: ``app``, ``skill``, ``widget``, ``theme``, ``plugin``; kinds not named are

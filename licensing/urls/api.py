@@ -1,4 +1,4 @@
-"""URLs of the license API (api.md section 1), included at the site root by ``marketplace/urls.py``."""
+"""URLs of the license API (docs/api.md, "Licenses"), included at the site root by ``marketplace/urls.py``."""
 
 from django.urls import path
 

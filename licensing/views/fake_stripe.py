@@ -60,7 +60,7 @@ def fake_onboarding(request: HttpRequest, account_id: str) -> HttpResponse:
     """Stands in for Stripe's Express onboarding: Complete sends a signed ``account.updated``.
 
     Only a member of the publisher that owns the account may see or complete it, as on the Earnings
-    pages that start onboarding (404 for an unknown account, 403 for anyone else; issue 12, finding 2).
+    pages that start onboarding (404 for an unknown account, 403 for anyone else).
     """
     _fake_only()
     account = get_object_or_404(

@@ -1,4 +1,4 @@
-"""``GET /api/v1/blocklist``: the signed list of blocked releases (api.md section 1)."""
+"""``GET /api/v1/blocklist``: the signed list of blocked releases (docs/api.md, "Blocklist")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Cloud OS staff API (api.md section 2): the moderation queue and decisions on it.
+"""The Cloud OS staff API (docs/api.md, "Staff API"): the moderation queue and decisions on it.
 
 ``/cp/api/v1/admin/marketplace/``, included by ``marketplace/urls.py``:
 

@@ -1,4 +1,4 @@
-"""URLs of the staff API (api.md section 2), included at ``cp/api/v1/admin/marketplace/``."""
+"""URLs of the staff API (docs/api.md, "Staff API"), included at ``cp/api/v1/admin/marketplace/``."""
 
 from django.urls import path
 

@@ -1,1 +1,1 @@
-"""The publishing HTTP API (api.md sections 1, 2 and 4): bearer tokens, publish and submissions."""
+"""The publishing HTTP API (docs/api.md): bearer tokens, publish and submissions."""

@@ -111,7 +111,7 @@ class SubmissionReplySerializer(serializers.Serializer):
 
 
 class PackageSubmissionSerializer(serializers.BaseSerializer):
-    """A submission as an ObjectStack ``PackageSubmission`` (api.md section 3); expects ``findings`` prefetched.
+    """A submission as an ObjectStack ``PackageSubmission`` (docs/api.md, "ObjectStack dialect"); expects ``findings`` prefetched.
 
     Statuses the schema does not know are sent as ``pending``; optional fields are left out when empty.
     """

@@ -19,7 +19,7 @@ from tokens.models import ApiToken
 
 #: Seconds between two reads of a submission's status while a client waits.
 WAIT_POLL_SECONDS = 0.25
-#: The most a client may wait for the checks, in seconds (api.md section 1).
+#: The most a client may wait for the checks, in seconds (docs/api.md, "Publishing").
 MAX_WAIT_SECONDS = 60
 #: Findings at these severities are reported as warnings in the publish reply.
 WARNING_SEVERITIES = (Severity.INFO, Severity.LOW)

@@ -200,7 +200,7 @@ class SubmissionDetailApi(TokenApiView):
 
 
 class PackageSubmissionApi(TokenApiView):
-    """``GET /api/objectstack/v1/submissions/{id}``: a ``PackageSubmission`` (api.md section 3).
+    """``GET /api/objectstack/v1/submissions/{id}``: a ``PackageSubmission`` (docs/api.md, "ObjectStack dialect").
 
     Visible to the same tokens as ``/api/v1/submissions/{id}``; anyone else gets ``404``.
     """

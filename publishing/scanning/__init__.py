@@ -1,8 +1,8 @@
 """Static checks on a package's members: capabilities, YARA rules, leaked secrets, and the audit score.
 
-Spec section 5: "Code that uses a capability its package did not declare
-(opens network connections without ``network``, spawns processes without
-``process``, writes files without ``fs:write``) is a scan finding."
+The rule (docs/package-format.md, "Kinds and permissions"): code that uses a capability its
+package did not declare (opens network connections without ``network``, spawns processes
+without ``process``, writes files without ``fs:write``) is a scan finding.
 
 Modules:
 

@@ -1,8 +1,8 @@
-"""Capabilities a package must declare (spec section 5), and a cheap regex check for non-Python code.
+"""Capabilities a package must declare, and a cheap regex check for non-Python code.
 
-Spec section 5: "Code that uses a capability its package did not declare
-(opens network connections without ``network``, spawns processes without
-``process``, writes files without ``fs:write``) is a scan finding."
+The rule (docs/package-format.md, "Kinds and permissions"): code that uses a capability its
+package did not declare (opens network connections without ``network``, spawns processes
+without ``process``, writes files without ``fs:write``) is a scan finding.
 Python members get the precise AST check (``python_ast``); JavaScript,
 TypeScript and shell members get the line patterns below, and so does a
 Python member too large for the AST check. The patterns are the first
@@ -31,7 +31,7 @@ class Capability:
 
     def message(self, detail: str = "") -> str:
         what = f"{self.name} ({detail})" if detail else self.name
-        return f"Uses {what} without declaring the '{self.permission}' permission (spec section 5)."
+        return f"Uses {what} without declaring the '{self.permission}' permission (package format, 'Kinds and permissions')."
 
 
 NETWORK = Capability("network access", "scan.undeclared_network", "network", Severity.MEDIUM)

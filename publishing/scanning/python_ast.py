@@ -344,7 +344,7 @@ class _Checker:
                     "scan.undeclared_secret",
                     Severity.MEDIUM,
                     f"Reads the secret-looking environment variable(s) {', '.join(names)} without "
-                    f"declaring {wanted} (spec section 5).",
+                    f"declaring {wanted} (package format, 'Kinds and permissions').",
                     line=min(self.secret_names.values()),
                 )
             )

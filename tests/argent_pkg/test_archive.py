@@ -1,4 +1,4 @@
-"""The safe tar reader (spec section 1), on archives built here with ``tarfile``."""
+"""The safe tar reader (docs/package-format.md, "Container"), on archives built here with ``tarfile``."""
 
 from __future__ import annotations
 

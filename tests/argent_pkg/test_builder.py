@@ -1,4 +1,4 @@
-"""Deterministic building (spec sections 1 to 3 and 7)."""
+"""Deterministic building (docs/package-format.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SHA256SUMS reading, writing and checking (spec section 3)."""
+"""SHA256SUMS reading, writing and checking (docs/package-format.md, "Checksums")."""
 
 from __future__ import annotations
 

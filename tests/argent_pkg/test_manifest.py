@@ -1,4 +1,4 @@
-"""Manifest validation (spec sections 4 and 5)."""
+"""Manifest validation (docs/package-format.md, "The manifest" and "Kinds and permissions")."""
 
 from __future__ import annotations
 

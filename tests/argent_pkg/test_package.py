@@ -1,4 +1,4 @@
-"""Whole-package verification (spec sections 1 to 5), including tamper properties."""
+"""Whole-package verification (docs/package-format.md), including tamper properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ed25519 keys, signatures and fingerprints (spec section 3)."""
+"""Ed25519 keys, signatures and fingerprints (docs/package-format.md, "Signatures and keys")."""
 
 from __future__ import annotations
 

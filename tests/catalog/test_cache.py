@@ -230,7 +230,7 @@ def test_kept_answers_go_compressed_to_clients_that_accept_gzip(client, author, 
 
 
 def test_kept_api_answers_still_count_against_the_rate_limit(client, author, settings):
-    """api.md, "Authentication": anonymous catalog reads are rate-limited per client address."""
+    """docs/api.md, "Rate limits": anonymous catalog reads are rate-limited per client address."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {

@@ -1,4 +1,4 @@
-"""The license API (api.md section 1), the 'My licenses' page and keys kept out of logs."""
+"""The license API (docs/api.md, "Licenses"), the 'My licenses' page and keys kept out of logs."""
 
 from __future__ import annotations
 

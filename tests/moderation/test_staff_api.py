@@ -1,4 +1,4 @@
-"""The Cloud OS staff API (api.md section 2): the queue, approve, reject, flag, and who may call them."""
+"""The Cloud OS staff API (docs/api.md, "Staff API"): the queue, approve, reject, flag, and who may call them."""
 
 from __future__ import annotations
 

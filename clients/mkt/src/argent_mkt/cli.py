@@ -67,7 +67,7 @@ EXIT_USAGE = 2
 EXIT_NETWORK = 3
 #: Seconds between two polls of a submission under ``mkt publish --wait``.
 POLL_INTERVAL = 2.0
-#: The server waits at most this long on ``?wait=N`` (spec api.md section 1).
+#: The server waits at most this long on ``?wait=N`` (docs/api.md, "ArgentOS dialect").
 SERVER_MAX_WAIT = 60
 #: A detached signature file larger than this is certainly not a signature.
 _MAX_SIGNATURE_FILE = 4096
@@ -160,7 +160,7 @@ def build(directory: str, key_path: str, out: str | None) -> None:
 def signature_file_for(file: str | os.PathLike[str]) -> Path | None:
     """The detached signature beside ``file``: ``FILE.sig``, else ``ID-VERSION.sig``.
 
-    Spec section 3 names the file ``ID-VERSION.sig``; ``FILE.sig`` (the whole file
+    docs/package-format.md, "Signatures and keys" names the file ``ID-VERSION.sig``; ``FILE.sig`` (the whole file
     name plus ``.sig``, as ``gpg --detach-sign`` does) is looked for first.
     """
     path = Path(file)

@@ -3,7 +3,7 @@
 The installer never extracts an archive with a general-purpose tool.  It hands
 the members it has verified to :func:`write_members`, which:
 
-* checks every path first (spec section 1 rules, plus the set checks: duplicates,
+* checks every path first (the rules of docs/package-format.md, "Member paths", plus the set checks: duplicates,
   a path through a file, case collisions) and refuses the whole list when one is
   bad, before anything is written;
 * accepts regular files and directories only (symlinks, hard links, devices and
@@ -84,7 +84,7 @@ def _shown(path: str | bytes) -> str:
 def check_members(members: Iterable[Member]) -> list[Member]:
     """Return the members with normalised paths, or raise :class:`UnsafeWrite` for the first bad one.
 
-    Paths follow spec section 1 (relative, no ``..``, ``.`` or empty component, no
+    Paths follow docs/package-format.md, "Container" (relative, no ``..``, ``.`` or empty component, no
     backslash or control character, NFC, at most 255 bytes); the set of paths has
     no duplicates, no path through a file and no two paths differing only in case.
     """

@@ -76,7 +76,7 @@ def readme_text(answers: Answers) -> str:
 
 
 def _kind_files(answers: Answers) -> dict[str, str]:
-    """Members a kind needs to be recognised (spec section 2)."""
+    """Members a kind needs to be recognised (docs/package-format.md, "Files at the root")."""
     if answers.kind == "connector":
         return {"connector.json": json.dumps({"name": answers.id, "tools": []}, indent=2) + "\n"}
     if answers.kind == "skill":

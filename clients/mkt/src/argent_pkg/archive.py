@@ -1,4 +1,4 @@
-"""A streaming, strict reader for the gzip-compressed tar container (spec section 1).
+"""A streaming, strict reader for the gzip-compressed tar container (docs/package-format.md, "Container").
 
 The reader never extracts anything and never touches the disk.  It reads the
 package file in chunks, hashes and counts the compressed bytes, inflates them
@@ -71,7 +71,7 @@ _REJECTED_TYPES: dict[bytes, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits enforced while a package is streamed (spec section 1).
+    """Resource limits enforced while a package is streamed (docs/package-format.md, "Container").
 
     All sizes are in bytes.  ``max_ratio`` is uncompressed bytes divided by
     compressed bytes; it is only enforced once more than ``ratio_floor_bytes`` have
@@ -323,7 +323,7 @@ def _has_control_character(text: str) -> bool:
 
 
 def check_member_path(raw: bytes | str, *, is_dir: bool = False) -> tuple[str | None, Problem | None]:
-    """Normalise one member path and check it against the path rules of spec section 1.
+    """Normalise one member path and check it against the path rules of docs/package-format.md, "Container".
 
     ``raw`` is the path as stored in the archive (bytes) or as text.  Returns
     ``(path, None)`` for an acceptable path, ``("", None)`` for the root entry
@@ -699,7 +699,7 @@ def _final_checks(entries: list[_Entry]) -> list[Problem]:
 
 
 def check_path_set(paths: Iterable[str]) -> list[Problem]:
-    """Check a set of normalised regular-file paths as a whole (spec section 1).
+    """Check a set of normalised regular-file paths as a whole (docs/package-format.md, "Container").
 
     Returns the problems found: ``archive.duplicate_member``, ``archive.path_conflict``
     (a path runs through a file), ``archive.case_collision`` and
@@ -709,7 +709,7 @@ def check_path_set(paths: Iterable[str]) -> list[Problem]:
 
 
 def read_archive(fileobj: BinaryIO | bytes, *, limits: Limits = Limits()) -> Archive:  # noqa: B008
-    """Read and check a package container (spec section 1) without extracting it.
+    """Read and check a package container (docs/package-format.md, "Container") without extracting it.
 
     Args:
         fileobj: a binary file object positioned at the start of the package (only

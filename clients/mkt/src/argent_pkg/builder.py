@@ -1,4 +1,4 @@
-"""Building signed packages deterministically (spec sections 1 to 3 and 7).
+"""Building signed packages deterministically (docs/package-format.md).
 
 The same source and key always give the same bytes: members are sorted bytewise,
 owners, groups and times are zeroed, modes are fixed, and the gzip header carries
@@ -37,7 +37,7 @@ FILE_MODE = 0o644
 
 
 def package_filename(manifest: Manifest | Mapping[str, Any]) -> str:
-    """Return the file name of a package, ``ID-VERSION.argent-pkg`` (spec section 1).
+    """Return the file name of a package, ``ID-VERSION.argent-pkg`` (docs/package-format.md, "Container").
 
     ``manifest`` is a :class:`Manifest` or a manifest dict (whose ``id``, or ``name``
     when ``id`` is absent, is the identifier).
@@ -177,7 +177,7 @@ def build_package(
 
     Raises:
         PackageInvalid: when a source file is a symbolic link or special file, a
-            path breaks the rules of spec section 1, the manifest is missing, or the
+            path breaks the rules of docs/package-format.md, "Container", the manifest is missing, or the
             manifest breaks a rule of sections 4 and 5 (checked with ``kinds``).
             Nothing is written then.
     """

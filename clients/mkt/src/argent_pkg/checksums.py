@@ -1,4 +1,4 @@
-"""Reading, writing and checking ``SHA256SUMS`` (spec section 3, first bullet).
+"""Reading, writing and checking ``SHA256SUMS`` (docs/package-format.md, "Checksums").
 
 The file lists every regular-file member except ``SHA256SUMS`` and ``SIGNATURE``,
 one line each: 64 lowercase hex digits, two spaces, the normalised path, ``\\n``
@@ -29,7 +29,7 @@ SIGNATURE = "SIGNATURE"
 # Members that SHA256SUMS never lists: itself, and the signature over it.
 UNSUMMED = frozenset({SHA256SUMS, SIGNATURE})
 
-# Member paths never hold control characters (spec section 1), so a carriage return
+# Member paths never hold control characters (docs/package-format.md, "Container"), so a carriage return
 # left by a Windows editor makes the line invalid rather than part of a path.
 _LINE = re.compile(r"([0-9a-f]{64})  ([^\x00-\x1f\x7f]+)")
 
@@ -121,7 +121,7 @@ def render_sha256sums(members: Mapping[str, bytes]) -> bytes:
 
 
 def check_sha256sums(members: Mapping[str, bytes]) -> list[Problem]:
-    """Check the ``SHA256SUMS`` member against the other members (spec section 3).
+    """Check the ``SHA256SUMS`` member against the other members (docs/package-format.md, "Checksums").
 
     Args:
         members: normalised path -> content of every regular-file member, including

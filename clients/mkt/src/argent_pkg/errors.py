@@ -3,7 +3,7 @@
 Every check in ``argent_pkg`` reports what is wrong as a :class:`Problem`.
 Readers and validators collect every problem they can find and then raise one
 :class:`PackageInvalid` carrying all of them, so an author sees every broken rule
-at once (spec section 4, last paragraph).
+at once (docs/package-format.md, "The manifest").
 
 Problem codes are stable dotted strings: the part before the dot names the stage
 (``archive``, ``checksums``, ``signature``, ``manifest``, ``package``) and the part

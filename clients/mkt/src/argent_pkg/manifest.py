@@ -1,6 +1,6 @@
 """The manifest ``argent.plugin.json``: constants, permission vocabulary and validation.
 
-:func:`validate_manifest` applies every rule of spec sections 4 and 5 and reports
+:func:`validate_manifest` applies every rule of docs/package-format.md, "The manifest" and "Kinds and permissions" and reports
 every broken rule at once, each with its field path, code and offending value.
 Kinds are rows of a database table on the server, so the kind vocabulary is passed
 in as a mapping of :class:`KindRule` (default :data:`KINDS`).
@@ -216,7 +216,7 @@ def permission_allowed(permission: str, templates: Iterable[str]) -> bool:
 
 @dataclass(frozen=True)
 class KindRule:
-    """What a package kind allows (spec section 5).
+    """What a package kind allows (docs/package-format.md, "Kinds and permissions").
 
     ``install_target`` is the directory under ``~/.argentos/`` the client installs
     into, with ``{id}`` standing for the package identifier (``connectors/{id}/``).
@@ -294,7 +294,7 @@ _SCREENSHOT_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 @dataclass(frozen=True)
 class Manifest:
-    """A validated manifest with normalised fields (spec section 4).
+    """A validated manifest with normalised fields (docs/package-format.md, "The manifest").
 
     ``raw`` is the original JSON object, unknown fields included; ``warnings`` holds
     the warnings found (``manifest.unknown_field``, ``manifest.no_license``).
@@ -792,7 +792,7 @@ def validate_manifest(
     member_paths: Collection[str] | Mapping[str, Any] = (),
     kinds: Mapping[str, KindRule] = KINDS,
 ) -> Manifest:
-    """Validate a manifest against every rule of spec sections 4 and 5.
+    """Validate a manifest against every rule of docs/package-format.md, "The manifest" and "Kinds and permissions".
 
     Args:
         data: the manifest as the member's bytes (at most 64 KiB of UTF-8 JSON), as

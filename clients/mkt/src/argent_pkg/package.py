@@ -1,7 +1,7 @@
 """Whole-package verification: container, checksums, manifest and signatures.
 
 :func:`inspect_package` is what the server runs on an upload and what ``mkt verify``
-runs on a file.  It applies spec sections 1 to 5 and reports the problems of every
+runs on a file.  It applies docs/package-format.md and reports the problems of every
 stage together.  Whether the verifying key is registered to the uploading
 publisher (and not revoked) is the server's business, not this module's.
 """
@@ -157,7 +157,7 @@ def _check_signatures(
     detached: str | None,
     problems: list[Problem],
 ) -> dict[str, str]:
-    """Verify every signature present (spec section 3) and return those that verified."""
+    """Verify every signature present (docs/package-format.md, "Signatures and keys") and return those that verified."""
     candidates: list[tuple[str, str | bytes, bytes, str]] = []
     embedded = archive.members.get(SIGNATURE)
     if embedded is not None:
@@ -253,7 +253,7 @@ def inspect_package(
     kinds: Mapping[str, KindRule] = KINDS,
     limits: Limits = Limits(),  # noqa: B008
 ) -> Inspection:
-    """Read and verify a whole package (spec sections 1 to 5).
+    """Read and verify a whole package (docs/package-format.md).
 
     Args:
         fileobj: the package file (binary file object, only ``read(n)`` is used) or

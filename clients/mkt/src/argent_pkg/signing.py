@@ -1,4 +1,4 @@
-"""Ed25519 keys, signatures and fingerprints (spec section 3), via PyNaCl.
+"""Ed25519 keys, signatures and fingerprints (docs/package-format.md, "Signatures and keys"), via PyNaCl.
 
 Keys and signatures travel as standard base64 with padding.  Decoding is strict:
 only the canonical encoding of a value of the right length is accepted, so that one
@@ -152,7 +152,7 @@ def verify_signature(public_key: bytes | str, data: bytes, signature_b64: str | 
 
 
 def detached_signature(signing_key: nacl.signing.SigningKey, package_bytes: bytes) -> str:
-    """Return the detached signature of a package file (spec section 3).
+    """Return the detached signature of a package file (docs/package-format.md, "Signatures and keys").
 
     The signature is over the 32 raw bytes of the SHA-256 of the whole file, in
     standard base64.
