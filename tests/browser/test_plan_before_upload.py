@@ -20,13 +20,18 @@ def test_a_free_user_sees_the_plan_before_uploading(live_server, new_page, scree
     page = new_page()
 
     # Signed out, on a search page: the header's "Log in" comes back here.
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/search/?q=weather")
+    screenshot(page, "header signed out 390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
     screenshot(page, "header signed out 1280")
     page.get_by_role("link", name="Log in").click()
     page.fill("input[name=login]", "frank@example.com")
     page.fill("input[name=password]", "a long and unguessable test password")
     page.locator("form:has(input[name=login]) [type=submit]").first.click()
     page.wait_for_url("**/search/?q=weather")
+    screenshot(page, "header signed in 1280")
 
     # The account menu, a <details>: every account page and "Sign out".
     menu = page.get_by_test_id("account-menu")
