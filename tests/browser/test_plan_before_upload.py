@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import make_user
+from tests.conftest import make_user, public_key_b64
 
 pytestmark = [
     pytest.mark.browser,
@@ -15,8 +15,13 @@ pytestmark = [
 ]
 
 
-def test_a_free_user_sees_the_plan_before_uploading(live_server, new_page, screenshot, django_user_model):
-    make_user(django_user_model, "frank")
+def test_a_free_user_sees_the_plan_before_uploading(
+    live_server, new_page, screenshot, django_user_model, build_pkg, signing_key
+):
+    from catalog.models import Publisher
+    from publishing import services
+
+    frank = make_user(django_user_model, "frank")
     page = new_page()
 
     # Signed out, on a search page: the header's "Log in" comes back here.
@@ -63,6 +68,21 @@ def test_a_free_user_sees_the_plan_before_uploading(live_server, new_page, scree
     page.goto(f"{live_server.url}/publishers/frank-tools/upload/")
     expect(page.get_by_test_id("plan-notice")).to_contain_text("Your Free plan does not include publishing")
     screenshot(page, "upload 1280")
+
+    # Uploading anyway is refused with a link to the plan page on this server's host and port.
+    services.signing_key_register(
+        publisher=Publisher.objects.get(slug="frank-tools"),
+        public_key=public_key_b64(signing_key),
+        label="laptop",
+        user=frank,
+    )
+    page.set_input_files("input[name=package]", str(build_pkg().path))
+    page.locator("form:has(input[name=package]) [type=submit]").first.click()
+    problems = page.locator("#upload-problems")
+    expect(problems).to_contain_text("plan.cannot_publish")
+    expect(problems.get_by_role("link", name=f"{live_server.url}/account/plan/")).to_be_visible()
+    expect(problems.get_by_role("link", name="Upgrade your plan")).to_have_attribute("href", "/account/plan/")
+    screenshot(page, "upload refused 1280")
 
     # The Upgrade button leads to the plan page.
     page.get_by_test_id("plan-notice").get_by_role("link", name="Upgrade to Pro").click()
