@@ -292,7 +292,7 @@ class PlanSummary:
     """What a user's plan allows, for the author pages that show it before any work.
 
     ``can_publish`` is the rule of :func:`publishing_refusal` (staff always may, and so may
-    everyone while ``PLANS_ENFORCE_PUBLISHING`` is off); ``caps`` are :func:`caps_summary`'s
+    everyone while ``PLANS_ENFORCE_PUBLISHING`` is off, which ``unenforced`` says); ``caps`` are :func:`caps_summary`'s
     phrases (empty: no install caps); ``upgrade`` is the cheapest plan that includes publishing
     when this one does not (``None`` otherwise).
     """
@@ -300,6 +300,7 @@ class PlanSummary:
     plan: Plan
     staff: bool
     can_publish: bool
+    unenforced: bool
     caps: list[str]
     upgrade: Plan | None
 
@@ -313,6 +314,7 @@ def plan_summary(user) -> PlanSummary:
         plan=plan,
         staff=staff,
         can_publish=can_publish,
+        unenforced=not settings.PLANS_ENFORCE_PUBLISHING,
         caps=[] if staff else caps_summary(plan),
         upgrade=None if can_publish else publishing_plan(),
     )

@@ -73,6 +73,16 @@ def test_a_pro_author_reads_that_the_plan_includes_publishing(client, author):
     assert "does not include publishing" not in page
 
 
+def test_with_plans_unenforced_the_free_user_reads_that_publishing_is_open(client, user, settings):
+    settings.PLANS_ENFORCE_PUBLISHING = False
+    client.force_login(user)
+
+    page = text(client.get(reverse("publishing:dashboard")))
+
+    assert "Publishing is open to every plan on this server" in page
+    assert "Free plan includes publishing" not in page
+
+
 def test_the_upload_refusal_links_to_the_plan_page_on_the_requests_host(
     client, free_author, build_pkg, settings
 ):
