@@ -258,20 +258,63 @@ def install_check(*, package: Package, user=None, tenant_id: str = "") -> None:
 # --- publishing ----------------------------------------------------------------------------------------
 
 
-def publishing_refusal(user) -> str | None:
+def publishing_plan() -> Plan | None:
+    """The cheapest plan that includes publishing (Pro as seeded), or ``None`` if staff removed them all."""
+    return Plan.objects.filter(can_publish=True).order_by("position", "pk").first()
+
+
+def publishing_refusal(user, *, plan_page_url: str | None = None) -> str | None:
     """Why ``user`` may not publish (a sentence naming the plan and the upgrade), or ``None``.
 
     Staff may always publish; others need a plan with ``can_publish`` (Free has "no
     publishing"; Pro, Team and Enterprise may publish).
+
+    Args:
+        user: the uploader.
+        plan_page_url: the absolute URL of the plan page to name; default :func:`upgrade_url`
+            (``SITE_URL``). The web pages pass the one built from the request's host.
     """
     if user is None or user.is_staff:
         return None
     plan = plan_of(user)
     if plan.can_publish:
         return None
-    upgrade = Plan.objects.filter(can_publish=True).order_by("position", "pk").first()
+    upgrade = publishing_plan()
     target = upgrade.name if upgrade is not None else "a paid plan"
     return (
-        f"Your {plan.name} plan does not include publishing: upgrade to {target} at {upgrade_url()} "
-        "to publish packages."
+        f"Your {plan.name} plan does not include publishing: upgrade to {target} at "
+        f"{plan_page_url or upgrade_url()} to publish packages."
+    )
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a user's plan allows, for the author pages that show it before any work.
+
+    ``can_publish`` is the rule of :func:`publishing_refusal` (staff always may, and so may
+    everyone while ``PLANS_ENFORCE_PUBLISHING`` is off, which ``unenforced`` says); ``caps`` are :func:`caps_summary`'s
+    phrases (empty: no install caps); ``upgrade`` is the cheapest plan that includes publishing
+    when this one does not (``None`` otherwise).
+    """
+
+    plan: Plan
+    staff: bool
+    can_publish: bool
+    unenforced: bool
+    caps: list[str]
+    upgrade: Plan | None
+
+
+def plan_summary(user) -> PlanSummary:
+    """The :class:`PlanSummary` of ``user`` (an authenticated user)."""
+    plan = plan_of(user)
+    staff = bool(getattr(user, "is_staff", False))
+    can_publish = staff or plan.can_publish or not settings.PLANS_ENFORCE_PUBLISHING
+    return PlanSummary(
+        plan=plan,
+        staff=staff,
+        can_publish=can_publish,
+        unenforced=not settings.PLANS_ENFORCE_PUBLISHING,
+        caps=[] if staff else caps_summary(plan),
+        upgrade=None if can_publish else publishing_plan(),
     )

@@ -39,7 +39,7 @@ class SigningKeyForm(forms.Form):
     public_key = forms.CharField(
         label="Public key",
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "autocomplete": "off"}),
-        help_text="The Ed25519 public key in standard base64 (44 characters), as printed by `mkt keygen`.",
+        help_text="The Ed25519 public key in standard base64 (44 characters), as printed by <code>mkt keygen</code>.",
     )
 
 

@@ -153,11 +153,11 @@ def _problem(code: str, message: str, field: str | None = None, value: object = 
     return pkgformat.Problem(code=code, message=message, field=field, value=value)
 
 
-def _check_plan(uploader: AbstractBaseUser | None) -> None:
+def _check_plan(uploader: AbstractBaseUser | None, plan_page_url: str | None = None) -> None:
     """Refuse an upload by a user whose account plan does not include publishing."""
     if not settings.PLANS_ENFORCE_PUBLISHING or uploader is None:
         return
-    refusal = plans.publishing_refusal(uploader)
+    refusal = plans.publishing_refusal(uploader, plan_page_url=plan_page_url)
     if refusal is not None:
         raise SubmissionRejected([_problem("plan.cannot_publish", refusal)], status=403)
 
@@ -265,6 +265,7 @@ def submission_create(
     allowed_identifier: str | None = None,
     declared_manifest: dict | None = None,
     expected_kind: str | None = None,
+    plan_page_url: str | None = None,
 ) -> Submission:
     """Accept an uploaded package file as a new submission, or refuse it with every reason.
 
@@ -286,6 +287,8 @@ def submission_create(
             which must equal ``argent.plugin.json`` (``400 manifest.mismatch``).
         expected_kind: the kind the request's URL names (the Cloud OS path),
             else ``400 package.kind_mismatch``.
+        plan_page_url: the absolute URL of the plan page that a ``plan.cannot_publish``
+            refusal names (the web page passes its request's); default ``SITE_URL``'s.
 
     First of all, when ``PLANS_ENFORCE_PUBLISHING`` is on (the default), the
     uploader's account plan must include publishing
@@ -310,7 +313,7 @@ def submission_create(
             identifier belongs to another publisher (409), or its version
             was uploaded before (409).
     """
-    _check_plan(uploader)
+    _check_plan(uploader, plan_page_url)
     upload.seek(0)
     try:
         checked = _check_upload(

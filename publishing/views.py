@@ -12,11 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from api.uploads import cap_upload_size
 from catalog.constants import ListingStatus
 from catalog.models import Publisher
+from licensing import plans
 from licensing.connect import can_sell
 from licensing.fees import PAID_PRICING
 from marketplace.mfa import PUBLISHING_CODE, mfa_challenge, session_passed_mfa
@@ -68,9 +70,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("package", "release")
         .order_by("-created_at")[:25]
     )
-    return render(
-        request, "publishing/dashboard.html", {"publishers": publishers, "submissions": submissions}
-    )
+    context = {"publishers": publishers, "submissions": submissions, "plan": plans.plan_summary(request.user)}
+    return render(request, "publishing/dashboard.html", context)
 
 
 @login_required
@@ -80,7 +81,8 @@ def publisher_create(request: HttpRequest) -> HttpResponse:
         publisher = services.publisher_create(user=request.user, **form.cleaned_data)
         messages.success(request, f"Publisher “{publisher.name}” created. Register a signing key next.")
         return redirect("publishing:key-list", slug=publisher.slug)
-    return render(request, "publishing/publisher_form.html", {"form": form})
+    context = {"form": form, "plan": plans.plan_summary(request.user)}
+    return render(request, "publishing/publisher_form.html", context)
 
 
 @mfa_required
@@ -146,6 +148,7 @@ def package_upload(request: HttpRequest, slug: str) -> HttpResponse:
                 filename=upload.name,
                 release_notes=form.cleaned_data["release_notes"],
                 detached_signature=form.cleaned_data["signature"] or None,
+                plan_page_url=request.build_absolute_uri(reverse("plans:page")),
             )
         except services.SubmissionRejected as exc:
             problems, status = exc.problems, exc.status
@@ -153,7 +156,12 @@ def package_upload(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(submission)
     elif request.method == "POST":
         status = 400
-    context = {"publisher": publisher, "form": form, "problems": problems}
+    context = {
+        "publisher": publisher,
+        "form": form,
+        "problems": problems,
+        "plan": plans.plan_summary(request.user),
+    }
     return render(request, "publishing/upload_form.html", context, status=status)
 
 
