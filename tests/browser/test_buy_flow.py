@@ -16,11 +16,14 @@ pytestmark = [
 ]
 
 
-def test_customer_buys_activates_and_downloads(live_server, new_page, screenshot, build_pkg, publish, user):
-    from tests.conftest import PASSWORD
+def test_customer_buys_activates_and_downloads(
+    live_server, new_page, screenshot, build_pkg, publish, django_user_model
+):
+    from tests.conftest import PASSWORD, make_user
 
     built = build_pkg(id="paid-widget-pack", name="Paid Widget Pack", pricing="pro", price_cents=1900)
     publish(built)
+    user = make_user(django_user_model, "carol")  # a customer (the publisher's members download anyway)
 
     page = new_page()
     page.goto(f"{live_server.url}/accounts/login/")

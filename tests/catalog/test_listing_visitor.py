@@ -253,3 +253,14 @@ def test_the_owners_listing_is_never_served_to_others_from_the_cache(client, use
         anonymous.content.decode()
     )
     assert "Owned" not in text(other.content.decode()) and "Buy · $19 / year" in text(other.content.decode())
+
+
+def test_the_license_required_page_names_the_price_with_its_terms(client, publish, build_pkg):
+    paid = publish(build_pkg(id="sql-query", pricing="pro", price_cents=1900)).package
+
+    response = client.get(reverse("catalog:release-download", args=[paid.identifier, "1.0.0"]))
+
+    assert response.status_code == 402
+    words = text(response.content.decode())
+    assert "$19 / year: 1-year license, renewed yearly at $19 · 3 activations" in words
+    assert "mkt install --license ARG-… sql-query" in words
