@@ -264,3 +264,22 @@ def test_the_license_required_page_names_the_price_with_its_terms(client, publis
     words = text(response.content.decode())
     assert "$19 / year: 1-year license, renewed yearly at $19 · 3 activations" in words
     assert "mkt install --license ARG-… sql-query" in words
+
+
+def test_a_license_past_its_expiry_can_be_bought_again_from_the_listing(client, user, author):
+    """The Buy button an expired license gets leads to checkout, even before the expiry task ran."""
+    from licensing.models import ConnectedAccount
+
+    package = pro(publisher=author.publisher)
+    ConnectedAccount.objects.create(
+        publisher=author.publisher, stripe_account_id="acct_test_alice", charges_enabled=True
+    )
+    customer = make_user(django_user_model=type(user), username="carol")
+    LicenseFactory(owner=customer, package=package, start=timezone.now() - dt.timedelta(days=400))
+    client.force_login(customer)
+
+    words = text(listing(client, package))
+    response = client.post(reverse("licensing:buy", args=[package.identifier]))
+
+    assert "Buy · $19 / year" in words and "Owned" not in words
+    assert response.status_code == 302 and "/fake-stripe/checkout/" in response["Location"]
