@@ -117,7 +117,6 @@ def test_every_download_the_listing_offers_is_served(client, publish, build_pkg,
                 response = client.get(url)
                 assert response.status_code == 200, (visitor, url)
                 b"".join(response.streaming_content)
-                response.close()
 
     assert offered == {
         ("anonymous", "sql-query"): 0,
