@@ -360,8 +360,14 @@ def listing_access(request: HttpRequest, package: Package, release: Release) -> 
     """
     answers = entitlements()
     offer = answers.offer(package)
-    visitor_license = answers.license_for(request.user, package)
-    can_download = answers.download_allowed(package=package, user=request.user)
+    # A free package has no licenses: no query for them. An active license is what the download
+    # checks first; otherwise the download's own rule answers (a publisher's member, say).
+    visitor_license = None if offer.is_free else answers.license_for(request.user, package)
+    can_download = (
+        offer.is_free
+        or (visitor_license is not None and visitor_license.active)
+        or answers.download_allowed(package=package, user=request.user)
+    )
     if offer.is_free:
         install_command = f"mkt install {package.identifier}"
     else:
