@@ -10,7 +10,9 @@ registers its services as the implementation when Django starts
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from api import throttling
 
@@ -35,6 +37,107 @@ class InstallRefused(Exception):
         self.message = message
 
 
+def dollars(cents: int) -> str:
+    """``cents`` (an amount in US cents, >= 0) as a price: ``"$9"`` for whole dollars, else ``"$9.50"``."""
+    whole, rest = divmod(cents, 100)
+    return f"${whole:,}" if not rest else f"${whole:,}.{rest:02d}"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a package costs and what its license gives, as its listing and cards show it.
+
+    The terms are the pricing table's (docs/package-format.md, "Pricing"), filled in by
+    licensing (:meth:`Entitlements.offer`).
+
+    Attributes:
+        pricing: the package's pricing model (``catalog.constants.Pricing`` value).
+        price_cents: what one license costs, US cents (0 for ``free`` and ``trial``).
+        term_days: length of a trial license, days (None unless ``trial``).
+        term_years: length of a paid license, years (None when perpetual or free).
+        activations: installations one license may activate (None: unlimited, or free).
+        renews: whether the license is renewed (yearly terms) rather than bought once.
+    """
+
+    pricing: str
+    price_cents: int = 0
+    term_days: int | None = None
+    term_years: int | None = None
+    activations: int | None = None
+    renews: bool = False
+
+    @property
+    def is_free(self) -> bool:
+        """True for a package that needs no license."""
+        return self.pricing == "free"
+
+    @property
+    def is_trial(self) -> bool:
+        """True for a package licensed by a free trial."""
+        return self.pricing == "trial"
+
+    @property
+    def summary(self) -> str:
+        """The price with its period, as cards show it: ``"$19 / year"``, ``"$5 per skill"``,
+        ``"14-day free trial"``, ``"Free"``."""
+        if self.is_free:
+            return "Free"
+        if self.is_trial:
+            return f"{self.term_days}-day free trial"
+        price = dollars(self.price_cents)
+        if self.term_years:
+            return f"{price} / year" if self.term_years == 1 else f"{price} / {self.term_years} years"
+        if self.pricing == "per-skill":
+            return f"{price} per skill"
+        return price
+
+    @property
+    def terms(self) -> str:
+        """The license's term, activations and renewal in one line (empty when free), e.g.
+        ``"1-year license, renews yearly · 3 activations"``."""
+        if self.is_free:
+            return ""
+        if self.is_trial:
+            term = f"Free for {self.term_days} days, once per customer, no payment"
+        elif self.term_years:
+            term = f"{self.term_years}-year license, renewed yearly at {dollars(self.price_cents)}"
+        else:
+            term = "Perpetual license, paid once"
+        if self.activations is None:
+            seats = "unlimited activations"
+        else:
+            seats = f"{self.activations} activation{'' if self.activations == 1 else 's'}"
+        return f"{term} · {seats}"
+
+
+@dataclass(frozen=True)
+class VisitorLicense:
+    """The visitor's own license of a package, as its listing shows it (never the key in clear).
+
+    Attributes:
+        state: ``"owned"`` (an active paid license), ``"trial"`` (a trial still running),
+            ``"expired"`` (the latest license ran out: renew or buy again) or
+            ``"trial_ended"`` (the one trial is used up).
+        key_last4: the key's last four characters, to tell it apart on "My licenses".
+        expires_at: when the license ends (None: perpetual).
+        days_left: whole days until ``expires_at``, rounded up (None when perpetual or over).
+        activations_used: installations active under the license.
+        activations_limit: installations it may activate (None: unlimited).
+    """
+
+    state: Literal["owned", "trial", "expired", "trial_ended"]
+    key_last4: str
+    expires_at: dt.datetime | None = None
+    days_left: int | None = None
+    activations_used: int = 0
+    activations_limit: int | None = None
+
+    @property
+    def active(self) -> bool:
+        """True while the license unlocks the package (owned or trial running)."""
+        return self.state in ("owned", "trial")
+
+
 class Entitlements(Protocol):
     """The answers about licenses and plans the catalog needs (``licensing.entitlements`` implements them)."""
 
@@ -45,6 +148,12 @@ class Entitlements(Protocol):
 
     def has_purchased(self, user: AbstractBaseUser | None, package: Package) -> bool:
         """Does ``user`` hold a paid (not trial), unrevoked license of ``package``?"""
+
+    def offer(self, package: Package) -> Offer:
+        """What a license of ``package`` costs and gives (docs/package-format.md, "Pricing")."""
+
+    def license_for(self, user: AbstractBaseUser | None, package: Package) -> VisitorLicense | None:
+        """``user``'s license of ``package`` (the active one first, else the latest); None when none."""
 
     def unlocked_package_ids(self, raw_key: str | None) -> set[int]:
         """Primary keys of the packages the active license ``raw_key`` unlocks (empty when none)."""

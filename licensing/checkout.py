@@ -90,7 +90,10 @@ def checkout_start(*, buyer, package) -> str:
         return payment_success_path(trial_start(buyer=buyer, package=package))
     if package.pricing not in PAID_PRICING or not package.price_cents:
         raise CheckoutError(f"{package.display_name} is free: install it without a license.")
-    if License.objects.filter(owner=buyer, package=package, status=LicenseStatus.ACTIVE).exists():
+    # The listing's rule (licenses.license_for): a license past its expiry no longer counts, even
+    # before the expiry task has marked it, so the Buy button the listing shows then works.
+    held = license_services.license_for(buyer, package)
+    if held is not None and held.active:
         raise CheckoutError(f"You already have an active license for {package.display_name}.")
     with transaction.atomic():
         payment = _priced_payment(buyer=buyer, package=package, kind=PaymentKind.PURCHASE)

@@ -5,7 +5,7 @@ Registered by ``licensing.apps.LicensingConfig.ready``; the rules live in
 """
 
 from .keys import key_bucket
-from .licenses import download_allowed, has_purchased, unlocked_package_ids
+from .licenses import download_allowed, has_purchased, license_for, offer, unlocked_package_ids
 from .plans import account_lock, install_check
 
 __all__ = [
@@ -14,5 +14,7 @@ __all__ = [
     "has_purchased",
     "install_check",
     "key_bucket",
+    "license_for",
+    "offer",
     "unlocked_package_ids",
 ]

@@ -39,6 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.constants import Pricing
+from catalog.entitlements import Offer, VisitorLicense
 from catalog.models import Package
 
 from . import keys
@@ -389,6 +390,71 @@ def download_allowed(*, package: Package, user=None, key: str | None = None) -> 
     if License.objects.filter(_active_q(now), owner=user, package=package).exists():
         return True
     return package.publisher.has_member(user)
+
+
+def offer(package: Package) -> Offer:
+    """What a license of ``package`` costs and gives: price, term, activations, renewal.
+
+    From :data:`TERMS` and the package's ``pricing`` and ``price_cents`` (docs/package-format.md,
+    "Pricing"); a trial's length is the latest release's ``trial_days`` (:func:`trial_days`).
+    A trial costs nothing: its ``price_cents`` is never charged, so it is not shown.
+    """
+    pricing = package.pricing
+    terms = TERMS.get(pricing)
+    if terms is None:
+        return Offer(pricing=Pricing.FREE)
+    if pricing == Pricing.TRIAL:
+        return Offer(pricing=pricing, term_days=trial_days(package), activations=terms.activations)
+    return Offer(
+        pricing=pricing,
+        price_cents=package.price_cents,
+        term_years=terms.years,
+        activations=terms.activations,
+        renews=bool(terms.years),
+    )
+
+
+def license_for(user, package: Package, *, now: dt.datetime | None = None) -> VisitorLicense | None:
+    """``user``'s license of ``package`` as the listing shows it, or None (anonymous, or none held).
+
+    An active paid license wins over a running trial, which wins over one that ran out. A revoked
+    or suspended license unlocks nothing and is not shown here ("My licenses" says why); a trial
+    that was had reads ``trial_ended`` whatever its status, because a trial is once per customer
+    (docs/package-format.md, "Pricing").
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    now = now or timezone.now()
+    held = list(License.objects.filter(owner=user, package=package).order_by("-starts_at", "-pk"))
+
+    def rank(license: License) -> tuple[int, int]:
+        active = status_of(license, now=now) == LicenseStatus.ACTIVE
+        return (0 if active else 1, 1 if license.pricing == Pricing.TRIAL else 0)
+
+    usable = sorted(
+        (lic for lic in held if lic.status not in (LicenseStatus.REVOKED, LicenseStatus.SUSPENDED)),
+        key=rank,
+    )
+    if usable and status_of(usable[0], now=now) == LicenseStatus.ACTIVE:
+        license = usable[0]
+        days_left = None
+        if license.expires_at is not None:
+            days_left = max(1, -(-int((license.expires_at - now).total_seconds()) // 86400))
+        return VisitorLicense(
+            state="trial" if license.pricing == Pricing.TRIAL else "owned",
+            key_last4=license.key_last4,
+            expires_at=license.expires_at,
+            days_left=days_left,
+            activations_used=activations_used(license),
+            activations_limit=license.activations_limit,
+        )
+    trial = next((lic for lic in held if lic.pricing == Pricing.TRIAL), None)
+    if trial is not None and package.pricing == Pricing.TRIAL:
+        return VisitorLicense(state="trial_ended", key_last4=trial.key_last4, expires_at=trial.expires_at)
+    if usable:
+        license = usable[0]
+        return VisitorLicense(state="expired", key_last4=license.key_last4, expires_at=license.expires_at)
+    return None
 
 
 def has_purchased(user, package: Package) -> bool:

@@ -342,11 +342,43 @@ class PackageDetailView(DetailView):
             readme_html=_readme_html(package, release),
             permissions=explain_permissions(release.permissions),
             versions=package.published_releases,
-            download_url=release.get_download_url(),
-            install_command=f"mkt install {package.identifier}",
             audit=_submission_of(release),
+            **listing_access(self.request, package, release),
         )
         return context
+
+
+def listing_access(request: HttpRequest, package: Package, release: Release) -> dict:
+    """What the listing's Install card offers this visitor: price and terms, their license, the actions.
+
+    Keys: ``offer`` (:class:`catalog.entitlements.Offer`), ``visitor_license``
+    (:class:`catalog.entitlements.VisitorLicense` or None), ``can_download`` (the download
+    would be served, by the same rule ``release_download`` applies, so a Download button never
+    leads to the 402 page), ``download_url`` and ``install_command`` (None when the visitor
+    cannot install yet; with ``--license KEY`` for a paid package). Only signed-in visitors'
+    pages hold a license, and those are never kept by the anonymous cache (``catalog.cache``).
+    """
+    answers = entitlements()
+    offer = answers.offer(package)
+    # A free package has no licenses: no query for them. An active license is what the download
+    # checks first; otherwise the download's own rule answers (a publisher's member, say).
+    visitor_license = None if offer.is_free else answers.license_for(request.user, package)
+    can_download = (
+        offer.is_free
+        or (visitor_license is not None and visitor_license.active)
+        or answers.download_allowed(package=package, user=request.user)
+    )
+    if offer.is_free:
+        install_command = f"mkt install {package.identifier}"
+    else:
+        install_command = f"mkt install --license KEY {package.identifier}"
+    return {
+        "offer": offer,
+        "visitor_license": visitor_license,
+        "can_download": can_download,
+        "download_url": release.get_download_url() if can_download else None,
+        "install_command": install_command,
+    }
 
 
 def _readme_html(package: Package, release: Release) -> str:

@@ -288,9 +288,9 @@ def test_buy_button_partial(rf, make_package, buyer):
     html = render_to_string(
         "licensing/partials/buy_button.html", {"package": pro, "user": buyer}, request=request
     )
-    assert "/checkout/buy/pro-package/" in html and "$19.00" in html
+    assert "/checkout/buy/pro-package/" in html and "Buy · $19 / year" in html
     trial = make_package("trial", identifier="trial-package")
-    assert "Start free trial" in render_to_string(
+    assert "Start 14-day free trial" in render_to_string(
         "licensing/partials/buy_button.html", {"package": trial, "user": buyer}, request=request
     )
     free = make_package("free", identifier="free-package")
