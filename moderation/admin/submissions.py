@@ -222,9 +222,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
         "id",
         "package_column",
         "publisher_column",
-        "new_or_update",
         "flags",
-        "severity",
         "audit",
         "age",
     )
@@ -410,9 +408,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
                 "Resembles " + ", ".join(obj.similar_to),
             )
         return format_html(
-            '<strong>{}</strong> {}<br><span class="q-muted">{}</span>{}',
+            '<strong class="q-ident">{}</strong> {} {}<br><span class="q-muted">{}</span>{}',
             obj.package.identifier,
             obj.release.version,
+            self.new_or_update(obj),
             obj.package.display_name,
             lookalike,
         )
@@ -516,9 +515,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
             obj.replaces_id,
         )
 
-    @admin.display(description="audit", ordering="audit_score")
+    @admin.display(description="findings · audit", ordering="highest_rank")
     def audit(self, obj: Submission) -> str:
-        return self._verdict_badge(obj)
+        """The highest finding's severity above the audit verdict: one column, so the queue fits 1280 px."""
+        return format_html("{}<br>{}", self.severity(obj), self._verdict_badge(obj))
 
     @admin.display(description="audit")
     def audit_summary(self, obj: Submission) -> str:

@@ -1,0 +1,87 @@
+"""The reviewer console as a reviewer sees it: the queue fits the screen and the decision buttons say
+what they do in colour and in words (issue 14, finding 11)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_review_flow import _admin_login, reviewers  # noqa: F401 (a fixture)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migrated_data"),
+]
+
+GREEN = "rgb(30, 126, 52)"
+RED = "rgb(179, 38, 30)"
+
+
+def _overflow(page) -> int:
+    """How many pixels the queue's table is wider than the area that shows it (0 when it fits)."""
+    return page.evaluate(
+        """() => {
+          const table = document.querySelector('#result_list');
+          const area = document.querySelector('#changelist-form .results') || table.parentElement;
+          return Math.max(0, Math.ceil(table.getBoundingClientRect().width - area.clientWidth));
+        }"""
+    )
+
+
+def test_reviewer_approves_from_the_queue_with_the_green_button(
+    live_server,
+    new_page,
+    screenshot,
+    build_pkg,
+    publish,
+    submit,
+    reviewers,  # noqa: F811
+):
+    from publishing.constants import SubmissionStatus
+
+    first, _ = reviewers
+    publish(build_pkg())
+    update = submit(build_pkg(version="1.1.0"))
+    submit(build_pkg(id="weather-connector-with-a-long-name", name="Weather connector with a long name"))
+
+    page = new_page()
+    _admin_login(page, live_server.url, first)
+    page.goto(f"{live_server.url}/admin/publishing/submission/")
+
+    # At 1280 px the whole queue is visible, "in queue · due" included.
+    header = page.locator("#result_list thead th.column-age")
+    expect(header).to_contain_text("due")
+    assert _overflow(page) == 0
+    box = header.bounding_box()
+    assert box["x"] + box["width"] <= 1280
+    screenshot(page, "queue 1280")
+
+    # At 390 px the table still fits (its rows stack) and every submission has its link.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert _overflow(page) == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("#result_list tbody tr", has_text="hello-connector")).to_be_visible()
+    screenshot(page, "queue 390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.locator("#result_list tbody tr", has_text="hello-connector").locator("a").first.click()
+    page.wait_for_url(f"**/admin/publishing/submission/{update.pk}/change/")
+
+    approve = page.locator("#decision-form button[value=approve]")
+    reject = page.locator("#decision-form button[value=reject]")
+    expect(approve).to_have_text("✓ Approve and publish")
+    expect(reject).to_have_text("✕ Reject")
+    expect(approve).to_have_css("background-color", GREEN)
+    expect(reject).to_have_css("background-color", RED)
+    approve.focus()
+    expect(approve).to_have_css("outline-style", "solid")
+    screenshot(page, "decision 1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(approve).to_be_visible()
+    screenshot(page, "decision 390")
+
+    approve.click()
+    expect(page.locator(".messagelist")).to_contain_text("Approved")
+    update.refresh_from_db()
+    assert update.status == SubmissionStatus.APPROVED

@@ -1,0 +1,59 @@
+"""The reviewer console as a reviewer reads it (issue 14, finding 11): decision buttons that say
+what they do, the queue's columns, what an update replaces, yes/no columns, a report's actions,
+and who sees the platform's totals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("admin:publishing_submission_changelist")
+
+
+def _change(submission) -> str:
+    return reverse("admin:publishing_submission_change", args=[submission.pk])
+
+
+def _buttons(body: str) -> dict[str, tuple[str, str]]:
+    """The decision form's buttons: value → (class, visible text without tags)."""
+    found = re.findall(
+        r'<button type="submit" name="decision" value="(\w+)" class="([^"]*)">(.*?)</button>', body
+    )
+    return {value: (classes, re.sub(r"<[^>]+>", "", text)) for value, classes, text in found}
+
+
+def test_decision_buttons_are_coloured_by_what_they_do_and_say_it_in_words(
+    client, reviewer, submit, build_pkg
+):
+    submission = submit(build_pkg())
+    client.force_login(reviewer)
+
+    buttons = _buttons(client.get(_change(submission)).content.decode())
+
+    assert buttons["approve"] == ("q-decision q-approve", "✓ Approve and publish")
+    assert buttons["reject"] == ("q-decision q-reject", "✕ Reject")
+    assert buttons["request_changes"] == ("q-decision q-changes-btn", "↩ Request changes")
+    assert buttons["flag"][0] == "q-decision q-flag-btn"
+    # The colours live in the static file the page links (the browser test reads them as shown).
+    with open("static/css/admin-site.css", encoding="utf-8") as f:
+        styles = f.read()
+    assert "button.q-approve { background: #1e7e34; color: #fff; }" in styles
+    assert "button.q-reject { background: #b3261e; color: #fff; }" in styles
+    assert "button.q-decision:focus-visible { outline: 3px solid" in styles
+
+
+def test_queue_fits_in_fewer_columns_with_new_or_update_beside_the_package(
+    client, reviewer, submit, build_pkg
+):
+    submit(build_pkg())
+    client.force_login(reviewer)
+
+    body = client.get(QUEUE).content.decode()
+
+    columns = re.findall(r'<th scope="col"\s+class="[^"]*column-(\w+)', body)
+    assert columns[-5:] == ["package_column", "publisher_column", "flags", "audit", "age"]
+    assert re.search(r'field-package_column".*hello-connector.*q-info"[^>]*>New<', body, re.S)
