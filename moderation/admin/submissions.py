@@ -507,13 +507,31 @@ class SubmissionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="replaces")
     def replaces_link(self, obj: Submission) -> str:
-        if obj.replaces_id is None:
-            return "—"
-        return format_html(
-            '<a href="{}">#{}</a> (sent back with changes requested)',
-            reverse("admin:publishing_submission_change", args=[obj.replaces_id]),
-            obj.replaces_id,
-        )
+        """The published release an update replaces (the one its diff is against), and the submission
+        it resubmits after changes were requested; "—" for a new package's first version."""
+        parts = []
+        previous = None if obj.is_new_package else review.previous_release(obj)
+        if previous is not None:
+            parts.append(
+                format_html(
+                    '<a href="{}">{} {}</a> (published {})',
+                    _change_url(previous),
+                    obj.package.identifier,
+                    previous.version,
+                    formats.date_format(previous.published_at, "j M Y"),
+                )
+            )
+        if obj.replaces_id is not None:
+            parts.append(
+                format_html(
+                    '<a href="{}">submission #{}</a> (sent back with changes requested)',
+                    reverse("admin:publishing_submission_change", args=[obj.replaces_id]),
+                    obj.replaces_id,
+                )
+            )
+        if not parts:
+            return "— (a new package)" if obj.is_new_package else "—"
+        return format_html_join(" · ", "{}", ((p,) for p in parts))
 
     @admin.display(description="findings · audit", ordering="highest_rank")
     def audit(self, obj: Submission) -> str:

@@ -57,3 +57,23 @@ def test_queue_fits_in_fewer_columns_with_new_or_update_beside_the_package(
     columns = re.findall(r'<th scope="col"\s+class="[^"]*column-(\w+)', body)
     assert columns[-5:] == ["package_column", "publisher_column", "flags", "audit", "age"]
     assert re.search(r'field-package_column".*hello-connector.*q-info"[^>]*>New<', body, re.S)
+
+
+def _field(body: str, name: str) -> str:
+    """The text of a read-only field of the submission page, tags removed."""
+    match = re.search(r'<div class="readonly">(.*?)</div>', body[body.index(f"field-{name}") :], re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+def test_an_update_names_the_published_release_it_replaces(client, reviewer, publish, submit, build_pkg):
+    first = publish(build_pkg())
+    update = submit(build_pkg(version="1.1.0"))
+    client.force_login(reviewer)
+
+    body = client.get(_change(update)).content.decode()
+    new = client.get(_change(first)).content.decode()
+
+    assert "Changes since 1.0.0" in body
+    assert _field(body, "replaces_link").startswith("hello-connector 1.0.0 (published ")
+    assert reverse("admin:catalog_release_change", args=[first.release.pk]) in body
+    assert _field(new, "replaces_link") == "— (a new package)"
