@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 
 from catalog.models import Package
 from marketplace.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
+from marketplace.admin import yes_no
 from publishing.constants import Severity
 from publishing.models import ScanRule
 
@@ -80,7 +81,7 @@ class ReportAdmin(ReadOnlyAdmin):
         "release_link",
         "reason",
         "status",
-        "quarantined",
+        "quarantined_column",
         "reporter",
         "retro_hunt",
         "created_at",
@@ -98,7 +99,7 @@ class ReportAdmin(ReadOnlyAdmin):
         "reporter",
         "retro_hunt",
         "status",
-        "quarantined",
+        "quarantined_display",
         "created_at",
         "resolved_by",
         "resolved_at",
@@ -126,6 +127,14 @@ class ReportAdmin(ReadOnlyAdmin):
             reverse("admin:catalog_release_change", args=[obj.release.pk]),
             obj.release.version,
         )
+
+    @admin.display(description="quarantined", ordering="quarantined")
+    def quarantined_column(self, obj: Report) -> str:
+        return yes_no(obj.quarantined)
+
+    @admin.display(description="quarantined")
+    def quarantined_display(self, obj: Report) -> str:
+        return yes_no(obj.quarantined, "the report suspended the listing at once")
 
     @admin.display(description="blocklist")
     def block_link(self, obj: Report) -> str:

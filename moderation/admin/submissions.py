@@ -26,7 +26,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from catalog.permissions import explain_permissions
-from marketplace.admin import ReadOnlyAdmin
+from marketplace.admin import ReadOnlyAdmin, yes_no
 from publishing.constants import SEVERITY_RANK, Severity, SubmissionStatus
 from publishing.models import ScanFinding, Submission
 from publishing.queue import AWAITING, due_at, is_overdue
@@ -266,7 +266,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
                 )
             },
         ),
-        ("Risk", {"fields": ("audit_summary", "flag_reasons_display", "similar_display", "escalated")}),
+        (
+            "Risk",
+            {"fields": ("audit_summary", "flag_reasons_display", "similar_display", "escalated_display")},
+        ),
         ("Signing key", {"fields": ("signing_key_display",)}),
         ("Publisher history", {"fields": ("publisher_history",)}),
         ("Permissions", {"fields": ("permissions_explained",)}),
@@ -556,6 +559,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
         return format_html(
             "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((r,) for r in obj.flag_reasons))
         )
+
+    @admin.display(description="escalated")
+    def escalated_display(self, obj: Submission) -> str:
+        return yes_no(obj.escalated, "flagged for a senior reviewer", "not flagged for a senior reviewer")
 
     @admin.display(description="look-alike of")
     def similar_display(self, obj: Submission) -> str:

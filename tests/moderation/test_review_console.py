@@ -9,6 +9,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.conftest import make_user
+
 pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("admin:publishing_submission_changelist")
@@ -77,3 +79,41 @@ def test_an_update_names_the_published_release_it_replaces(client, reviewer, pub
     assert _field(body, "replaces_link").startswith("hello-connector 1.0.0 (published ")
     assert reverse("admin:catalog_release_change", args=[first.release.pk]) in body
     assert _field(new, "replaces_link") == "— (a new package)"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def test_yes_no_fields_say_yes_or_no_in_words(
+    client, reviewer, publish, submit, build_pkg, django_user_model
+):
+    from moderation.models import TrustedReporter
+    from moderation.reports import report_create
+
+    package = publish(build_pkg()).package
+    update = submit(build_pkg(version="1.1.0"))
+    trusted = make_user(django_user_model, "tess")
+    TrustedReporter.objects.create(user=trusted)
+    quarantined = report_create(
+        package=package, reporter=trusted, reason="malware", description="Steals keys."
+    )
+    plain = report_create(
+        package=package, reporter=make_user(django_user_model, "pat"), reason="other", description="Odd."
+    )
+    client.force_login(reviewer)
+
+    submission_page = client.get(_change(update)).content.decode()
+    quarantined_page = client.get(reverse("admin:moderation_report_change", args=[quarantined.pk]))
+    plain_page = client.get(reverse("admin:moderation_report_change", args=[plain.pk])).content.decode()
+    reports = client.get(reverse("admin:moderation_report_changelist")).content.decode()
+
+    assert _field(submission_page, "escalated_display") == "✗ No — not flagged for a senior reviewer"
+    assert 'aria-hidden="true">✗ </span>No' in submission_page
+    assert _field(quarantined_page.content.decode(), "quarantined_display") == (
+        "✓ Yes — the report suspended the listing at once"
+    )
+    assert _field(plain_page, "quarantined_display") == "✗ No"
+    cells = re.findall(r'<td class="field-quarantined_column">(.*?)</td>', reports)
+    assert sorted(_text(c) for c in cells) == ["✓ Yes", "✗ No"]
+    assert "icon-no.svg" not in reports and "icon-yes.svg" not in reports
