@@ -6,13 +6,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_review_flow import _admin_login, reviewers  # noqa: F401 (a fixture)
+from tests.browser import test_review_flow
+from tests.browser.test_review_flow import _admin_login
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("migrated_data"),
 ]
+
+#: Two staff with TOTP enrolled, a reviewer and a senior reviewer (the review flow's fixture).
+reviewers = test_review_flow.reviewers
 
 GREEN = "rgb(30, 126, 52)"
 RED = "rgb(179, 38, 30)"
@@ -36,7 +40,7 @@ def test_reviewer_approves_from_the_queue_with_the_green_button(
     build_pkg,
     publish,
     submit,
-    reviewers,  # noqa: F811
+    reviewers,
 ):
     from publishing.constants import SubmissionStatus
 
@@ -85,3 +89,43 @@ def test_reviewer_approves_from_the_queue_with_the_green_button(
     expect(page.locator(".messagelist")).to_contain_text("Approved")
     update.refresh_from_db()
     assert update.status == SubmissionStatus.APPROVED
+
+
+def test_reviewer_suspends_a_listing_from_its_report(
+    live_server,
+    new_page,
+    screenshot,
+    build_pkg,
+    publish,
+    reviewers,
+    django_user_model,
+):
+    from catalog.constants import ListingStatus
+    from moderation.reports import report_create
+    from tests.conftest import make_user
+
+    first, _ = reviewers
+    package = publish(build_pkg()).package
+    report = report_create(
+        package=package,
+        reporter=make_user(django_user_model, "pat"),
+        reason="malware",
+        description="Steals keys.",
+    )
+
+    page = new_page()
+    _admin_login(page, live_server.url, first)
+    page.goto(f"{live_server.url}/admin/moderation/report/{report.pk}/change/")
+    expect(page.locator("#report-actions")).to_contain_text("The listing's actions")
+    suspend = page.locator("#report-actions button[value=suspend]")
+    expect(suspend).to_have_css("background-color", RED)
+    screenshot(page, "report 1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(suspend).to_be_visible()
+    screenshot(page, "report 390")
+
+    page.fill("#report-note", "Steals keys: confirmed.")
+    suspend.click()
+    expect(page.locator(".messagelist")).to_contain_text("Listing suspended and report closed as actioned.")
+    package.refresh_from_db()
+    assert package.status == ListingStatus.SUSPENDED

@@ -117,3 +117,73 @@ def test_yes_no_fields_say_yes_or_no_in_words(
     cells = re.findall(r'<td class="field-quarantined_column">(.*?)</td>', reports)
     assert sorted(_text(c) for c in cells) == ["✓ Yes", "✗ No"]
     assert "icon-no.svg" not in reports and "icon-yes.svg" not in reports
+
+
+@pytest.fixture
+def report(publish, build_pkg, django_user_model):
+    from moderation.reports import report_create
+
+    package = publish(build_pkg()).package
+    return report_create(
+        package=package,
+        reporter=make_user(django_user_model, "pat"),
+        reason="malware",
+        description="Steals keys.",
+    )
+
+
+def test_a_reports_page_offers_suspend_close_dismiss_and_the_listings_actions(client, reviewer, report):
+    client.force_login(reviewer)
+
+    body = client.get(reverse("admin:moderation_report_change", args=[report.pk])).content.decode()
+
+    acts = dict(re.findall(r'name="act" value="(\w+)"[^>]*>(.*?)</button>', body))
+    assert {k: _text(v) for k, v in acts.items()} == {
+        "suspend": "‖ Suspend the listing and close as actioned",
+        "actioned": "✓ Close as actioned",
+        "dismiss": "✕ Dismiss",
+    }
+    assert reverse("admin:catalog_package_changelist") + "?q=hello-connector" in body
+    assert "The listing&#x27;s actions" in body or "The listing's actions" in body
+
+
+def test_suspending_from_a_report_suspends_the_listing_and_closes_the_report(client, reviewer, report):
+    from catalog.constants import ListingStatus
+    from moderation.constants import ReportStatus
+
+    client.force_login(reviewer)
+    act = reverse("admin:moderation_report_act", args=[report.pk])
+
+    empty = client.post(act, {"act": "suspend", "note": " "}, follow=True).content.decode()
+    report.refresh_from_db()
+    assert report.status == ReportStatus.OPEN and "reason is required" in empty.lower()
+
+    done = client.post(
+        act, {"act": "suspend", "note": "Steals keys: confirmed."}, follow=True
+    ).content.decode()
+
+    report.refresh_from_db()
+    report.package.refresh_from_db()
+    assert "Listing suspended and report closed as actioned." in done
+    assert report.package.status == ListingStatus.SUSPENDED
+    assert report.package.status_reason == "Steals keys: confirmed."
+    assert report.status == ReportStatus.ACTIONED and report.resolved_by == reviewer
+    assert 'value="suspend"' not in done and "This report is closed (actioned)." in done
+
+
+def test_a_reports_page_without_the_right_to_resolve_offers_no_buttons(client, report, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user(django_user_model, "vic", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_report"))
+    client.force_login(viewer)
+
+    body = client.get(reverse("admin:moderation_report_change", args=[report.pk])).content.decode()
+    refused = client.post(
+        reverse("admin:moderation_report_act", args=[report.pk]), {"act": "dismiss", "note": "x"}
+    )
+
+    assert 'name="act"' not in body
+    assert refused.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "open"
