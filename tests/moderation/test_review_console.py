@@ -187,3 +187,25 @@ def test_a_reports_page_without_the_right_to_resolve_offers_no_buttons(client, r
     assert refused.status_code == 302
     report.refresh_from_db()
     assert report.status == "open"
+
+
+@pytest.mark.parametrize("role", ["Reviewers", "Senior reviewers"])
+def test_the_reviewer_groups_see_the_platform_totals_but_not_the_payments(client, django_user_model, role):
+    from moderation.roles import roles_ensure
+
+    staff = make_user(django_user_model, "stan", is_staff=True)
+    staff.groups.add(roles_ensure()[role])
+    client.force_login(staff)
+
+    totals = client.get("/admin/licensing/payment/totals/")
+    payments = client.get(reverse("admin:licensing_payment_changelist"))
+
+    assert totals.status_code == 200
+    assert "Platform totals" in totals.content.decode()
+    assert payments.status_code == 403
+
+
+def test_staff_outside_the_groups_and_without_payments_see_no_totals(client, django_user_model):
+    client.force_login(make_user(django_user_model, "stan", is_staff=True))
+
+    assert client.get("/admin/licensing/payment/totals/").status_code == 403
