@@ -387,6 +387,9 @@ class SubmissionAdmin(ReadOnlyAdmin):
         if members is None or member_path not in members:
             raise Http404("No such file in this package.")
         findings = list(submission.findings.filter(path=member_path, line__isnull=False).order_by("line"))
+        paths = sorted(members)
+        at = paths.index(member_path)
+        member_url = reverse("admin:publishing_submission_member", args=[submission.pk]) + "?"
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -396,6 +399,11 @@ class SubmissionAdmin(ReadOnlyAdmin):
             "member": review.describe_member(member_path, members[member_path]),
             "findings": findings,
             "hit_lines": {f.line for f in findings},
+            "previous_file": (paths[at - 1], member_url + urlencode({"path": paths[at - 1]})) if at else None,
+            "next_file": (paths[at + 1], member_url + urlencode({"path": paths[at + 1]}))
+            if at + 1 < len(paths)
+            else None,
+            "file_place": (at + 1, len(paths)),
         }
         return TemplateResponse(request, "admin/publishing/submission/member.html", context)
 

@@ -129,3 +129,23 @@ def test_reviewer_suspends_a_listing_from_its_report(
     expect(page.locator(".messagelist")).to_contain_text("Listing suspended and report closed as actioned.")
     package.refresh_from_db()
     assert package.status == ListingStatus.SUSPENDED
+
+
+def test_reviewer_reads_a_highlighted_file_and_steps_to_the_next(
+    live_server, new_page, screenshot, build_pkg, submit, reviewers
+):
+    first, _ = reviewers
+    submission = submit(build_pkg({"tools/run.py": b'def run(x):\n    """Run it."""\n    return 1\n'}))
+
+    page = new_page()
+    _admin_login(page, live_server.url, first)
+    page.goto(f"{live_server.url}/admin/publishing/submission/{submission.pk}/member/?path=connector.json")
+    expect(page.locator(".q-file-nav")).to_contain_text("File 5 of 6")
+    page.locator(".q-file-nav a[rel=next]").click()
+    expect(page.locator(".q-file-nav")).to_contain_text("File 6 of 6")
+    keyword = page.locator("table.q-code span.k", has_text="def").first
+    expect(keyword).to_have_css("color", "rgb(0, 128, 0)")
+    screenshot(page, "file 1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator(".q-file-nav a[rel=prev]")).to_be_visible()
+    screenshot(page, "file 390")

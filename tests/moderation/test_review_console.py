@@ -209,3 +209,27 @@ def test_staff_outside_the_groups_and_without_payments_see_no_totals(client, dja
     client.force_login(make_user(django_user_model, "stan", is_staff=True))
 
     assert client.get("/admin/licensing/payment/totals/").status_code == 403
+
+
+def test_the_file_browser_highlights_code_and_links_the_previous_and_next_file(
+    client, reviewer, submit, build_pkg
+):
+    from django.utils.http import urlencode
+
+    submission = submit(build_pkg({"tools/run.py": b'def run(x):\n    """Run <it>."""\n    return 1\n'}))
+    member = reverse("admin:publishing_submission_member", args=[submission.pk]) + "?"
+    client.force_login(reviewer)
+
+    body = client.get(member + urlencode({"path": "tools/run.py"})).content.decode()
+
+    assert '<span class="k">def</span><span class="w"> </span><span class="nf">run</span>' in body
+    assert '<span class="sd">&quot;&quot;&quot;Run &lt;it&gt;.&quot;&quot;&quot;</span>' in body
+    assert "css/pygments.css" in body and " style=" not in body
+    first = client.get(member + urlencode({"path": "README.md"})).content.decode()
+
+    def nav(page: str) -> str:
+        return _text(re.search(r'<nav class="q-file-nav".*?</nav>', page, re.S).group(0))
+
+    assert nav(body) == "← connector.json File 6 of 6 last file →"
+    assert nav(first) == "← first file File 1 of 6 SHA256SUMS →"
+    assert member.replace("&", "&amp;") + "path=SHA256SUMS" in first
