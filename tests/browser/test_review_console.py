@@ -148,4 +148,5 @@ def test_reviewer_reads_a_highlighted_file_and_steps_to_the_next(
     screenshot(page, "file 1280")
     page.set_viewport_size({"width": 390, "height": 844})
     expect(page.locator(".q-file-nav a[rel=prev]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "file 390")
