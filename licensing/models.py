@@ -115,6 +115,8 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The platform totals page without the payments themselves (README "Staff see platform totals").
+        permissions = [("view_platform_totals", "Can view the platform totals")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_cents}¢ by {self.buyer} ({self.status})"

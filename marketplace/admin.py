@@ -7,12 +7,31 @@ from django.contrib import admin
 from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from marketplace.mfa import staff_mfa_required
 
 #: ``formfield_overrides`` for admin forms: a scheme-less address in a URL field is read as https
 #: (Django 6's default, and no deprecation warning on 5.2).
 URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def yes_no(value: bool, yes: str = "", no: str = "") -> str:
+    """A yes/no value as the admin shows it: a sign for the eye and the word "Yes" or "No" for everyone.
+
+    ``yes``/``no`` (optional) say what the answer means, after the word. Django's own boolean icon
+    sits beside the field's help text, which reads as "yes" even when the icon says no; this says
+    the answer in words. The sign is hidden from screen readers, which read the word. Styled by
+    ``.q-yes``/``.q-no`` in static/css/admin-site.css.
+    """
+    sign, word, tone, meaning = ("✓", "Yes", "q-yes", yes) if value else ("✗", "No", "q-no", no)
+    return format_html(
+        '<span class="{}"><span aria-hidden="true">{} </span>{}</span>{}',
+        tone,
+        sign,
+        word,
+        format_html(" — {}", meaning) if meaning else "",
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,7 +16,7 @@ from django.db import transaction
 from catalog.models import Package, Release
 from marketplace.celery import enqueue_on_commit
 
-from . import tasks, transitions
+from . import services, tasks, transitions
 from .constants import QUARANTINE_REASON, ReportReason, ReportStatus
 from .models import Report, RetroHunt, TrustedReporter
 from .transitions import DecisionError
@@ -131,3 +131,25 @@ def report_resolve(*, report: Report, reviewer: AbstractBaseUser | None, status:
                 values={"status_reason": ""},
             )
     return report
+
+
+def report_suspend_listing(*, report: Report, reviewer: AbstractBaseUser | None, reason: str) -> Report:
+    """Suspend the reported listing with ``reason`` and close the report as actioned, in one transaction.
+
+    The listing's ``listing:suspend`` (``services.package_suspend``: hidden, downloads refused, only a
+    senior reviewer lifts it) then ``report_resolve(..., status=actioned)``. Rule:
+    ``docs/state-machines.md``.
+
+    Raises:
+        DecisionError: no reason (``note.required``), the listing is suspended already
+            (``package.suspended``: close the report as actioned instead), the report is
+            resolved already, or the reviewer may not do either (``permission.denied``).
+    """
+    with transaction.atomic():
+        services.package_suspend(package=report.package, reviewer=reviewer, reason=reason)
+        return report_resolve(
+            report=report,
+            reviewer=reviewer,
+            status=ReportStatus.ACTIONED,
+            note=f"Listing suspended: {reason}",
+        )

@@ -15,6 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from argent_pkg import PackageInvalid, read_archive
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from pygments.lexers import get_lexer_for_filename
+from pygments.lexers.special import TextLexer
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
 
 #: A text member larger than this is shown truncated.
 MAX_TEXT_BYTES = 1024 * 1024
@@ -111,6 +117,51 @@ def numbered_lines(
     return list(enumerate(lines, start=1)), truncated
 
 
+def _token_class(ttype) -> str:
+    """Pygments' short CSS class of a token type (its nearest ancestor with one): what
+    ``HtmlFormatter`` writes and static/css/pygments.css styles."""
+    while ttype not in STANDARD_TYPES:
+        ttype = ttype.parent
+    return STANDARD_TYPES[ttype]
+
+
+def highlight_lines(path: str, lines: list[tuple[int, str]]) -> list[tuple[int, SafeString]]:
+    """``lines`` (as :func:`numbered_lines` gives them) as escaped HTML with Pygments' token classes.
+
+    The lexer is chosen by the file name (plain text when Pygments knows none); each line is
+    its own markup, so a token that spans lines (a docstring) is split at the line ends. Only
+    class names, never ``style`` attributes: the Content-Security-Policy allows styles from
+    static files only (static/css/pygments.css styles the classes).
+    """
+    try:
+        lexer = get_lexer_for_filename(path, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        lexer = TextLexer(stripnl=False, ensurenl=False)
+    out: list[list[tuple[str, str]]] = [[]]
+    for ttype, value in lexer.get_tokens("\n".join(text for _, text in lines)):
+        css = _token_class(ttype)
+        for i, piece in enumerate(value.split("\n")):
+            if i:
+                out.append([])
+            if piece:
+                out[-1].append((css, piece))
+    out += [[]] * (len(lines) - len(out))
+    return [
+        (
+            number,
+            format_html_join(
+                "",
+                "{}",
+                (
+                    (format_html('<span class="{}">{}</span>', css, piece) if css else piece,)
+                    for css, piece in out[i]
+                ),
+            ),
+        )
+        for i, (number, _) in enumerate(lines)
+    ]
+
+
 def describe_member(path: str, data: bytes) -> MemberView:
     """What the member page shows for ``path``."""
     text = is_text(data)
@@ -122,7 +173,8 @@ def describe_member(path: str, data: bytes) -> MemberView:
         type="text" if text else detect_type(data),
     )
     if text:
-        view.lines, view.truncated = numbered_lines(data)
+        lines, view.truncated = numbered_lines(data)
+        view.lines = highlight_lines(path, lines)
     return view
 
 

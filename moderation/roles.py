@@ -21,6 +21,7 @@ block entry                        V, A (request), confirm    V, A (request), co
 retro-hunt                         V                          V, A (start)
 verification request               V                          V, C (grant / refuse)
 canned reason                      V                          V, A, C, D
+platform totals (page)             V                          V
 scan rule                                                     V (implied), A, C, D
 =================================  =========================  ==============================
 
@@ -64,6 +65,8 @@ _VIEW = [
     "moderation.view_retrohunt",
     "moderation.view_verificationrequest",
     "moderation.view_cannedreason",
+    # The platform totals page (README: staff see it), not the payments themselves.
+    "licensing.view_platform_totals",
 ]
 
 _REVIEWERS = [

@@ -66,8 +66,10 @@ class PaymentAdmin(ReadOnlyAdmin):
         return [totals, *super().get_urls()]
 
     def totals_view(self, request: HttpRequest) -> HttpResponse:
-        """Platform totals per month and per publisher (staff who may view payments)."""
-        if not self.has_view_permission(request):
+        """Platform totals per month and per publisher: staff who may view payments, and the reviewer
+        groups, which hold ``licensing.view_platform_totals`` (``moderation.roles``; README, "Staff see
+        platform totals")."""
+        if not (self.has_view_permission(request) or request.user.has_perm("licensing.view_platform_totals")):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),

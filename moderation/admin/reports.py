@@ -9,25 +9,27 @@ in ``save_model``. Notes travel in the action bar (:class:`NoteActionForm`).
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
 from catalog.models import Package
 from marketplace.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
+from marketplace.admin import yes_no
 from publishing.constants import Severity
 from publishing.models import ScanRule
 
 from .. import blocklist, retrohunt, transitions, verification
 from ..constants import BlockSeverity, ReportStatus, RequestStatus
 from ..models import BlockEntry, Report, RetroHunt, RetroHuntMatch, TrustedReporter, VerificationRequest
-from ..reports import report_resolve
+from ..reports import report_resolve, report_suspend_listing
 from ..transitions import DecisionError
 from .actions import apply_each
 
@@ -80,7 +82,7 @@ class ReportAdmin(ReadOnlyAdmin):
         "release_link",
         "reason",
         "status",
-        "quarantined",
+        "quarantined_column",
         "reporter",
         "retro_hunt",
         "created_at",
@@ -98,7 +100,7 @@ class ReportAdmin(ReadOnlyAdmin):
         "reporter",
         "retro_hunt",
         "status",
-        "quarantined",
+        "quarantined_display",
         "created_at",
         "resolved_by",
         "resolved_at",
@@ -109,6 +111,65 @@ class ReportAdmin(ReadOnlyAdmin):
 
     def get_ordering(self, request) -> list:
         return _first_by("status", ReportStatus.OPEN)
+
+    #: The report page's buttons (``act``) → what each does, through ``moderation.reports``.
+    ACTS = {
+        "suspend": (
+            lambda report, user, note: report_suspend_listing(report=report, reviewer=user, reason=note),
+            "Listing suspended and report closed as actioned.",
+        ),
+        "actioned": (
+            lambda report, user, note: report_resolve(
+                report=report, reviewer=user, status=ReportStatus.ACTIONED, note=note
+            ),
+            "Report closed as actioned.",
+        ),
+        "dismiss": (
+            lambda report, user, note: report_resolve(
+                report=report, reviewer=user, status=ReportStatus.DISMISSED, note=note
+            ),
+            "Report dismissed.",
+        ),
+    }
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(require_POST(self.act_view))
+        return [path("<int:object_id>/act/", act, name="moderation_report_act"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The report, with what a reviewer can do about it: suspend the listing, close or dismiss
+        the report (each offered only when its transition is allowed now), and links to the listing."""
+        report = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if report is not None:
+            user = request.user
+            open_ = transitions.allowed("report:action", report, actor=user)
+            extra["report_acts"] = {
+                "suspend": open_ and transitions.allowed("listing:suspend", report.package, actor=user),
+                "actioned": open_,
+                "dismiss": transitions.allowed("report:dismiss", report, actor=user),
+            }
+            extra["listing_actions_url"] = (
+                reverse("admin:catalog_package_changelist")
+                + "?"
+                + urlencode({"q": report.package.identifier})
+            )
+            extra["listing_change_url"] = reverse("admin:catalog_package_change", args=[report.package.pk])
+        return super().change_view(request, object_id, form_url, extra)
+
+    def act_view(self, request: HttpRequest, object_id: int) -> HttpResponseRedirect:
+        """Apply the button posted from a report's page (``act``, with ``note``)."""
+        report = get_object_or_404(Report.objects.select_related("package"), pk=object_id)
+        if not self.has_view_permission(request, report):
+            raise PermissionDenied
+        act = self.ACTS.get(request.POST.get("act", ""))
+        if act is None:
+            self.message_user(request, "Choose what to do with the report.", messages.ERROR)
+        else:
+            call, done = act
+            note = request.POST.get("note", "")
+            apply_each(self, request, [report], lambda r: call(r, request.user, note), done=done)
+        return HttpResponseRedirect(reverse("admin:moderation_report_change", args=[report.pk]))
 
     def has_resolve_permission(self, request) -> bool:
         return request.user.has_perm("moderation.change_report")
@@ -126,6 +187,14 @@ class ReportAdmin(ReadOnlyAdmin):
             reverse("admin:catalog_release_change", args=[obj.release.pk]),
             obj.release.version,
         )
+
+    @admin.display(description="quarantined", ordering="quarantined")
+    def quarantined_column(self, obj: Report) -> str:
+        return yes_no(obj.quarantined)
+
+    @admin.display(description="quarantined")
+    def quarantined_display(self, obj: Report) -> str:
+        return yes_no(obj.quarantined, "the report suspended the listing at once")
 
     @admin.display(description="blocklist")
     def block_link(self, obj: Report) -> str:

@@ -26,7 +26,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from catalog.permissions import explain_permissions
-from marketplace.admin import ReadOnlyAdmin
+from marketplace.admin import ReadOnlyAdmin, yes_no
 from publishing.constants import SEVERITY_RANK, Severity, SubmissionStatus
 from publishing.models import ScanFinding, Submission
 from publishing.queue import AWAITING, due_at, is_overdue
@@ -222,9 +222,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
         "id",
         "package_column",
         "publisher_column",
-        "new_or_update",
         "flags",
-        "severity",
         "audit",
         "age",
     )
@@ -268,7 +266,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
                 )
             },
         ),
-        ("Risk", {"fields": ("audit_summary", "flag_reasons_display", "similar_display", "escalated")}),
+        (
+            "Risk",
+            {"fields": ("audit_summary", "flag_reasons_display", "similar_display", "escalated_display")},
+        ),
         ("Signing key", {"fields": ("signing_key_display",)}),
         ("Publisher history", {"fields": ("publisher_history",)}),
         ("Permissions", {"fields": ("permissions_explained",)}),
@@ -386,6 +387,9 @@ class SubmissionAdmin(ReadOnlyAdmin):
         if members is None or member_path not in members:
             raise Http404("No such file in this package.")
         findings = list(submission.findings.filter(path=member_path, line__isnull=False).order_by("line"))
+        paths = sorted(members)
+        at = paths.index(member_path)
+        member_url = reverse("admin:publishing_submission_member", args=[submission.pk]) + "?"
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -395,6 +399,11 @@ class SubmissionAdmin(ReadOnlyAdmin):
             "member": review.describe_member(member_path, members[member_path]),
             "findings": findings,
             "hit_lines": {f.line for f in findings},
+            "previous_file": (paths[at - 1], member_url + urlencode({"path": paths[at - 1]})) if at else None,
+            "next_file": (paths[at + 1], member_url + urlencode({"path": paths[at + 1]}))
+            if at + 1 < len(paths)
+            else None,
+            "file_place": (at + 1, len(paths)),
         }
         return TemplateResponse(request, "admin/publishing/submission/member.html", context)
 
@@ -410,9 +419,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
                 "Resembles " + ", ".join(obj.similar_to),
             )
         return format_html(
-            '<strong>{}</strong> {}<br><span class="q-muted">{}</span>{}',
+            '<strong class="q-ident">{}</strong> {} {}<br><span class="q-muted">{}</span>{}',
             obj.package.identifier,
             obj.release.version,
+            self.new_or_update(obj),
             obj.package.display_name,
             lookalike,
         )
@@ -508,17 +518,36 @@ class SubmissionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="replaces")
     def replaces_link(self, obj: Submission) -> str:
-        if obj.replaces_id is None:
-            return "—"
-        return format_html(
-            '<a href="{}">#{}</a> (sent back with changes requested)',
-            reverse("admin:publishing_submission_change", args=[obj.replaces_id]),
-            obj.replaces_id,
-        )
+        """The published release an update replaces (the one its diff is against), and the submission
+        it resubmits after changes were requested; "—" for a new package's first version."""
+        parts = []
+        previous = None if obj.is_new_package else review.previous_release(obj)
+        if previous is not None:
+            parts.append(
+                format_html(
+                    '<a href="{}">{} {}</a> (published {})',
+                    _change_url(previous),
+                    obj.package.identifier,
+                    previous.version,
+                    formats.date_format(previous.published_at, "j M Y"),
+                )
+            )
+        if obj.replaces_id is not None:
+            parts.append(
+                format_html(
+                    '<a href="{}">submission #{}</a> (sent back with changes requested)',
+                    reverse("admin:publishing_submission_change", args=[obj.replaces_id]),
+                    obj.replaces_id,
+                )
+            )
+        if not parts:
+            return "— (a new package)" if obj.is_new_package else "—"
+        return format_html_join(" · ", "{}", ((p,) for p in parts))
 
-    @admin.display(description="audit", ordering="audit_score")
+    @admin.display(description="findings · audit", ordering="highest_rank")
     def audit(self, obj: Submission) -> str:
-        return self._verdict_badge(obj)
+        """The highest finding's severity above the audit verdict: one column, so the queue fits 1280 px."""
+        return format_html("{}<br>{}", self.severity(obj), self._verdict_badge(obj))
 
     @admin.display(description="audit")
     def audit_summary(self, obj: Submission) -> str:
@@ -538,6 +567,10 @@ class SubmissionAdmin(ReadOnlyAdmin):
         return format_html(
             "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((r,) for r in obj.flag_reasons))
         )
+
+    @admin.display(description="escalated")
+    def escalated_display(self, obj: Submission) -> str:
+        return yes_no(obj.escalated, "flagged for a senior reviewer", "not flagged for a senior reviewer")
 
     @admin.display(description="look-alike of")
     def similar_display(self, obj: Submission) -> str:

@@ -26,7 +26,7 @@ VIEW = {
         ("moderation", "verificationrequest"),
         ("moderation", "cannedreason"),
     ]
-}
+} | {"licensing.view_platform_totals"}
 REVIEWER_EXTRA = {
     "publishing.decide_submission",
     "catalog.moderate_package",
@@ -63,6 +63,7 @@ NEVER = {
     "moderation.delete_decision",
     "auth.change_user",
     "auth.change_group",
+    "licensing.view_payment",
 }
 
 
