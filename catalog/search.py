@@ -57,7 +57,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -77,6 +77,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .constants import Pricing, VerificationLevel
+from .vocabulary import package_vocabulary
 
 #: ``sort`` / ``sortBy`` values, in every dialect.
 SORTS = ("relevance", "popularity", "rating", "newest", "updated", "name")
@@ -297,11 +298,17 @@ def look_alikes(db: str, terms: list[str]) -> dict[str, list[str]]:
     """For each term: ``[term]`` when some package name or tag has that word, else up to
     :data:`LOOK_ALIKES_PER_WORD` known words that look like it (most similar first; may be empty).
 
-    One query on the vocabulary table (migration ``0007``), PostgreSQL only.
+    The rule of :mod:`catalog.vocabulary`, on every database: on PostgreSQL one query on the
+    vocabulary table (migration ``0007``) with ``pg_trgm``; elsewhere
+    :func:`~catalog.vocabulary.package_vocabulary`, built once per catalog version.
     """
     found: dict[str, list[str]] = {term: [] for term in terms}
     if not terms:
         return found
+    if connections[db].vendor != "postgresql":
+        return package_vocabulary(db).look_alikes(
+            terms, per_word=LOOK_ALIKES_PER_WORD, share=LOOK_ALIKE_SHARE
+        )
     with connections[db].cursor() as cursor:
         cursor.execute(_LOOK_ALIKES_SQL, [terms, LOOK_ALIKES_PER_WORD])
         rows = cursor.fetchall()
@@ -377,33 +384,67 @@ def _exact_bonus(q: str) -> Expression:
 def _match_fallback(queryset: QuerySet, q: str, *, any_word: bool) -> tuple[QuerySet, Expression]:
     """SQLite: the packages with every word of ``q`` (or any) in some field, and the weighted count of such fields.
 
+    Typos as on PostgreSQL (:mod:`catalog.vocabulary`): a word of
+    :data:`MIN_FUZZY_LENGTH` letters or more that is in no package name or tag may
+    instead be any of its look-alikes (``csv-tols`` also matches as ``csv-tools``),
+    and the words run together may be a longer known word (``sales-foce`` -> ``salesforce``);
+    a field with the word as typed counts twice, with a look-alike once.
     With ``any_word``, each word a package has adds :data:`WORD_MATCH_BONUS`, so packages with more of the
     words come first. The terms are added as a balanced tree (:func:`_sum`): one ``+`` nested in the
     next per word and field overflowed SQLite's parser stack at twelve words.
     """
+    words = [word.lower() for word in _WORD.findall(q)]
+    known = look_alikes(queryset.db, _fuzzy_terms(words)) if words else {}
     terms = [_exact_bonus(q)]
     wanted = Q()
-    for word in q.split():
+    for token in q.split():
+        options = _token_alternatives(token, known)
+        has_token = Q()
+        for option in options:
+            has_token |= _any_field_contains(option)
         if any_word:
-            wanted |= _any_field_contains(word)
+            wanted |= has_token
             terms.append(
                 Case(
-                    When(_any_field_contains(word), then=Value(WORD_MATCH_BONUS)),
+                    When(has_token, then=Value(WORD_MATCH_BONUS)),
                     default=Value(0.0),
                     output_field=FloatField(),
                 )
             )
         else:
-            queryset = queryset.filter(_any_field_contains(word))
+            wanted &= has_token
         for field, weight in FALLBACK_WEIGHTS.items():
-            terms.append(
-                Case(
-                    When(**{f"{field}__icontains": word}, then=Value(weight)),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                )
-            )
-    return (queryset.filter(wanted) if any_word else queryset), _sum(terms)
+            terms.append(_weight_if(Q(**{f"{field}__icontains": token}), weight))
+            if len(options) > 1:
+                in_field = Q()
+                for option in options:
+                    in_field |= Q(**{f"{field}__icontains": option})
+                terms.append(_weight_if(in_field, weight))
+    if len(words) > 1:
+        # As on PostgreSQL, only words longer than any typed one: ``luftpu bend`` must not widen to every ``luftpu``.
+        longest = max(map(len, words))
+        for alike in known.get("".join(words), []):
+            if len(alike) > longest + 1:
+                wanted |= _any_field_contains(alike)
+                terms += [_weight_if(Q(**{f"{f}__icontains": alike}), w) for f, w in FALLBACK_WEIGHTS.items()]
+    return queryset.filter(wanted), _sum(terms)
+
+
+def _weight_if(condition: Q, weight: float) -> Expression:
+    return Case(When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField())
+
+
+def _token_alternatives(token: str, known: dict[str, list[str]]) -> list[str]:
+    """``token`` (a white-space separated part of a query) and each spelling with one of its words
+    replaced by a look-alike (``known`` is :func:`look_alikes` of the query's terms): ``csv-tols`` ->
+    ``["csv-tols", "csv-tools"]``."""
+    options = [token]
+    for word in dict.fromkeys(w.lower() for w in _WORD.findall(token)):
+        for alike in known.get(word, []):
+            if alike != word:
+                replaced = re.sub(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", alike, token.lower())
+                options.append(replaced)
+    return list(dict.fromkeys(options))
 
 
 def _sum(terms: list[Expression]) -> Expression:
@@ -487,6 +528,35 @@ class CatalogSearch:
     def any_word(self) -> bool:
         """True when no package matched every word of the query, so any word was matched instead."""
         return self._matched().any_word
+
+    def suggestion(self) -> str | None:
+        """The "Did you mean …?" of the query: with each unknown word replaced by its closest look-alike, or None.
+
+        The look-alikes are :func:`look_alikes`' (the rule of :mod:`catalog.vocabulary`, the same on
+        every database); a query whose words are all known, or too short to correct, or written in
+        web-search syntax gets None, and so does a correction that would find nothing (one ``EXISTS``
+        query). When no single word has a look-alike, the words run together may
+        (``sales foce`` -> ``salesforce``). Only :func:`search_text` of the query is read.
+        """
+        q = search_text(self.query.q)
+        words = [word.lower() for word in _WORD.findall(q)]
+        if not words or _WEBSEARCH_SYNTAX.search(q):
+            return None
+        known = look_alikes(self.base.db, _fuzzy_terms(words))
+        corrections = {word: known[word][0] for word in words if known.get(word) and known[word][0] != word}
+        if corrections:
+            corrected = _WORD.sub(lambda m: corrections.get(m.group().lower(), m.group()), q)
+        else:
+            longest = max(map(len, words))
+            joined = [alike for alike in known.get("".join(words), []) if len(alike) > longest + 1]
+            if len(words) < 2 or not joined:
+                return None
+            corrected = joined[0]
+        return (
+            corrected
+            if CatalogSearch(self.base, replace(self.query, q=corrected)).filtered().exists()
+            else None
+        )
 
     def results(self) -> QuerySet:
         """The matching packages, annotated with ``relevance`` and ordered as asked."""
