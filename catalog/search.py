@@ -530,7 +530,7 @@ class CatalogSearch:
         return self._matched().any_word
 
     def suggestion(self) -> str | None:
-        """The "Did you mean …?" of the query: with each unknown word replaced by its closest look-alike, or None.
+        """The query for "Did you mean …?": each unknown word replaced by its closest look-alike; or None.
 
         The look-alikes are :func:`look_alikes`' (the rule of :mod:`catalog.vocabulary`, the same on
         every database); a query whose words are all known, or too short to correct, or written in
