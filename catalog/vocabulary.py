@@ -119,6 +119,20 @@ class Vocabulary:
         return found
 
 
+def vocabulary_of(rows: Iterable[tuple[str, str, object]]) -> Vocabulary:
+    """The :class:`Vocabulary` of package rows ``(identifier, display name, tags)``; ``tags`` is a list
+    of strings (anything else is ignored, as the tag facet ignores it)."""
+    words: set[str] = set()
+    for identifier, name, tags in rows:
+        words.update(words_of(identifier or ""))
+        words.update(words_of(name or ""))
+        if isinstance(tags, list):
+            for tag in tags:
+                if isinstance(tag, str):
+                    words.update(words_of(tag))
+    return Vocabulary(words)
+
+
 _built: dict[str, tuple[int, Vocabulary]] = {}
 _lock = threading.Lock()
 
@@ -137,16 +151,7 @@ def package_vocabulary(db: str) -> Vocabulary:
         kept = _built.get(db)
         if kept is not None and kept[0] == version:
             return kept[1]
-        words: set[str] = set()
-        for identifier, name, tags in Package.objects.using(db).values_list(
-            "identifier", "display_name", "tags"
-        ):
-            words.update(words_of(identifier or ""))
-            words.update(words_of(name or ""))
-            if isinstance(tags, list):
-                for tag in tags:
-                    if isinstance(tag, str):
-                        words.update(words_of(tag))
-        vocabulary = Vocabulary(words)
+        rows = Package.objects.using(db).values_list("identifier", "display_name", "tags")
+        vocabulary = vocabulary_of(rows)
         _built[db] = (version, vocabulary)
         return vocabulary
