@@ -24,7 +24,16 @@ Text search (:func:`search_packages`):
 * **SQLite** – every word of the query must appear (case-insensitively) in
   the identifier, name, tagline, description, tags or README; ``relevance``
   is the count of matching fields weighted like ``ts_rank``'s defaults
-  (1.0 / 0.4 / 0.2 / 0.1), plus 2 for an exact identifier or name.
+  (1.0 / 0.4 / 0.2 / 0.1), plus 2 for an exact identifier or name. Typos as
+  on PostgreSQL, with the same look-alike rule (:mod:`catalog.vocabulary`:
+  ``pg_trgm``'s trigram similarity, threshold 0.3, over the same vocabulary,
+  held in the process and built once per catalog version): a word may also be
+  any of its look-alikes (``csv-tols`` matches as ``csv-tools``), the words run
+  together may be a longer known word; fields with a look-alike count once,
+  those with the word as typed twice.
+* **Did you mean** (both): :meth:`CatalogSearch.suggestion` is the query with each
+  unknown word replaced by its closest look-alike, offered when it finds something;
+  the search page shows it when a query finds fewer than three packages.
 * **Any word** (both): when no package has every word of a query of several
   words, the packages with any of them are returned instead, those with more
   of the words first (:attr:`CatalogSearch.any_word` says so, and the search
@@ -534,8 +543,8 @@ class CatalogSearch:
 
         The look-alikes are :func:`look_alikes`' (the rule of :mod:`catalog.vocabulary`, the same on
         every database); a query whose words are all known, or too short to correct, or written in
-        web-search syntax gets None, and so does a correction that would find nothing (one ``EXISTS``
-        query). When no single word has a look-alike, the words run together may
+        web-search syntax gets None, and so does a correction that would find nothing (``EXISTS``
+        queries). The words run together come first when they are a longer known word
         (``sales foce`` -> ``salesforce``). Only :func:`search_text` of the query is read.
         """
         q = search_text(self.query.q)
@@ -543,20 +552,18 @@ class CatalogSearch:
         if not words or _WEBSEARCH_SYNTAX.search(q):
             return None
         known = look_alikes(self.base.db, _fuzzy_terms(words))
+        longest = max(map(len, words))
+        joined = [alike for alike in known.get("".join(words), []) if len(alike) > longest + 1]
         corrections = {word: known[word][0] for word in words if known.get(word) and known[word][0] != word}
-        if corrections:
+        if len(words) > 1 and joined:
+            corrected = joined[0]
+        elif corrections:
             corrected = _WORD.sub(lambda m: corrections.get(m.group().lower(), m.group()), q)
         else:
-            longest = max(map(len, words))
-            joined = [alike for alike in known.get("".join(words), []) if len(alike) > longest + 1]
-            if len(words) < 2 or not joined:
-                return None
-            corrected = joined[0]
-        return (
-            corrected
-            if CatalogSearch(self.base, replace(self.query, q=corrected)).filtered().exists()
-            else None
-        )
+            return None
+        # Offered only when the correction finds packages with all its words (not the any-word fallback).
+        check = CatalogSearch(self.base, replace(self.query, q=corrected))
+        return corrected if check.filtered().exists() and not check.any_word else None
 
     def results(self) -> QuerySet:
         """The matching packages, annotated with ``relevance`` and ordered as asked."""

@@ -84,3 +84,9 @@ def test_trigram_similarity_is_pg_trgms():
     assert similarity("tols", "tools") == pytest.approx(4 / 7)
     assert similarity("githb", "github") == pytest.approx(4 / 9)
     assert Vocabulary(["weather", "tools"]).similar("wether") == [("weather", 0.5)]
+
+
+def test_words_run_together_find_the_longer_known_word(typo_catalog, author):
+    make_package(author, "salesforce-sync", display_name="Salesforce Sync", tags=["crm"])
+    assert found("sales-foce") == ["salesforce-sync"]
+    assert search("sales foce").suggestion() == "salesforce"
