@@ -188,6 +188,8 @@ class TextMatch:
     queryset: QuerySet
     relevance: Expression
     any_word: bool = False
+    #: :func:`look_alikes` of the query's terms (:func:`_fuzzy_terms`), when the match looked them up.
+    known: dict[str, list[str]] | None = None
 
 
 #: Builds the match of a query's words: every word (``any_word=False``) or any of them.
@@ -227,9 +229,13 @@ def _postgresql_matcher(queryset: QuerySet, q: str) -> tuple[MatchBuilder, bool]
 
 def _fallback_matcher(queryset: QuerySet, q: str) -> tuple[MatchBuilder, bool]:
     """SQLite: how to match ``q`` (:func:`_match_fallback`), and whether the any-word fallback applies."""
+    words = [word.lower() for word in _WORD.findall(q)]
+    known = look_alikes(queryset.db, _fuzzy_terms(words)) if words else {}
 
     def build(any_word: bool) -> TextMatch:
-        return TextMatch(*_match_fallback(queryset, q, any_word=any_word), any_word=any_word)
+        return TextMatch(
+            *_match_fallback(queryset, q, known, any_word=any_word), any_word=any_word, known=known
+        )
 
     return build, len(q.split()) > 1
 
@@ -270,7 +276,7 @@ def _words_match(
             relevance = relevance + Case(
                 When(has_word, then=Value(WORD_MATCH_BONUS)), default=Value(0.0), output_field=FloatField()
             )
-    return TextMatch(vector.filter(_search_vector=wanted), relevance, any_word)
+    return TextMatch(vector.filter(_search_vector=wanted), relevance, any_word, known)
 
 
 def _lexeme(word: str) -> str:
@@ -390,20 +396,22 @@ def _exact_bonus(q: str) -> Expression:
     )
 
 
-def _match_fallback(queryset: QuerySet, q: str, *, any_word: bool) -> tuple[QuerySet, Expression]:
+def _match_fallback(
+    queryset: QuerySet, q: str, known: dict[str, list[str]], *, any_word: bool
+) -> tuple[QuerySet, Expression]:
     """SQLite: the packages with every word of ``q`` (or any) in some field, and the weighted count of such fields.
 
     Typos as on PostgreSQL (:mod:`catalog.vocabulary`): a word of
     :data:`MIN_FUZZY_LENGTH` letters or more that is in no package name or tag may
     instead be any of its look-alikes (``csv-tols`` also matches as ``csv-tools``),
     and the words run together may be a longer known word (``sales-foce`` -> ``salesforce``);
-    a field with the word as typed counts twice, with a look-alike once.
+    a field with the word as typed counts twice, with a look-alike once. ``known`` is
+    :func:`look_alikes` of the query's terms (:func:`_fuzzy_terms`).
     With ``any_word``, each word a package has adds :data:`WORD_MATCH_BONUS`, so packages with more of the
     words come first. The terms are added as a balanced tree (:func:`_sum`): one ``+`` nested in the
     next per word and field overflowed SQLite's parser stack at twelve words.
     """
     words = [word.lower() for word in _WORD.findall(q)]
-    known = look_alikes(queryset.db, _fuzzy_terms(words)) if words else {}
     terms = [_exact_bonus(q)]
     wanted = Q()
     for token in q.split():
@@ -551,7 +559,9 @@ class CatalogSearch:
         words = [word.lower() for word in _WORD.findall(q)]
         if not words or _WEBSEARCH_SYNTAX.search(q):
             return None
-        known = look_alikes(self.base.db, _fuzzy_terms(words))
+        known = self._matched().known
+        if known is None:
+            known = look_alikes(self.base.db, _fuzzy_terms(words))
         longest = max(map(len, words))
         joined = [alike for alike in known.get("".join(words), []) if len(alike) > longest + 1]
         corrections = {word: known[word][0] for word in words if known.get(word) and known[word][0] != word}
