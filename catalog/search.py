@@ -24,7 +24,16 @@ Text search (:func:`search_packages`):
 * **SQLite** – every word of the query must appear (case-insensitively) in
   the identifier, name, tagline, description, tags or README; ``relevance``
   is the count of matching fields weighted like ``ts_rank``'s defaults
-  (1.0 / 0.4 / 0.2 / 0.1), plus 2 for an exact identifier or name.
+  (1.0 / 0.4 / 0.2 / 0.1), plus 2 for an exact identifier or name. Typos as
+  on PostgreSQL, with the same look-alike rule (:mod:`catalog.vocabulary`:
+  ``pg_trgm``'s trigram similarity, threshold 0.3, over the same vocabulary,
+  held in the process and built once per catalog version): a word may also be
+  any of its look-alikes (``csv-tols`` matches as ``csv-tools``), the words run
+  together may be a longer known word; fields with a look-alike count once,
+  those with the word as typed twice.
+* **Did you mean** (both): :meth:`CatalogSearch.suggestion` is the query with each
+  unknown word replaced by its closest look-alike, offered when it finds something;
+  the search page shows it when a query finds fewer than three packages.
 * **Any word** (both): when no package has every word of a query of several
   words, the packages with any of them are returned instead, those with more
   of the words first (:attr:`CatalogSearch.any_word` says so, and the search
@@ -57,7 +66,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -77,6 +86,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .constants import Pricing, VerificationLevel
+from .vocabulary import package_vocabulary
 
 #: ``sort`` / ``sortBy`` values, in every dialect.
 SORTS = ("relevance", "popularity", "rating", "newest", "updated", "name")
@@ -178,6 +188,8 @@ class TextMatch:
     queryset: QuerySet
     relevance: Expression
     any_word: bool = False
+    #: :func:`look_alikes` of the query's terms (:func:`_fuzzy_terms`), when the match looked them up.
+    known: dict[str, list[str]] | None = None
 
 
 #: Builds the match of a query's words: every word (``any_word=False``) or any of them.
@@ -217,9 +229,13 @@ def _postgresql_matcher(queryset: QuerySet, q: str) -> tuple[MatchBuilder, bool]
 
 def _fallback_matcher(queryset: QuerySet, q: str) -> tuple[MatchBuilder, bool]:
     """SQLite: how to match ``q`` (:func:`_match_fallback`), and whether the any-word fallback applies."""
+    words = [word.lower() for word in _WORD.findall(q)]
+    known = look_alikes(queryset.db, _fuzzy_terms(words)) if words else {}
 
     def build(any_word: bool) -> TextMatch:
-        return TextMatch(*_match_fallback(queryset, q, any_word=any_word), any_word=any_word)
+        return TextMatch(
+            *_match_fallback(queryset, q, known, any_word=any_word), any_word=any_word, known=known
+        )
 
     return build, len(q.split()) > 1
 
@@ -260,7 +276,7 @@ def _words_match(
             relevance = relevance + Case(
                 When(has_word, then=Value(WORD_MATCH_BONUS)), default=Value(0.0), output_field=FloatField()
             )
-    return TextMatch(vector.filter(_search_vector=wanted), relevance, any_word)
+    return TextMatch(vector.filter(_search_vector=wanted), relevance, any_word, known)
 
 
 def _lexeme(word: str) -> str:
@@ -297,11 +313,17 @@ def look_alikes(db: str, terms: list[str]) -> dict[str, list[str]]:
     """For each term: ``[term]`` when some package name or tag has that word, else up to
     :data:`LOOK_ALIKES_PER_WORD` known words that look like it (most similar first; may be empty).
 
-    One query on the vocabulary table (migration ``0007``), PostgreSQL only.
+    The rule of :mod:`catalog.vocabulary`, on every database: on PostgreSQL one query on the
+    vocabulary table (migration ``0007``) with ``pg_trgm``; elsewhere
+    :func:`~catalog.vocabulary.package_vocabulary`, built once per catalog version.
     """
     found: dict[str, list[str]] = {term: [] for term in terms}
     if not terms:
         return found
+    if connections[db].vendor != "postgresql":
+        return package_vocabulary(db).look_alikes(
+            terms, per_word=LOOK_ALIKES_PER_WORD, share=LOOK_ALIKE_SHARE
+        )
     with connections[db].cursor() as cursor:
         cursor.execute(_LOOK_ALIKES_SQL, [terms, LOOK_ALIKES_PER_WORD])
         rows = cursor.fetchall()
@@ -374,36 +396,72 @@ def _exact_bonus(q: str) -> Expression:
     )
 
 
-def _match_fallback(queryset: QuerySet, q: str, *, any_word: bool) -> tuple[QuerySet, Expression]:
+def _match_fallback(
+    queryset: QuerySet, q: str, known: dict[str, list[str]], *, any_word: bool
+) -> tuple[QuerySet, Expression]:
     """SQLite: the packages with every word of ``q`` (or any) in some field, and the weighted count of such fields.
 
+    Typos as on PostgreSQL (:mod:`catalog.vocabulary`): a word of
+    :data:`MIN_FUZZY_LENGTH` letters or more that is in no package name or tag may
+    instead be any of its look-alikes (``csv-tols`` also matches as ``csv-tools``),
+    and the words run together may be a longer known word (``sales-foce`` -> ``salesforce``);
+    a field with the word as typed counts twice, with a look-alike once. ``known`` is
+    :func:`look_alikes` of the query's terms (:func:`_fuzzy_terms`).
     With ``any_word``, each word a package has adds :data:`WORD_MATCH_BONUS`, so packages with more of the
     words come first. The terms are added as a balanced tree (:func:`_sum`): one ``+`` nested in the
     next per word and field overflowed SQLite's parser stack at twelve words.
     """
+    words = [word.lower() for word in _WORD.findall(q)]
     terms = [_exact_bonus(q)]
     wanted = Q()
-    for word in q.split():
+    for token in q.split():
+        options = _token_alternatives(token, known)
+        has_token = Q()
+        for option in options:
+            has_token |= _any_field_contains(option)
         if any_word:
-            wanted |= _any_field_contains(word)
+            wanted |= has_token
             terms.append(
                 Case(
-                    When(_any_field_contains(word), then=Value(WORD_MATCH_BONUS)),
+                    When(has_token, then=Value(WORD_MATCH_BONUS)),
                     default=Value(0.0),
                     output_field=FloatField(),
                 )
             )
         else:
-            queryset = queryset.filter(_any_field_contains(word))
+            wanted &= has_token
         for field, weight in FALLBACK_WEIGHTS.items():
-            terms.append(
-                Case(
-                    When(**{f"{field}__icontains": word}, then=Value(weight)),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                )
-            )
-    return (queryset.filter(wanted) if any_word else queryset), _sum(terms)
+            terms.append(_weight_if(Q(**{f"{field}__icontains": token}), weight))
+            if len(options) > 1:
+                in_field = Q()
+                for option in options:
+                    in_field |= Q(**{f"{field}__icontains": option})
+                terms.append(_weight_if(in_field, weight))
+    if len(words) > 1:
+        # As on PostgreSQL, only words longer than any typed one: ``luftpu bend`` must not widen to every ``luftpu``.
+        longest = max(map(len, words))
+        for alike in known.get("".join(words), []):
+            if len(alike) > longest + 1:
+                wanted |= _any_field_contains(alike)
+                terms += [_weight_if(Q(**{f"{f}__icontains": alike}), w) for f, w in FALLBACK_WEIGHTS.items()]
+    return queryset.filter(wanted), _sum(terms)
+
+
+def _weight_if(condition: Q, weight: float) -> Expression:
+    return Case(When(condition, then=Value(weight)), default=Value(0.0), output_field=FloatField())
+
+
+def _token_alternatives(token: str, known: dict[str, list[str]]) -> list[str]:
+    """``token`` (a white-space separated part of a query) and each spelling with one of its words
+    replaced by a look-alike (``known`` is :func:`look_alikes` of the query's terms): ``csv-tols`` ->
+    ``["csv-tols", "csv-tools"]``."""
+    options = [token]
+    for word in dict.fromkeys(w.lower() for w in _WORD.findall(token)):
+        for alike in known.get(word, []):
+            if alike != word:
+                replaced = re.sub(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", alike, token.lower())
+                options.append(replaced)
+    return list(dict.fromkeys(options))
 
 
 def _sum(terms: list[Expression]) -> Expression:
@@ -487,6 +545,35 @@ class CatalogSearch:
     def any_word(self) -> bool:
         """True when no package matched every word of the query, so any word was matched instead."""
         return self._matched().any_word
+
+    def suggestion(self) -> str | None:
+        """The query for "Did you mean …?": each unknown word replaced by its closest look-alike; or None.
+
+        The look-alikes are :func:`look_alikes`' (the rule of :mod:`catalog.vocabulary`, the same on
+        every database); a query whose words are all known, or too short to correct, or written in
+        web-search syntax gets None, and so does a correction that would find nothing (``EXISTS``
+        queries). The words run together come first when they are a longer known word
+        (``sales foce`` -> ``salesforce``). Only :func:`search_text` of the query is read.
+        """
+        q = search_text(self.query.q)
+        words = [word.lower() for word in _WORD.findall(q)]
+        if not words or _WEBSEARCH_SYNTAX.search(q):
+            return None
+        known = self._matched().known
+        if known is None:
+            known = look_alikes(self.base.db, _fuzzy_terms(words))
+        longest = max(map(len, words))
+        joined = [alike for alike in known.get("".join(words), []) if len(alike) > longest + 1]
+        corrections = {word: known[word][0] for word in words if known.get(word) and known[word][0] != word}
+        if len(words) > 1 and joined:
+            corrected = joined[0]
+        elif corrections:
+            corrected = _WORD.sub(lambda m: corrections.get(m.group().lower(), m.group()), q)
+        else:
+            return None
+        # Offered only when the correction finds packages with all its words (not the any-word fallback).
+        check = CatalogSearch(self.base, replace(self.query, q=corrected))
+        return corrected if check.filtered().exists() and not check.any_word else None
 
     def results(self) -> QuerySet:
         """The matching packages, annotated with ``relevance`` and ordered as asked."""

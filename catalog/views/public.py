@@ -36,6 +36,8 @@ PACKAGE_CONTENT_TYPE = "application/gzip"
 PAGE_SIZE = 24
 #: Cards per home-page section.
 HOME_SECTION_SIZE = 6
+#: A query finding fewer packages than this gets a "Did you mean …?" when a close known word exists.
+SUGGEST_BELOW = 3
 #: GET parameters of the search page (all of them, so a URL names one result page).
 SEARCH_PARAMS = ("q", "kind", "category", "tag", "pricing", "verification", "platformVersion", "sort", "page")
 
@@ -247,6 +249,8 @@ def search_context(request: HttpRequest, query: CatalogQuery, search: CatalogSea
         return selected, url(**{key: [v for v in current if v != value] if selected else [*current, value]})
 
     facets = search.facets()
+    # "Did you mean …?" when a query finds nothing or few packages and a close known word exists.
+    suggestion = search.suggestion() if query.q and (total or 0) < SUGGEST_BELOW else None
     groups = []
     for key, title, single in [
         ("category", "Category", True),
@@ -266,6 +270,8 @@ def search_context(request: HttpRequest, query: CatalogQuery, search: CatalogSea
         "query": query,
         "total": total,
         "any_word": search.any_word,
+        "suggestion": suggestion,
+        "suggestion_url": url(q=suggestion) if suggestion else "",
         "sort": query.sort,
         # "Best match" is the default (no parameter): relevance for a query, else featured then popular.
         "sort_param": "" if query.sort == "relevance" else query.sort,
