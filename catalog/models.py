@@ -336,6 +336,11 @@ class Install(models.Model):
         help_text="A hash of the reporting account or address: popularity counts it once per release and day.",
     )
 
+    class Meta:
+        # One package's installs of the last 30 days, read on every new install
+        # (catalog.stats.installs_30d_refresh) without walking its older rows.
+        indexes = [models.Index(fields=["package", "created_at"], name="install_package_recent")]
+
     def __str__(self) -> str:
         return f"{self.package} for {self.user or self.tenant_id}"
 
