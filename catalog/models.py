@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from .constants import (
@@ -177,6 +178,8 @@ class Package(models.Model):
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["-installs_30d", "-total_downloads", "identifier"], name="package_popular"),
             models.Index(fields=["-published_at", "identifier"], name="package_newest"),
+            # "Name (A–Z)": the name with letter case aside (catalog.search.order_packages).
+            models.Index(Lower("display_name"), F("identifier"), name="package_name_lower"),
             models.Index(
                 fields=["-last_release_at", "identifier"],
                 name="package_updated",
@@ -332,6 +335,11 @@ class Install(models.Model):
         blank=True,
         help_text="A hash of the reporting account or address: popularity counts it once per release and day.",
     )
+
+    class Meta:
+        # One package's installs of the last 30 days, read on every new install
+        # (catalog.stats.installs_30d_refresh) without walking its older rows.
+        indexes = [models.Index(fields=["package", "created_at"], name="install_package_recent")]
 
     def __str__(self) -> str:
         return f"{self.package} for {self.user or self.tenant_id}"

@@ -50,7 +50,8 @@ in SQL, so counts, facets and pagination are exact and the cost does not grow
 with the number of packages (only with the number of distinct specifiers).
 
 Popularity is the denormalised ``Package.installs_30d`` (installs over the
-last 30 days, refreshed by the statistics job), so sorting needs no
+last 30 days, recomputed for a package when an install is recorded and for all of
+them by the daily statistics task: ``catalog.stats.installs_30d_refresh``), so sorting needs no
 per-row count of ``Install`` rows; "updated" sorts by the denormalised
 ``Package.last_release_at``. Both have indexes (migration ``0008``).
 
@@ -82,6 +83,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Lower
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -116,6 +118,42 @@ FALLBACK_WEIGHTS = {
 
 _WORD = re.compile(r"\w+")
 _WEBSEARCH_SYNTAX = re.compile(r'"|(^|\s)-|\bor\b', re.IGNORECASE)
+
+
+#: The code of a "Works with" value that is not a version (docs/error-codes.md, ``search.*``).
+VERSION_INVALID = "search.version_invalid"
+
+
+class PlatformVersionInvalid(ValueError):
+    """A "Works with" value (``platformVersion``) that is not a version; ``str()`` says the rule.
+
+    Attributes:
+        code: :data:`VERSION_INVALID`.
+    """
+
+    code = VERSION_INVALID
+
+
+def platform_version_parse(value: str) -> Version:
+    """The ArgentOS version a "Works with" filter names.
+
+    The rule is a PEP 440 version (``packaging.version.Version``), the versions
+    the manifest's ``compatibility`` specifiers compare (docs/package-format.md,
+    "Manifest"): numbers separated by dots, such as ``2026.5.0``.
+
+    Args:
+        value: the text typed or sent (``platformVersion``), surrounding spaces ignored.
+
+    Raises:
+        PlatformVersionInvalid: ``value`` is not such a version; the message names the value and the rule.
+    """
+    try:
+        return Version(value.strip())
+    except InvalidVersion:
+        raise PlatformVersionInvalid(
+            f"“{value.strip()[:40]}” is not an ArgentOS version: write numbers separated by dots, "
+            "such as 2026.5.0."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -615,8 +653,8 @@ class CatalogSearch:
         if self._specifiers is None:
             self._specifiers = []
             try:
-                version = Version(self.query.platform_version or "")
-            except InvalidVersion:
+                version = platform_version_parse(self.query.platform_version or "")
+            except PlatformVersionInvalid:
                 return self._specifiers
             specs = self.base.order_by().values_list("latest_release__compatibility", flat=True).distinct()
             for spec in specs:
@@ -773,7 +811,10 @@ def order_packages(qs: QuerySet, query: CatalogQuery) -> QuerySet:
     elif query.sort == "updated":
         keys = [f"{sign}last_release_at"]
     elif query.sort == "name":
-        keys = [f"{sign}display_name"]
+        # Letter case aside ("apple" before "Banana") on SQLite and PostgreSQL alike, whatever the
+        # database's collation; the index package_name_lower holds the same expression.
+        name = Lower("display_name")
+        keys = [name.desc() if query.descending else name.asc()]
     else:
         keys = ["-relevance", "-featured", "-installs_30d", "-total_downloads"]
     return qs.order_by(*keys, "identifier")

@@ -188,13 +188,23 @@ def install_count() -> Count:
     return Count(unit, distinct=True)
 
 
-def installs_30d_refresh(*, now: dt.datetime | None = None) -> int:
-    """Recompute ``Package.installs_30d`` of every package from its ``Install`` rows; one UPDATE.
+def installs_30d_refresh(*, now: dt.datetime | None = None, package_ids: list[int] | None = None) -> int:
+    """Recompute ``Package.installs_30d`` from the ``Install`` rows; one UPDATE.
 
     Counts the installs reported in the last :data:`POPULARITY_DAYS` days
     (reinstalls included), each source once per release and day
-    (:func:`install_count`). Returns the number of packages updated. Scheduled
-    daily with Celery beat.
+    (:func:`install_count`). The one rule for the count, used in two places:
+    every package, daily by Celery beat (``catalog.tasks.installs_30d_refresh``,
+    so counts fall as installs age out of the window), and the one package an
+    install was just recorded for (``catalog.api.services.install_record``),
+    so cards and sorts are current on write.
+
+    Args:
+        now: the end of the window (default: the current time).
+        package_ids: primary keys of the packages to recompute; ``None`` for every package.
+
+    Returns:
+        The number of packages updated.
     """
     now = now or timezone.now()
     recent = (
@@ -206,9 +216,8 @@ def installs_30d_refresh(*, now: dt.datetime | None = None) -> int:
         .annotate(n=install_count())
         .values("n")
     )
-    return Package.objects.update(
-        installs_30d=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0))
-    )
+    packages = Package.objects.all() if package_ids is None else Package.objects.filter(pk__in=package_ids)
+    return packages.update(installs_30d=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0)))
 
 
 # --- charts ------------------------------------------------------------------------

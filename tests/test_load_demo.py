@@ -15,6 +15,7 @@ from licensing import plans
 from licensing.licenses import license_lookup
 from licensing.models import License
 from marketplace.management.commands.load_demo import (
+    CUSTOMER_INSTALLS,
     DEMO_LICENSE_KEY,
     LICENSED_EXAMPLE,
     PENDING_EXAMPLE,
@@ -61,6 +62,10 @@ def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tm
     assert plans.plan_of(author).slug == "pro"
     assert plans.plan_of(customer).slug == "free"
     assert plans.installed_counts(user=customer) == {"theme": 2, "skill": 1}
+    # The cards' 30-day counts are true at once (no scheduled task runs in the demo).
+    assert dict(Package.objects.filter(installs_30d__gt=0).values_list("identifier", "installs_30d")) == {
+        identifier: 1 for identifier in CUSTOMER_INSTALLS
+    }
     assert (tmp_path / "demo-keys" / "demo.ed25519").exists()
     manifest = json.loads((EXAMPLES / "weather-connector" / "argent.plugin.json").read_text())
     weather = Package.objects.get(identifier="weather-connector")

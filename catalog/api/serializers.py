@@ -19,7 +19,7 @@ from api.serializers import put_present, utc_z
 from catalog.constants import VerificationLevel
 from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
-from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS
+from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, PlatformVersionInvalid, platform_version_parse
 
 from .filters import PRICING_MODEL, SORTS
 
@@ -344,7 +344,19 @@ class SearchRequestSerializer(serializers.Serializer):
     sortDirection = serializers.ChoiceField(choices=("asc", "desc"), default="desc")  # noqa: N815
     page = serializers.IntegerField(min_value=1, max_value=100000, default=1)
     pageSize = serializers.IntegerField(min_value=1, max_value=100, default=20)  # noqa: N815
-    platformVersion = serializers.CharField(required=False, max_length=64)  # noqa: N815
+    platformVersion = serializers.CharField(  # noqa: N815
+        required=False,
+        max_length=64,
+        help_text="An ArgentOS version such as 2026.5.0; anything else is refused (search.version_invalid).",
+    )
+
+    def validate_platformVersion(self, value: str) -> str:  # noqa: N802
+        """Refuse a value that is not a version (``search.version_invalid``), rather than match nothing."""
+        try:
+            platform_version_parse(value)
+        except PlatformVersionInvalid as exc:
+            raise serializers.ValidationError(str(exc), code=exc.code) from None
+        return value.strip()
 
     def to_internal_value(self, data):
         if hasattr(data, "getlist"):

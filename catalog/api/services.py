@@ -10,6 +10,7 @@ from django.utils.crypto import salted_hmac
 from api.authentication import client_ip
 from catalog.entitlements import InstallRefused, entitlements
 from catalog.models import Download, Install, Package, Release
+from catalog.stats import installs_30d_refresh
 
 __all__ = ["InstallRefused", "download_record", "download_visitor", "install_record"]
 
@@ -63,7 +64,9 @@ def install_record(
     row written in one transaction (:mod:`licensing.plans` has the rules), so racing installs
     cannot pass a cap together. The caps are licensing's rules (``licensing.plans``), asked through
     :mod:`catalog.entitlements`. ``source`` (:func:`download_visitor` of the request) is kept so
-    popularity counts one report per source, release and day (``catalog.stats.install_count``).
+    popularity counts one report per source, release and day (``catalog.stats.install_count``);
+    a new row recomputes the package's ``installs_30d`` in the same transaction, by the rule of the
+    daily refresh (``catalog.stats.installs_30d_refresh``), so the count shown is current on write.
 
     Raises:
         InstallRefused: ``install.plan_cap`` (a cap of the account's plan is reached; the message
@@ -81,4 +84,5 @@ def install_record(
         install = Install.objects.create(
             package=package, release=release, user=user, tenant_id=tenant_id, source=source
         )
+        installs_30d_refresh(package_ids=[package.pk])
     return install, True

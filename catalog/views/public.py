@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch
@@ -27,7 +28,16 @@ from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
 from ..readme_images import ReadmeImageUnavailable, readme_image
-from ..search import MAX_QUERY_LENGTH, SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
+from ..search import (
+    MAX_QUERY_LENGTH,
+    SORT_LABELS,
+    SORTS,
+    CatalogQuery,
+    CatalogSearch,
+    PagedResults,
+    PlatformVersionInvalid,
+    platform_version_parse,
+)
 
 #: Content-Type of a package file: a gzip-compressed tar (docs/package-format.md, "Container").
 PACKAGE_CONTENT_TYPE = "application/gzip"
@@ -44,6 +54,10 @@ SEARCH_PARAMS = ("q", "kind", "category", "tag", "pricing", "verification", "pla
 
 class HomeView(TemplateView):
     """``/``: featured, popular, new and recently updated packages; kinds and categories to browse.
+
+    "Popular" lists only packages with installs in the last 30 days (``Package.installs_30d``),
+    most installed first, and is left out when nobody installed anything, as the home page of
+    addons.mozilla.org leaves out a shelf with nothing to show: a ranking of zeros would repeat "New".
 
     A home address with search parameters (``/?q=…``, the form of older links)
     redirects to the search page with the same parameters.
@@ -62,7 +76,13 @@ class HomeView(TemplateView):
         size = HOME_SECTION_SIZE
         context.update(
             featured=list(listed.filter(featured=True).order_by("-installs_30d", "identifier")[:size]),
-            popular=list(listed.order_by("-installs_30d", "-total_downloads", "identifier")[:size]),
+            # Only packages someone installed in the window: without installs, "Popular" would
+            # only repeat "New" in another order, so the section is left out.
+            popular=list(
+                listed.filter(installs_30d__gt=0).order_by("-installs_30d", "-total_downloads", "identifier")[
+                    :size
+                ]
+            ),
             newest=list(listed.order_by("-published_at", "identifier")[:size]),
             updated=list(
                 listed.filter(last_release_at__gt=F("published_at")).order_by(
@@ -113,6 +133,15 @@ class PackageSearchView(ListView):
 
     def get_queryset(self):
         self.query = _search_query(self.request.GET, **self._fixed_filter())
+        # A "Works with" value that is not a version is named with its rule above the results,
+        # which then leave that filter out (catalog.search.platform_version_parse).
+        self.version_error = ""
+        if self.query.platform_version:
+            try:
+                platform_version_parse(self.query.platform_version)
+            except PlatformVersionInvalid as exc:
+                self.version_error = str(exc)
+                self.query = replace(self.query, platform_version=None)
         self.search = CatalogSearch(Package.objects.listed().for_cards(), self.query)
         # The facet query counts the results too: no separate COUNT over the matches.
         self.search.facets()
@@ -147,7 +176,11 @@ class PackageSearchView(ListView):
             kind=getattr(self, "kind", None),
             category=getattr(self, "category", None),
             tag=getattr(self, "tag", None),
+            version_error=self.version_error,
+            platform_value=self.request.GET.get("platformVersion", "").strip()[:40],
         )
+        if self.version_error:
+            context["filtered"] = True  # "Clear filters" takes the invalid value away too
         return context
 
     def render_to_response(self, context, **response_kwargs):
