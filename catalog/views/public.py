@@ -397,8 +397,8 @@ def _readme_html(package: Package, release: Release) -> str:
         return render_markdown(package.description)
     return render_markdown(
         package.readme,
-        image_url=lambda path: reverse(
-            "catalog:release-image", args=[package.identifier, release.version, path]
+        image_url=lambda path: release_image_url(
+            identifier=package.identifier, version=release.version, path=path
         ),
     )
 
