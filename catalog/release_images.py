@@ -39,37 +39,24 @@ answers too (the view's ``Cache-Control``).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 import argent_pkg as pkgformat
+from argent_pkg.images import SVG, sniff_image_type
 from argent_pkg.manifest import MAX_ICON_BYTES as FORMAT_MAX_ICON_BYTES
+from argent_pkg.manifest import MAX_SCREENSHOT_BYTES
 from django.core.cache import cache
 from django.urls import reverse
 
 from .markdown import readme_image_members
 from .models import Package, Release
 
-#: The largest README image or screenshot served, in bytes.
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: The largest README image or screenshot served, in bytes (the format's screenshot limit).
+MAX_IMAGE_BYTES = MAX_SCREENSHOT_BYTES
 #: The largest icon served, in bytes (the package format's own limit).
 MAX_ICON_BYTES = FORMAT_MAX_ICON_BYTES
 #: How long the bytes of an image read out of an artifact stay in the cache, in seconds.
 CACHE_SECONDS = 7 * 24 * 3600
-
-#: Content type -> (the first bytes that identify it, the file name endings it may have).
-_TYPES = {
-    "image/png": ((b"\x89PNG\r\n\x1a\n",), (".png",)),
-    "image/jpeg": ((b"\xff\xd8\xff",), (".jpg", ".jpeg")),
-    "image/gif": ((b"GIF87a", b"GIF89a"), (".gif",)),
-}
-SVG = "image/svg+xml"
-#: An SVG document's start: an optional byte order mark, XML declaration, comments and doctype, then ``<svg``.
-_SVG_START = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE\s+svg[^>]*>\s*)?"
-    rb"(?:<!--.*?-->\s*)*<svg[\s>]",
-    re.DOTALL,
-)
 
 #: The content types each kind of image may have (see the module docstring).
 README_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -95,26 +82,6 @@ class ManifestImages:
 
     icon: str | None
     screenshots: tuple[str, ...]
-
-
-def sniff_image_type(data: bytes, name: str) -> str | None:
-    """The content type of ``data`` when its first bytes and ``name``'s ending agree, else None.
-
-    PNG, JPEG, GIF and WebP (``RIFF`` … ``WEBP``) are recognised by their
-    signatures (the formats' own specifications), SVG by an ``<svg`` root
-    element at the start of the text (after an optional XML declaration,
-    comments and doctype); any other content, or a name ending that does not
-    fit the content, gives None.
-    """
-    lower = name.lower()
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp" if lower.endswith(".webp") else None
-    for content_type, (magics, suffixes) in _TYPES.items():
-        if data.startswith(magics) and lower.endswith(suffixes):
-            return content_type
-    if lower.endswith(".svg") and _SVG_START.match(data[:4096]):
-        return SVG
-    return None
 
 
 def _member(value: object) -> str | None:
