@@ -26,7 +26,7 @@ from ..entitlements import entitlements, license_key_try
 from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
-from ..release_images import ReleaseImageUnavailable, manifest_images, release_image, release_image_url
+from ..release_images import SVG, ReleaseImageUnavailable, manifest_images, release_image, release_image_url
 from ..search import MAX_QUERY_LENGTH, SORT_LABELS, SORTS, CatalogQuery, CatalogSearch, PagedResults
 
 #: Content-Type of a package file: a gzip-compressed tar (docs/package-format.md, "Container").
@@ -521,8 +521,6 @@ def release_image_file(request: HttpRequest, identifier: str, version: str, path
         raise Http404(str(exc)) from None
     response = HttpResponse(image.data, content_type=image.content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = (
-        RELEASE_SVG_CSP if image.content_type == "image/svg+xml" else RELEASE_IMAGE_CSP
-    )
+    response["Content-Security-Policy"] = RELEASE_SVG_CSP if image.content_type == SVG else RELEASE_IMAGE_CSP
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
