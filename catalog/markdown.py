@@ -3,7 +3,7 @@
 Images (README, "Configuration", ``README_IMAGE_HOSTS``): a visitor's browser
 loads a README image only from this site or from a host the operator allowed,
 so an author cannot learn who reads the listing. An image whose address is a
-path inside the package is shown from ``catalog:readme-image`` (the caller
+path inside the package is shown from ``catalog:release-image`` (the caller
 passes ``image_url``, which turns the member path into that address); an
 ``https`` image on a host of ``settings.README_IMAGE_HOSTS`` is kept as it is;
 any other image becomes a link to its address (its alt text as the link
@@ -39,7 +39,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "td": {"align"},
 }
-#: File name endings of the package images shown inline (``catalog.readme_images`` serves these types).
+#: File name endings of the package images shown inline (``catalog.release_images`` serves these types).
 INLINE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 

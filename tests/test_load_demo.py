@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 
 from catalog.constants import ListingStatus
 from catalog.models import Package
+from catalog.release_images import manifest_images
 from licensing import plans
 from licensing.licenses import license_lookup
 from licensing.models import License
@@ -70,6 +72,12 @@ def test_load_demo_publishes_all_examples_but_one_and_is_idempotent(settings, tm
     manifest = json.loads((EXAMPLES / "weather-connector" / "argent.plugin.json").read_text())
     weather = Package.objects.get(identifier="weather-connector")
     assert weather.latest_release.version == manifest["version"]
+    # The demo shows a manifest icon and a screenshot gallery (Midnight), served from its release.
+    midnight = Package.objects.get(identifier="midnight-theme").latest_release
+    images = manifest_images(midnight)
+    assert images.icon == "icon.svg" and len(images.screenshots) == 2
+    shot = Client().get(f"/packages/midnight-theme/{midnight.version}/images/{images.screenshots[0]}")
+    assert shot.status_code == 200 and shot["Content-Type"] == "image/png"
 
     call_command("load_demo")
 

@@ -19,6 +19,7 @@ from api.serializers import put_present, utc_z
 from catalog.constants import VerificationLevel
 from catalog.models import Category, Kind, Package, Release
 from catalog.querysets import BROWSABLE
+from catalog.release_images import manifest_images, package_icon_url, release_image_url
 from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, PlatformVersionInvalid, platform_version_parse
 
 from .filters import PRICING_MODEL, SORTS
@@ -276,6 +277,8 @@ def artifact_reference(release: Release, request) -> dict:
 class ListingSerializer(serializers.BaseSerializer):
     """A package as an ObjectStack ``MarketplaceListing``.
 
+    ``iconUrl`` and ``screenshots`` are the manifest's, as absolute addresses of
+    ``catalog:release-image`` (``context["request"]`` is required).
     With ``context["versions"]`` true, ``versions`` is included from the
     prefetched ``published_releases``. ``stats.totalInstalls`` reads the
     ``installs_total`` annotation when present.
@@ -299,8 +302,20 @@ class ListingSerializer(serializers.BaseSerializer):
         put_present(out, "repositoryUrl", package.repository)
         out["priceInCents"] = package.price_cents
         put_present(out, "minPlatformVersion", min_argent_version(release.compatibility))
+        request = self.context["request"]
+        # The manifest's icon and screenshots, served from the release (catalog.release_images).
+        if icon := package_icon_url(package):
+            out["iconUrl"] = request.build_absolute_uri(icon)
+        if shots := manifest_images(release).screenshots:
+            out["screenshots"] = [
+                {
+                    "url": request.build_absolute_uri(
+                        release_image_url(identifier=package.identifier, version=release.version, path=path)
+                    )
+                }
+                for path in shots
+            ]
         if self.context.get("versions"):
-            request = self.context["request"]
             versions = []
             for version in package.published_releases:
                 entry = {

@@ -33,8 +33,8 @@ urlpatterns = [
         name="release-download",
     ),
     path(
-        "packages/<str:identifier>/<str:version>/readme/<path:path>",
-        views.readme_image_file,
-        name="readme-image",
+        "packages/<str:identifier>/<str:version>/images/<path:path>",
+        views.release_image_file,
+        name="release-image",
     ),
 ]

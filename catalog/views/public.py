@@ -27,7 +27,7 @@ from ..entitlements import entitlements, license_key_try
 from ..markdown import render_markdown
 from ..models import Category, Kind, Package, Publisher, Release
 from ..permissions import explain_permissions
-from ..readme_images import ReadmeImageUnavailable, readme_image
+from ..release_images import SVG, ReleaseImageUnavailable, manifest_images, release_image, release_image_url
 from ..search import (
     MAX_QUERY_LENGTH,
     SORT_LABELS,
@@ -379,6 +379,7 @@ class PackageDetailView(DetailView):
         context.update(
             release=release,
             readme_html=_readme_html(package, release),
+            screenshots=_screenshots(package, release),
             permissions=explain_permissions(release.permissions),
             versions=package.published_releases,
             audit=_submission_of(release),
@@ -421,7 +422,7 @@ def listing_access(request: HttpRequest, package: Package, release: Release) -> 
 
 
 def _readme_html(package: Package, release: Release) -> str:
-    """The listing's README as HTML, its package images served by ``catalog:readme-image`` from ``release``.
+    """The listing's README as HTML, its package images served by ``catalog:release-image`` from ``release``.
 
     Without a README the description is shown, and an image it names is only its alt text.
     """
@@ -429,10 +430,27 @@ def _readme_html(package: Package, release: Release) -> str:
         return render_markdown(package.description)
     return render_markdown(
         package.readme,
-        image_url=lambda path: reverse(
-            "catalog:readme-image", args=[package.identifier, release.version, path]
+        image_url=lambda path: release_image_url(
+            identifier=package.identifier, version=release.version, path=path
         ),
     )
+
+
+def _screenshots(package: Package, release: Release) -> list[dict]:
+    """The gallery of ``release``'s manifest screenshots: ``{"number", "url", "previous", "next"}`` each, in order.
+
+    ``number`` counts from 1; ``previous`` and ``next`` are the neighbours' numbers (None at the ends).
+    """
+    paths = manifest_images(release).screenshots
+    return [
+        {
+            "number": number,
+            "url": release_image_url(identifier=package.identifier, version=release.version, path=path),
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if number < len(paths) else None,
+        }
+        for number, path in enumerate(paths, start=1)
+    ]
 
 
 def _submission_of(release: Release):
@@ -505,18 +523,22 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     return response
 
 
-#: The policy of a served README image: nothing it could load or run, and sandboxed when opened directly.
-README_IMAGE_CSP = "default-src 'none'; sandbox"
+#: The policy of a served package image: nothing it could load or run, and sandboxed when opened directly.
+RELEASE_IMAGE_CSP = "default-src 'none'; sandbox"
+#: The same for an SVG icon, whose own ``style`` attributes and elements may apply (still no script, no loads).
+RELEASE_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
-def readme_image_file(request: HttpRequest, identifier: str, version: str, path: str) -> HttpResponse:
-    """Serve an image that a published release's README shows from its own package.
+def release_image_file(request: HttpRequest, identifier: str, version: str, path: str) -> HttpResponse:
+    """Serve an image a published release shows from its own package: its icon, a screenshot, a README image.
 
-    The rules are ``catalog.readme_images``'s; any refusal (a hostile path, a
-    file the README does not show, not an image, too large) is a 404. The
-    answer carries the image's own type, ``X-Content-Type-Options: nosniff``
-    and a Content-Security-Policy that forbids everything, and may be cached
-    for a day (a release's files never change).
+    The rules are ``catalog.release_images``'s; any refusal (a hostile path, a
+    file the release does not show, not an image of its kind, too large, a
+    listing not reachable) is a 404. The answer carries the image's own type,
+    ``X-Content-Type-Options: nosniff`` and a Content-Security-Policy that
+    forbids everything (SVG: its own styles only) and sandboxes the file, and
+    browsers may keep it for a year: the address holds the version, and a
+    release's files never change.
     """
     if "\x00" in identifier + version + path:
         raise Http404("No such image.")
@@ -527,11 +549,11 @@ def readme_image_file(request: HttpRequest, identifier: str, version: str, path:
         version=version,
     )
     try:
-        image = readme_image(release=release, path=path)
-    except ReadmeImageUnavailable as exc:
+        image = release_image(release=release, path=path)
+    except ReleaseImageUnavailable as exc:
         raise Http404(str(exc)) from None
     response = HttpResponse(image.data, content_type=image.content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = README_IMAGE_CSP
-    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Security-Policy"] = RELEASE_SVG_CSP if image.content_type == SVG else RELEASE_IMAGE_CSP
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -2,6 +2,8 @@
  * - [data-copy-target="id"] buttons copy the text of #id to the clipboard.
  * - [data-dismiss="alert"] buttons remove the closest .alert.
  * - [data-js-only] elements are hidden until this script runs.
+ * - Escape closes an open screenshot (.lightbox:target) and puts the focus back on its thumbnail;
+ *   without this script its Close link does the same.
  */
 (function () {
   "use strict";
@@ -58,6 +60,18 @@
       var alert = closeBtn.closest(".alert");
       if (alert) alert.remove();
     }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector(".lightbox:target");
+    if (!open) return;
+    var close = open.querySelector("[data-lightbox-close]");
+    if (!close) return;
+    event.preventDefault();
+    var thumb = document.getElementById(close.getAttribute("href").slice(1));
+    window.location.hash = close.getAttribute("href");
+    if (thumb) thumb.focus();
   });
 
   if (document.readyState === "loading") {

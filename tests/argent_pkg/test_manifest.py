@@ -418,9 +418,52 @@ def test_icon_and_screenshots():
     ]
     assert problems(manifest(screenshots="s1.png"), member_paths=sizes) == [("manifest.type", "screenshots")]
     # Member contents work as sizes too; other values only prove the member exists.
-    assert validate_manifest(manifest(icon="i.png"), member_paths={"i.png": b"\x89PNG"}).icon
+    assert validate_manifest(manifest(icon="i.png"), member_paths={"i.png": b"\x89PNG\r\n\x1a\n"}).icon
     assert validate_manifest(manifest(icon="i.png"), member_paths={"i.png": None}).icon
     assert validate_manifest(manifest(icon="i.png"), member_paths=["i.png"]).icon == "i.png"
+
+
+PNG_HEAD = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("fields", "members", "expected"),
+    [
+        (
+            {"icon": "i.png"},
+            {"i.png": b"<html><script>alert(1)</script>"},
+            [("manifest.icon_invalid", "icon")],
+        ),
+        ({"icon": "i.svg"}, {"i.svg": PNG_HEAD}, [("manifest.icon_invalid", "icon")]),
+        ({"icon": "i.png"}, {"i.png": b"\xff\xd8\xff\xe0"}, [("manifest.icon_invalid", "icon")]),
+        (
+            {"screenshots": ["s.jpg"]},
+            {"s.jpg": PNG_HEAD},
+            [("manifest.screenshot_invalid", "screenshots[0]")],
+        ),
+        (
+            {"screenshots": ["s.png"]},
+            {"s.png": b"GIF89a"},
+            [("manifest.screenshot_invalid", "screenshots[0]")],
+        ),
+        (
+            {"screenshots": ["big.png"]},
+            {"big.png": PNG_HEAD + bytes(2 * 1024 * 1024)},
+            [("manifest.screenshot_invalid", "screenshots[0]")],
+        ),
+    ],
+)
+def test_the_icon_and_screenshots_must_be_images_of_their_type(fields, members, expected):
+    assert problems(manifest(**fields), member_paths=members) == expected
+
+
+def test_icon_and_screenshot_contents_that_fit_their_type_pass():
+    svg = b'<?xml version="1.0"?>\n<!-- logo -->\n<svg xmlns="http://www.w3.org/2000/svg"></svg>'
+    members = {"i.svg": svg, "a.png": PNG_HEAD, "b.JPEG": b"\xff\xd8\xff\xe0\x00\x10JFIF"}
+    result = validate_manifest(
+        manifest(icon="./i.svg", screenshots=["a.png", "b.JPEG"]), member_paths=members
+    )
+    assert (result.icon, result.screenshots) == ("i.svg", ("a.png", "b.JPEG"))
 
 
 def test_json_level_problems():

@@ -96,7 +96,7 @@ def test_main_pages_show_no_csp_violation(
     expect(page.locator("#search-results")).to_contain_text("Shots Connector")
     _visit(page, f"{base}/packages/shots-connector/")
     image = page.locator(".prose img[alt=screenshot]")
-    expect(image).to_have_attribute("src", "/packages/shots-connector/1.0.0/readme/docs/shot.png")
+    expect(image).to_have_attribute("src", "/packages/shots-connector/1.0.0/images/docs/shot.png")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 2
     assert page.locator("img[src*='evil.example']").count() == 0
     expect(page.get_by_role("link", name="tracker")).to_have_attribute(

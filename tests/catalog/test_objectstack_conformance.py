@@ -142,6 +142,7 @@ def test_listing_detail_and_artifact_conform(client: Client, listed, build_pkg):
     for version in body["versions"]:
         assert_valid("ArtifactReference", version["artifact"])
     assert client.get("/api/objectstack/v1/listings/nope").status_code == 404
+    assert "iconUrl" not in body and "screenshots" not in body  # the manifest names none
 
     artifact = client.get(
         "/api/objectstack/v1/listings/hello-connector/artifact", {"version": "1.0.0"}
@@ -155,6 +156,29 @@ def test_listing_detail_and_artifact_conform(client: Client, listed, build_pkg):
         assert data == fileobj.read()  # the exact uploaded bytes
     paid = client.get("/api/objectstack/v1/listings/sales-sync/artifact")
     assert paid.status_code == 402
+
+
+@pytest.mark.django_db
+def test_a_listing_carries_its_icon_and_screenshots(client: Client):
+    png = b"\x89PNG\r\n\x1a\n" + bytes(16)
+    PublishedPackageFactory(
+        identifier="pretty",
+        release__stored=True,
+        release__manifest_fields={"icon": "icon.png", "screenshots": ["a.png", "b.png"]},
+        release__extra_members={"icon.png": png, "a.png": png, "b.png": png},
+    )
+
+    body = client.get("/api/objectstack/v1/listings/pretty").json()
+
+    assert_valid("MarketplaceListing", body)
+    assert body["iconUrl"] == "http://testserver/packages/pretty/1.0.0/images/icon.png"
+    assert body["screenshots"] == [
+        {"url": "http://testserver/packages/pretty/1.0.0/images/a.png"},
+        {"url": "http://testserver/packages/pretty/1.0.0/images/b.png"},
+    ]
+    assert client.get(body["screenshots"][1]["url"]).content == png
+    listed = client.get("/api/objectstack/v1/listings").json()["items"]
+    assert [item["iconUrl"] for item in listed] == [body["iconUrl"]]
 
 
 @pytest.mark.django_db

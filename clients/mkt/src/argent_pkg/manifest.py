@@ -20,6 +20,7 @@ import semver
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .errors import WARNING, FormatError, PackageInvalid, Problem
+from .images import sniff_image_type
 from .signing import decode_public_key
 
 try:  # packaging >= 24.2 validates SPDX license expressions.
@@ -45,6 +46,7 @@ __all__ = [
 MANIFEST_NAME = "argent.plugin.json"
 MAX_MANIFEST_BYTES = 64 * 1024
 MAX_ICON_BYTES = 256 * 1024
+MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024
 MAX_SCREENSHOTS = 8
 MAX_TAGS = 10
 MAX_URL_CHARS = 2000
@@ -514,6 +516,7 @@ def _check_member_reference(
     suffixes: tuple[str, ...],
     what: str,
     max_bytes: int | None = None,
+    contents: Mapping[str, Any] | None = None,
 ) -> str | None:
     if not isinstance(value, str):
         checker.error("manifest.type", f"The field {path} must be a string.", path, value)
@@ -534,6 +537,16 @@ def _check_member_reference(
     size = members.get(reference)
     if max_bytes is not None and size is not None and size > max_bytes:
         checker.error(code, f"The {what} is larger than {max_bytes} bytes.", path, size)
+        return None
+    content = contents.get(reference) if contents is not None else None
+    if isinstance(content, bytes | bytearray | memoryview) and sniff_image_type(content, reference) is None:
+        checker.error(
+            code,
+            f"The {what} {reference!r} is not a {' or '.join(s[1:].upper() for s in suffixes)} image: "
+            "its first bytes are not those of the type its name ends with.",
+            path,
+            value,
+        )
         return None
     return reference
 
@@ -801,7 +814,9 @@ def validate_manifest(
             path to size in bytes (or to the content bytes, whose length is used).
             They are needed to infer the kind (``connector.json``,
             ``skills/*/SKILL.md``), to check that ``icon`` and ``screenshots`` name
-            members, and (with sizes) the 256 KiB icon limit.  When empty, the
+            members, (with sizes) the 256 KiB icon and 2 MiB screenshot limits, and
+            (with contents) that their first bytes are those of an image of the type
+            their name ends with (``argent_pkg.images.sniff_image_type``).  When empty, the
             member checks are skipped: a real package always has members.
         kinds: the kind vocabulary, kind name -> :class:`KindRule`.
 
@@ -815,6 +830,8 @@ def validate_manifest(
     """
     raw = dict(data) if isinstance(data, Mapping) else _load(data)
     members = _member_sizes(member_paths)
+    # The members' bytes, when given: the icon's and screenshots' first bytes must fit their type.
+    contents = member_paths if isinstance(member_paths, Mapping) else None
     checker = _Checker()
 
     for key in raw:
@@ -926,7 +943,9 @@ def validate_manifest(
 
     icon = raw.get("icon")
     if icon is not None:
-        icon = _check_member_reference(checker, icon, "icon", members, _ICON_SUFFIXES, "icon", MAX_ICON_BYTES)
+        icon = _check_member_reference(
+            checker, icon, "icon", members, _ICON_SUFFIXES, "icon", MAX_ICON_BYTES, contents
+        )
     screenshots: list[str] = []
     value = raw.get("screenshots")
     if value is not None:
@@ -953,6 +972,8 @@ def validate_manifest(
                     members,
                     _SCREENSHOT_SUFFIXES,
                     "screenshot",
+                    MAX_SCREENSHOT_BYTES,
+                    contents,
                 )
                 if reference is not None:
                     screenshots.append(reference)

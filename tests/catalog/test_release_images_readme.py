@@ -1,4 +1,4 @@
-"""README images come from the package itself, served by ``catalog:readme-image`` (issue 12, finding 6)."""
+"""README images come from the package itself, served by ``catalog:release-image``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from catalog.readme_images import MAX_IMAGE_BYTES
+from catalog.release_images import MAX_IMAGE_BYTES
 from tests.factories import PublishedPackageFactory
 
 #: A 1×1 PNG.
@@ -38,13 +38,13 @@ def package(db):
 def test_the_listing_shows_package_images_from_this_site_and_remote_ones_as_links(client, package):
     body = client.get("/packages/shots/").content.decode()
 
-    assert '<img src="/packages/shots/1.0.0/readme/docs/shot.png" alt="shot">' in body
+    assert '<img src="/packages/shots/1.0.0/images/docs/shot.png" alt="shot">' in body
     assert 'src="https://evil.example' not in body
     assert '<a href="https://evil.example/p.png" rel="nofollow noopener noreferrer">remote</a>' in body
 
 
 def test_a_package_image_is_served_with_its_bytes_and_type(client, package):
-    response = client.get("/packages/shots/1.0.0/readme/docs/shot.png")
+    response = client.get("/packages/shots/1.0.0/images/docs/shot.png")
 
     assert response.status_code == 200
     assert response.content == PNG
@@ -75,12 +75,12 @@ def test_a_package_image_is_served_with_its_bytes_and_type(client, package):
     ],
 )
 def test_hostile_or_unshown_paths_answer_404(client, package, path):
-    assert client.get(f"/packages/shots/1.0.0/readme/{path}").status_code == 404
+    assert client.get(f"/packages/shots/1.0.0/images/{path}").status_code == 404
 
 
 @pytest.mark.parametrize(
     "url",
-    ["/packages/shots/9.9.9/readme/docs/shot.png", "/packages/sh%00ots/1.0.0/readme/docs/shot.png"],
+    ["/packages/shots/9.9.9/images/docs/shot.png", "/packages/sh%00ots/1.0.0/images/docs/shot.png"],
 )
 def test_unknown_releases_answer_404(client, package, url):
     assert client.get(url).status_code == 404
@@ -95,7 +95,7 @@ def test_a_suspended_listing_serves_no_images(client, db):
         release__extra_members={"docs/shot.png": PNG},
     )
 
-    assert client.get("/packages/gone/1.0.0/readme/docs/shot.png").status_code == 404
+    assert client.get("/packages/gone/1.0.0/images/docs/shot.png").status_code == 404
 
 
 def test_an_image_over_the_size_cap_answers_404(client, db):
@@ -107,5 +107,5 @@ def test_an_image_over_the_size_cap_answers_404(client, db):
         release__extra_members={"big.gif": b"GIF89a" + noise, "ok.gif": b"GIF89a" + noise[:100]},
     )
 
-    assert client.get("/packages/big/1.0.0/readme/ok.gif")["Content-Type"] == "image/gif"
-    assert client.get("/packages/big/1.0.0/readme/big.gif").status_code == 404
+    assert client.get("/packages/big/1.0.0/images/ok.gif")["Content-Type"] == "image/gif"
+    assert client.get("/packages/big/1.0.0/images/big.gif").status_code == 404
