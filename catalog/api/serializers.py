@@ -183,12 +183,16 @@ class CatalogLatestSerializer(serializers.Serializer):
 
 class CatalogVersionSerializer(serializers.Serializer):
     """One of ``versions`` of the ArgentOS detail: ``version``, ``published_at``, ``yanked``,
+    ``changelog`` (the version's release notes as the author wrote them, Markdown, ``""`` when none),
     plus the release's signing key (``public_key``, ``key_fingerprint``), so that a client installing
-    an older version verifies it with the key that signed it, not the latest one's."""
+    an older version verifies it with the key that signed it, not the latest one's.
+
+    docs/api.md, "Details"; the notes come with the prefetched releases, no query of their own."""
 
     version = serializers.CharField()
     published_at = serializers.SerializerMethodField()
     yanked = serializers.BooleanField()
+    changelog = serializers.CharField(source="release_notes", help_text="Markdown; empty when none.")
     public_key = serializers.CharField(source="signing_key.public_key")
     key_fingerprint = serializers.CharField()
 

@@ -73,6 +73,9 @@ class SubmissionReplySerializer(serializers.Serializer):
     packageId = serializers.CharField()  # noqa: N815
     version = serializers.CharField()
     fileHash = serializers.CharField()  # noqa: N815
+    changelog = serializers.CharField(
+        help_text="The release notes sent with the upload (Markdown); empty when none."
+    )
     status = serializers.ChoiceField(choices=PublishOutcome.choices, help_text="As in the publish reply.")
     reviewStatus = serializers.ChoiceField(  # noqa: N815
         choices=SubmissionStatus.choices, help_text="The submission's internal state."
@@ -96,6 +99,7 @@ class SubmissionReplySerializer(serializers.Serializer):
             "packageId": submission.package.identifier,
             "version": submission.version,
             "fileHash": submission.upload_sha256,
+            "changelog": submission.release_notes,
             "status": submission.outcome,
             "reviewStatus": submission.status,
             "flagged": submission.flagged,

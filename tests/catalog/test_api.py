@@ -185,9 +185,11 @@ def test_detail(client: Client, author):
         "version": "1.1.0",
         "published_at": latest["published_at"],
         "yanked": False,
+        "changelog": "Better greetings.",
         "public_key": author.key.public_key,
         "key_fingerprint": author.key.fingerprint,
     }
+    assert body["versions"][1]["changelog"] == ""
     assert client.get("/api/v1/catalog/nope").status_code == 404
 
 

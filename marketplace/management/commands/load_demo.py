@@ -160,7 +160,7 @@ class Command(BaseCommand):
             uploader=author,
             upload=ContentFile(data, name=filename),
             filename=filename,
-            release_notes="Place names through the Open-Meteo geocoding API.",
+            release_notes="### New\n\n- Looks up **place names** with the Open-Meteo geocoding API.\n",
         )
         self._wait_for_checks(submission)
         self.stdout.write(f"  {manifest['id']} {manifest['version']}: update left in the moderation queue")
