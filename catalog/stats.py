@@ -8,6 +8,7 @@ tests (and the CSV export) can pin the window; a window is the last
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -252,26 +253,52 @@ class Chart:
     y_ticks: list[Tick]
     x_ticks: list[Tick]
     total: int
-    maximum: int
+    maximum: int  # the top gridline
+    peak: int  # the busiest day's count
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5 × 10^n that is at least ``value`` (at least 1)."""
-    step = 1
-    while True:
-        for factor in (1, 2, 5):
-            if step * factor >= value:
-                return step * factor
-        step *= 10
+def nice_step(maximum: int, ticks: int = 4) -> int:
+    """The gridline step of a chart of counts: 1, 2 or 5 × 10^n, covering ``maximum`` in about ``ticks`` steps.
+
+    Args:
+        maximum: the largest count shown (0 or more).
+        ticks: the number of steps wanted between the axis and the top gridline (at least 1).
+
+    Returns:
+        A whole number of at least 1, so that every gridline of a count chart falls on a whole count
+        and its label equals its value: a count chart has no half downloads.
+    """
+    raw = max(1.0, maximum / ticks)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 5, 10):
+        if multiple * magnitude >= raw:
+            return int(multiple * magnitude)
+    return int(10 * magnitude)  # pragma: no cover - the loop always returns
 
 
 def chart(
     days: list[dt.date], values: list[int], *, width: int = 720, height: int = 200, label_every: int = 15
 ) -> Chart:
-    """Lay out one bar per day, a y axis with three gridlines and a date label every ``label_every`` days."""
+    """Lay out one bar per day, whole-number gridlines and a date label every ``label_every`` days.
+
+    Args:
+        days: the days shown, oldest first.
+        values: one count per day (0 or more), as long as ``days``.
+        width, height: the size of the SVG ``viewBox``, in its units.
+        label_every: label every n-th day counted back from the last, so the last day is labelled.
+
+    Returns:
+        The geometry; the y axis runs from 0 to a multiple of :func:`nice_step` at or above the
+        busiest day, with a gridline at every step labelled with its own count.
+
+    Raises:
+        ValueError: ``days`` and ``values`` differ in length.
+    """
     left, top, right, bottom_margin = 40, 10, 24, 22
     plot_w, plot_h = width - left - right, height - top - bottom_margin
-    maximum = _nice_ceiling(max(values, default=0))
+    peak = max(values, default=0)
+    step = nice_step(peak)
+    maximum = max(step, math.ceil(peak / step) * step)
     slot = plot_w / max(len(days), 1)
     bottom = top + plot_h
     bars = []
@@ -287,12 +314,10 @@ def chart(
                 value=value,
             )
         )
-    y_ticks = [Tick(round(bottom - plot_h * f, 2), str(int(maximum * f))) for f in (0, 0.5, 1)]
-    if maximum == 1:
-        y_ticks = [y_ticks[0], y_ticks[2]]
+    y_ticks = [Tick(round(bottom - plot_h * v / maximum, 2), str(v)) for v in range(0, maximum + 1, step)]
     x_ticks = [
         Tick(round(left + i * slot + slot / 2, 2), f"{day.day} {day:%b}")
         for i, day in enumerate(days)
         if (len(days) - 1 - i) % label_every == 0
     ]
-    return Chart(width, height, left, top, bottom, bars, y_ticks, x_ticks, sum(values), maximum)
+    return Chart(width, height, left, top, bottom, bars, y_ticks, x_ticks, sum(values), maximum, peak)

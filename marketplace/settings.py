@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # With DEBUG on: the site's 404 and 500 pages, not Django's debug pages (unless DEBUG_ERROR_PAGES).
+    "marketplace.middleware.SiteErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -296,6 +298,10 @@ PACKAGE_MAX_MEMBER_BYTES = env.int("PACKAGE_MAX_MEMBER_BYTES", default=100 * 102
 PACKAGE_MAX_RATIO = env.int("PACKAGE_MAX_RATIO", default=200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+#: With DEBUG on, Django's debug 404 and 500 pages (every URL pattern, a traceback) instead of the
+#: site's own; off by default, so the local demo answers as production does (marketplace/middleware.py).
+DEBUG_ERROR_PAGES = env.bool("DEBUG_ERROR_PAGES", default=False)
 
 #: A note shown in a banner on every page (the local demo says MFA is off).
 SITE_BANNER = env.str("SITE_BANNER", default="")

@@ -34,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from catalog.stats import nice_step
 from publishing import queue
 from publishing.models import Submission
 
@@ -246,16 +247,6 @@ class Chart:
     def axis_title_y(self) -> float:
         """The baseline of the x axis title (the bottom edge)."""
         return self.height - 4
-
-
-def nice_step(maximum: int, ticks: int = 4) -> int:
-    """A round step (1, 2 or 5 times a power of ten) that covers ``maximum`` in about ``ticks`` steps."""
-    raw = max(1.0, maximum / ticks)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 5, 10):
-        if multiple * magnitude >= raw:
-            return int(multiple * magnitude)
-    return int(10 * magnitude)  # pragma: no cover - the loop always returns
 
 
 def queue_chart(

@@ -155,12 +155,40 @@ def test_chart_geometry():
     days = stats.window(now=NOW, days=4)
     chart = stats.chart(days, [0, 3, 6, 1], width=440, height=200, label_every=2)
 
-    assert chart.maximum == 10 and chart.total == 10
+    assert chart.maximum == 6 and chart.peak == 6 and chart.total == 10
     heights = [bar.height for bar in chart.bars]
     assert heights[0] == 0 and heights[2] == pytest.approx(2 * heights[1]) and heights[2] < 200
-    assert [t.label for t in chart.y_ticks] == ["0", "5", "10"]
+    assert [t.label for t in chart.y_ticks] == ["0", "2", "4", "6"]
     assert [t.label for t in chart.x_ticks] == ["28 Jun", "30 Jun"]
     assert [t.label for t in stats.chart(days, [0, 0, 0, 0]).y_ticks] == ["0", "1"]
+
+
+@pytest.mark.parametrize(
+    ("busiest", "gridlines"),
+    [
+        (0, [0, 1]),
+        (1, [0, 1]),
+        (2, [0, 1, 2]),
+        (3, [0, 1, 2, 3]),
+        (5, [0, 2, 4, 6]),
+        (7, [0, 2, 4, 6, 8]),
+        (12, [0, 5, 10, 15]),
+    ],
+)
+def test_chart_gridlines_fall_on_whole_counts_and_say_their_value(busiest, gridlines):
+    days = stats.window(now=NOW, days=4)
+    chart = stats.chart(days, [0, busiest, 1 if busiest else 0, 0])
+
+    assert [int(t.label) for t in chart.y_ticks] == gridlines
+    # Each label sits on the gridline of that count: bar heights and gridlines share one scale.
+    plot_h = chart.bottom - chart.top
+    for tick in chart.y_ticks:
+        assert tick.position == pytest.approx(
+            chart.bottom - plot_h * int(tick.label) / chart.maximum, abs=0.01
+        )
+    assert chart.y_ticks[-1].position == pytest.approx(chart.top)
+    tallest = chart.bars[1]
+    assert tallest.height == pytest.approx(plot_h * busiest / gridlines[-1], abs=0.01)
 
 
 # --- the page and the CSV ------------------------------------------------------------------
