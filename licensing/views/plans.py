@@ -25,10 +25,23 @@ def _organizations(user):
 @require_GET
 def plan_page(request: HttpRequest) -> HttpResponse:
     subscription = plans.subscription_of(request.user)
-    if request.GET.get("checkout") == "success" and subscription is None:
-        messages.info(
-            request, "Thank you: your plan changes as soon as Stripe confirms the payment (usually seconds)."
-        )
+    if request.GET.get("checkout") == "success":
+        if subscription is None:
+            messages.info(
+                request,
+                "Thank you: your plan changes as soon as Stripe confirms the payment (usually seconds).",
+            )
+        else:
+            renews = (
+                f"It renews on {subscription.current_period_end:%Y-%m-%d}"
+                if subscription.current_period_end
+                else "It renews every month"
+            )
+            messages.success(
+                request,
+                f"You are now on the {subscription.plan.name} plan. {renews}; a confirmation is on its way "
+                f"to {request.user.email}.",
+            )
     context = {
         "plans": [(plan, plans.caps_summary(plan)) for plan in Plan.objects.order_by("position", "pk")],
         "current": subscription.plan if subscription else plans.free_plan(),
