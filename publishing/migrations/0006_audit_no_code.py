@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('publishing', '0005_apitoken_moves_to_tokens'),
+        ("publishing", "0005_apitoken_moves_to_tokens"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='submission',
-            name='audit_verdict',
-            field=models.CharField(blank=True, choices=[('certified', 'Certified'), ('needs-review', 'Needs review'), ('rejected', 'Rejected'), ('no-code', 'No code to scan')], max_length=16),
+            model_name="submission",
+            name="audit_verdict",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("certified", "Certified"),
+                    ("needs-review", "Needs review"),
+                    ("rejected", "Rejected"),
+                    ("no-code", "No code to scan"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
