@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from api.errors import ProblemsRefused
 from catalog.constants import MemberRole, PublisherType
@@ -74,20 +76,42 @@ def kind_rules() -> dict[str, pkgformat.KindRule]:
     }
 
 
+def publisher_slug_for(name: str) -> str:
+    """A free publisher slug made from ``name`` (at most 64 characters).
+
+    Django's ``slugify`` (accents dropped, lower case), with every run of other characters turned into
+    one hyphen so the slug keeps to the form's rule (``[a-z0-9]`` and inner hyphens). A name with
+    nothing usable gives ``publisher``. A taken slug gets the first free suffix ``-2``, ``-3``, …
+    """
+    base = re.sub(r"[^a-z0-9]+", "-", slugify(name)).strip("-")[:64].rstrip("-") or "publisher"
+    taken = set(Publisher.objects.filter(slug__startswith=base[:54]).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = base[: 64 - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
 def publisher_create(
     *,
     user: AbstractBaseUser,
     name: str,
-    slug: str,
+    slug: str = "",
     type: str = PublisherType.INDIVIDUAL,
     description: str = "",
     website: str = "",
 ) -> Publisher:
-    """Create a publisher with ``user`` as its owner.
+    """Create a publisher with ``user`` as its owner; a blank ``slug`` is made from ``name``
+    (:func:`publisher_slug_for`).
 
     Raises:
         IntegrityError: the slug is taken (forms check this first).
     """
+    slug = slug or publisher_slug_for(name)
     with transaction.atomic():
         publisher = Publisher.objects.create(
             name=name, slug=slug, type=type, description=description, website=website
