@@ -6,7 +6,8 @@ account adapter (``publishing.adapters``) build their messages here, so each rul
 * **Both parts.** Each message carries the text body and an HTML alternative. An app writes only
   the text of its message (``<app>/emails/<name>.txt``); the layout ``emails/base.txt`` frames it
   and ``emails/base.html`` shows the same text with links made clickable. A message that needs
-  its own markup may add ``<app>/emails/<name>.html``, which extends ``emails/base.html``.
+  its own markup (rendered Markdown, a table) may add ``<app>/emails/<name>.html``: an HTML
+  fragment with the same context, which the layout frames in place of the text.
 * **The site's name and address come from settings** (``SITE_NAME``, ``SITE_URL``), never from
   the request's host: a link in an e-mail must work from the reader's mail client, whatever port
   or proxy the request that caused it came through.

@@ -101,3 +101,19 @@ def test_changing_the_password_sends_a_branded_notice(client, django_user_model)
     assert_branded(message)
     assert message.subject == "[Plugin Market] Your password was changed"
     assert "Your password was changed." in message.body
+
+
+def test_a_message_with_its_own_html_fragment_is_framed_once(settings, tmp_path):
+    from marketplace import emails
+
+    (tmp_path / "note.txt").write_text("Plain {{ what }}.")
+    (tmp_path / "note.html").write_text("<p><strong>Rich</strong> {{ what }}.</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+
+    message = emails.build(template="note", subject="A note", to=["a@example.com"], context={"what": "news"})
+
+    html = html_part(message)
+    assert message.body.startswith("Plugin Market\nPlain news.")
+    assert "<p><strong>Rich</strong> news.</p>" in html and "Plain news" not in html
+    assert html.count("<html") == 1
+    assert_branded(message)
