@@ -113,7 +113,7 @@ def test_a_message_with_its_own_html_fragment_is_framed_once(settings, tmp_path)
     message = emails.build(template="note", subject="A note", to=["a@example.com"], context={"what": "news"})
 
     html = html_part(message)
-    assert message.body.startswith("Plugin Market\nPlain news.")
+    assert message.body.startswith("Plugin Market\n\nPlain news.")
     assert "<p><strong>Rich</strong> news.</p>" in html and "Plain news" not in html
     assert html.count("<html") == 1
     assert_branded(message)
