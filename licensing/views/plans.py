@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateformat import format as date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,7 +34,7 @@ def plan_page(request: HttpRequest) -> HttpResponse:
             )
         else:
             renews = (
-                f"It renews on {subscription.current_period_end:%Y-%m-%d}"
+                f"It renews on {date_format(subscription.current_period_end, 'j M Y')}"
                 if subscription.current_period_end
                 else "It renews every month"
             )

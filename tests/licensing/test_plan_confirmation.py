@@ -27,7 +27,7 @@ def test_upgrading_confirms_on_the_page_and_by_e_mail(
 
     renews = Subscription.objects.get(user=buyer).current_period_end
     assert "You are now on the Pro plan." in page
-    assert f"It renews on {renews:%Y-%m-%d}" in page
+    assert f"It renews on {renews.day} {renews:%b %Y}" in page
     (message,) = [m for m in mail.outbox if "plan" in m.subject]
     assert_branded(message)
     assert message.to == [buyer.email]
