@@ -22,13 +22,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from marketplace.text import header_safe
+from marketplace import emails
 
 from .entitlements import entitlements
 from .models import Install, Package, Review
@@ -167,11 +165,9 @@ def _notify_reply(review_id: int) -> None:
         "package": package,
         "url": settings.SITE_URL + package.get_absolute_url() + "#reviews",
     }
-    send_mail(
-        subject=header_safe(
-            f"[Argent Marketplace] {package.publisher.name} replied to your review of {package.identifier}"
-        ),
-        message=render_to_string("catalog/emails/review_reply.txt", context),
-        from_email=None,
-        recipient_list=[review.user.email],
+    emails.send(
+        template="catalog/emails/review_reply",
+        subject=f"{package.publisher.name} replied to your review of {package.identifier}",
+        to=[review.user.email],
+        context=context,
     )

@@ -6,11 +6,10 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 
-from marketplace.text import header_safe
+from marketplace import emails
 
 from .models import Package, Release, Watch
 
@@ -67,11 +66,18 @@ def release_watchers_send(*, release_id: int) -> int:
         "package": package,
         "url": settings.SITE_URL + package.get_absolute_url(),
     }
-    subject = header_safe(
-        f"[Argent Marketplace] {package.display_name or package.identifier} {release.version} is out"
-    )
-    body = render_to_string("catalog/emails/release_watchers.txt", context)
-    messages = [EmailMessage(subject=subject, body=body, to=[email]) for email in recipients]
-    sent = get_connection().send_messages(messages) or 0
+    subject = f"{package.display_name or package.identifier} {release.version} is out"
+    connection = get_connection()
+    messages = [
+        emails.build(
+            template="catalog/emails/release_watchers",
+            subject=subject,
+            to=[email],
+            context=context,
+            connection=connection,
+        )
+        for email in recipients
+    ]
+    sent = connection.send_messages(messages) or 0
     logger.info("Release %s: e-mailed %s watcher(s)", release, sent)
     return sent

@@ -1,4 +1,4 @@
-"""The buyer's e-mails: receipt (with the key), refund notice and renewal reminders.
+"""The buyer's e-mails: receipt (with the key), refund notice, renewal reminders and plan confirmation.
 
 Called from ``licensing.tasks`` after the transaction that caused them has committed. The key is
 decrypted only here, into the message body, and never logged.
@@ -9,25 +9,23 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.constants import Pricing
-from marketplace.text import header_safe
+from marketplace import emails
 
 from . import licenses as license_services
+from . import plans
 from .constants import LicenseStatus, PaymentStatus
-from .models import License, Payment
+from .models import License, Payment, Subscription
 
 logger = logging.getLogger(__name__)
 
 
 def _send(template: str, *, subject: str, to: str, context: dict) -> None:
-    body = render_to_string(f"licensing/emails/{template}.txt", {"site_url": settings.SITE_URL, **context})
-    send_mail(header_safe(subject), body, None, [to])
+    emails.send(template=f"licensing/emails/{template}", subject=subject, to=[to], context=context)
 
 
 def payment_receipt_send(*, payment_id: int) -> bool:
@@ -63,6 +61,46 @@ def payment_refund_notice_send(*, payment_id: int) -> bool:
         subject=f"Your payment for {what} was refunded",
         to=payment.buyer.email,
         context={"payment": payment, "license": payment.license, "what": what},
+    )
+    return True
+
+
+def plan_allowances(plan) -> list[str]:
+    """What ``plan`` allows, as phrases for a person: publishing, members, install caps (``plans.caps_summary``)."""
+    allows = [
+        "publishing packages" if plan.can_publish else "installing packages (publishing is not included)"
+    ]
+    if plan.max_members > 1:
+        allows.append(f"up to {plan.max_members} members of an organization")
+    caps = plans.caps_summary(plan)
+    allows.append(f"installs: {', '.join(caps)}" if caps else "installs: no limit")
+    return allows
+
+
+def plan_confirmation_send(*, subscription_id: int) -> bool:
+    """E-mail the subscriber that their paid plan started: what it allows, its price and when it renews.
+
+    Plans are paid per month (``Plan.price_cents``); the renewal date is the subscription's
+    ``current_period_end`` once Stripe has reported it. Returns False when the subscription is not
+    active any more (nothing to confirm).
+    """
+    subscription = (
+        Subscription.objects.select_related("user", "plan", "organization").filter(pk=subscription_id).first()
+    )
+    if subscription is None or subscription.status not in plans.EFFECTIVE_STATUSES:
+        return False
+    plan = subscription.plan
+    _send(
+        "plan_confirmation",
+        subject=f"You are on the {plan.name} plan",
+        to=subscription.user.email,
+        context={
+            "subscription": subscription,
+            "plan": plan,
+            "allows": plan_allowances(plan),
+            "price": f"${plan.price_cents // 100}.{plan.price_cents % 100:02d}",
+            "plan_url": settings.SITE_URL + reverse("plans:page"),
+        },
     )
     return True
 

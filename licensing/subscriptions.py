@@ -207,6 +207,7 @@ def subscription_activate(
     subscription.stripe_subscription_id = stripe_subscription_id
     subscription.current_period_end = period_end  # Unknown until the first invoice or update says.
     subscription.save()
+    enqueue_on_commit(tasks.plan_confirmation_send, subscription.pk)
     logger.info("User %s is on the %s plan (%s)", payment.buyer_id, payment.plan, stripe_subscription_id)
     return subscription
 

@@ -24,6 +24,12 @@ def payment_receipt_send(payment_id: int) -> bool:
 
 
 @shared_task(**RETRY)
+def plan_confirmation_send(subscription_id: int) -> bool:
+    """Confirm a started paid plan to its subscriber: what it allows and when it renews."""
+    return emails.plan_confirmation_send(subscription_id=subscription_id)
+
+
+@shared_task(**RETRY)
 def payment_refund_notice_send(payment_id: int) -> bool:
     """Tell the buyer a payment was refunded, and what became of its license (revoked, or a renewal's year taken back)."""
     return emails.payment_refund_notice_send(payment_id=payment_id)

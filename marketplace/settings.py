@@ -51,6 +51,8 @@ if not DEBUG and not SIGNING_KEY_PATH.is_file():
 
 #: The public URL of this marketplace, used in e-mails and API replies.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+#: The site's name in e-mails (subjects, layout, allauth's messages): marketplace/emails.py.
+SITE_NAME = env.str("SITE_NAME", default="Argent Marketplace")
 
 INSTALLED_APPS = [
     "marketplace.apps.MarketplaceAdminConfig",  # django.contrib.admin, signed into through allauth
@@ -184,6 +186,8 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 ACCOUNT_ADAPTER = "publishing.adapters.AccountAdapter"
 LOGIN_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+#: Tell the account's owner when its password, e-mail or two-factor settings change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -6,12 +6,10 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from marketplace.text import header_safe
+from marketplace import emails
 
 from .constants import OUTCOME_WORDS, RequestStatus
 from .models import Decision, Report, VerificationRequest
@@ -48,11 +46,8 @@ def decision_notify(*, decision_id: int) -> int:
         "url": settings.SITE_URL + (submission or package).get_absolute_url(),
         "listing_url": settings.SITE_URL + package.get_absolute_url(),
     }
-    send_mail(
-        subject=header_safe(f"[Argent Marketplace] {what} was {outcome}"),
-        message=render_to_string("moderation/emails/decision.txt", context),
-        from_email=None,
-        recipient_list=recipients,
+    emails.send(
+        template="moderation/emails/decision", subject=f"{what} was {outcome}", to=recipients, context=context
     )
     return len(recipients)
 
@@ -69,12 +64,7 @@ def mail_reviewers(*, subject: str, template: str, context: dict) -> int:
     if not recipients:
         logger.warning("No reviewer to e-mail about: %s", subject)
         return 0
-    send_mail(
-        subject=header_safe(f"[Argent Marketplace] {subject}"),
-        message=render_to_string(template, {**context, "site_url": settings.SITE_URL}),
-        from_email=None,
-        recipient_list=recipients,
-    )
+    emails.send(template=template.removesuffix(".txt"), subject=subject, to=recipients, context=context)
     return len(recipients)
 
 
@@ -113,20 +103,15 @@ def verification_decision_notify(*, request_id: int) -> int:
     if not recipients:
         return 0
     outcome = "granted" if request.status == RequestStatus.GRANTED else "refused"
-    send_mail(
-        subject=header_safe(
-            f"[Argent Marketplace] {request.publisher.name}: verification as {request.requested_level} {outcome}"
-        ),
-        message=render_to_string(
-            "moderation/emails/verification_decision.txt",
-            {
-                "request": request,
-                "outcome": outcome,
-                "url": settings.SITE_URL
-                + reverse("moderation:verification-request", args=[request.publisher.slug]),
-            },
-        ),
-        from_email=None,
-        recipient_list=recipients,
+    emails.send(
+        subject=f"{request.publisher.name}: verification as {request.requested_level} {outcome}",
+        template="moderation/emails/verification_decision",
+        context={
+            "request": request,
+            "outcome": outcome,
+            "url": settings.SITE_URL
+            + reverse("moderation:verification-request", args=[request.publisher.slug]),
+        },
+        to=recipients,
     )
     return len(recipients)

@@ -41,6 +41,7 @@ class AuditVerdict(models.TextChoices):
     CERTIFIED = "certified", "Certified"
     NEEDS_REVIEW = "needs-review", "Needs review"
     REJECTED = "rejected", "Rejected"
+    NO_CODE = "no-code", "No code to scan"
 
 
 class PublishOutcome(models.TextChoices):

@@ -12,7 +12,10 @@ class PublisherForm(forms.Form):
     name = forms.CharField(max_length=100, validators=[validate_single_line])
     slug = forms.SlugField(
         max_length=64,
-        help_text="Lower-case letters, digits and hyphens; shown in URLs and the CLI.",
+        required=False,
+        help_text="Lower-case letters, digits and hyphens; shown in URLs and the CLI. "
+        "Left blank, it is made from the name.",
+        widget=forms.TextInput(attrs={"data-slug-from": "name"}),
         validators=[
             RegexValidator(
                 r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "Use lower-case letters, digits and hyphens."
@@ -25,7 +28,7 @@ class PublisherForm(forms.Form):
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
-        if Publisher.objects.filter(slug=slug).exists():
+        if slug and Publisher.objects.filter(slug=slug).exists():
             raise forms.ValidationError("This slug is taken.")
         return slug
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,25 +19,25 @@ import semver
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from api.errors import ProblemsRefused
 from catalog.constants import MemberRole, PublisherType
 from catalog.models import Kind, Package, Publisher, PublisherMember, Release
 from catalog.services import package_apply_release
 from licensing import plans
+from marketplace import emails
 from marketplace.celery import enqueue, enqueue_on_commit
-from marketplace.text import header_safe
 from tokens.models import ApiToken
 
 from . import policy, scanning, tasks
 from .constants import CHECKING_STATUSES, Severity, SubmissionStatus
 from .models import ScanFinding, SigningKey, Submission, quarantine_storage
+from .scanning import capabilities
 from .similarity import similar_identifiers
 from .status_owner import Refused, status_owner
 
@@ -75,20 +76,42 @@ def kind_rules() -> dict[str, pkgformat.KindRule]:
     }
 
 
+def publisher_slug_for(name: str) -> str:
+    """A free publisher slug made from ``name`` (at most 64 characters).
+
+    Django's ``slugify`` (accents dropped, lower case), with every run of other characters turned into
+    one hyphen so the slug keeps to the form's rule (``[a-z0-9]`` and inner hyphens). A name with
+    nothing usable gives ``publisher``. A taken slug gets the first free suffix ``-2``, ``-3``, …
+    """
+    base = re.sub(r"[^a-z0-9]+", "-", slugify(name)).strip("-")[:64].rstrip("-") or "publisher"
+    taken = set(Publisher.objects.filter(slug__startswith=base[:54]).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = base[: 64 - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
 def publisher_create(
     *,
     user: AbstractBaseUser,
     name: str,
-    slug: str,
+    slug: str = "",
     type: str = PublisherType.INDIVIDUAL,
     description: str = "",
     website: str = "",
 ) -> Publisher:
-    """Create a publisher with ``user`` as its owner.
+    """Create a publisher with ``user`` as its owner; a blank ``slug`` is made from ``name``
+    (:func:`publisher_slug_for`).
 
     Raises:
         IntegrityError: the slug is taken (forms check this first).
     """
+    slug = slug or publisher_slug_for(name)
     with transaction.atomic():
         publisher = Publisher.objects.create(
             name=name, slug=slug, type=type, description=description, website=website
@@ -471,13 +494,11 @@ def submission_upload_notify(*, submission_id: int) -> int:
         "keys_url": settings.SITE_URL + reverse("publishing:key-list", args=[submission.publisher.slug]),
         "tokens_url": settings.SITE_URL + reverse("publishing:token-list", args=[submission.publisher.slug]),
     }
-    send_mail(
-        subject=header_safe(
-            f"[Argent Marketplace] A new version of {submission.package.identifier} was uploaded"
-        ),
-        message=render_to_string("publishing/emails/upload.txt", context),
-        from_email=None,
-        recipient_list=recipients,
+    emails.send(
+        template="publishing/emails/upload",
+        subject=f"A new version of {submission.package.identifier} was uploaded",
+        to=recipients,
+        context=context,
     )
     return len(recipients)
 
@@ -574,8 +595,8 @@ def submission_verify(*, submission: Submission) -> Submission:
         if not status_owner().submission_checks_start(submission=submission):
             return submission
 
-    findings, rejected = _verify_and_scan(submission)
-    return _record_checks(submission=submission, findings=findings, rejected=rejected)
+    findings, rejected, has_code = _verify_and_scan(submission)
+    return _record_checks(submission=submission, findings=findings, rejected=rejected, has_code=has_code)
 
 
 def submission_scan_timed_out(*, submission: Submission) -> Submission:
@@ -588,8 +609,9 @@ def submission_scan_timed_out(*, submission: Submission) -> Submission:
     return _record_checks(submission=submission, findings=[finding], rejected=False, force_review=True)
 
 
-def _verify_and_scan(submission: Submission) -> tuple[list[ScanFinding], bool]:
-    """Verify the stored file again and scan it; returns the findings and whether it failed."""
+def _verify_and_scan(submission: Submission) -> tuple[list[ScanFinding], bool, bool]:
+    """Verify the stored file again and scan it; returns the findings, whether it failed, and
+    whether it holds code (``scanning.capabilities.is_code``; assumed when the file failed)."""
     with submission.upload.open("rb") as fileobj:
         try:
             checked = _check_upload(
@@ -599,7 +621,7 @@ def _verify_and_scan(submission: Submission) -> tuple[list[ScanFinding], bool]:
                 public_key=submission.release.signing_key.public_key,
             )
         except SubmissionRejected as exc:
-            return [_finding_from_problem(p, Severity.CRITICAL) for p in exc.problems], True
+            return [_finding_from_problem(p, Severity.CRITICAL) for p in exc.problems], True, True
     findings = [_finding_from_problem(p, Severity.LOW) for p in checked.inspection.warnings]
     if checked.inspection.sha256 != submission.upload_sha256:
         findings.append(
@@ -609,7 +631,7 @@ def _verify_and_scan(submission: Submission) -> tuple[list[ScanFinding], bool]:
                 message="The stored file differs from the one uploaded.",
             )
         )
-        return findings, True
+        return findings, True, True
     findings += [
         ScanFinding(
             code=f.code,
@@ -621,11 +643,17 @@ def _verify_and_scan(submission: Submission) -> tuple[list[ScanFinding], bool]:
         )
         for f in scanning.scan(checked.inspection)
     ]
-    return findings, False
+    has_code = any(capabilities.is_code(path) for path in checked.inspection.members)
+    return findings, False, has_code
 
 
 def _record_checks(
-    *, submission: Submission, findings: list[ScanFinding], rejected: bool, force_review: bool = False
+    *,
+    submission: Submission,
+    findings: list[ScanFinding],
+    rejected: bool,
+    force_review: bool = False,
+    has_code: bool = True,
 ) -> Submission:
     with transaction.atomic():
         submission = (
@@ -640,7 +668,7 @@ def _record_checks(
         for finding in findings:
             finding.submission = submission
         ScanFinding.objects.bulk_create(findings)
-        report = scanning.audit(findings)
+        report = scanning.audit(findings, has_code=has_code)
         submission.audit_score, submission.audit_verdict = report.score, report.verdict
         submission.checked_at = timezone.now()
         outcome = policy.decide(

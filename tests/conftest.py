@@ -5,7 +5,9 @@ Autouse, for every test:
     ``tmp_path`` subdirectories (when ``STORAGE_BACKEND`` is local; the
     integration tests override ``storages_config`` with S3 buckets);
   * a fast password hasher and the locmem e-mail backend;
-  * Celery runs eagerly (the integration tests override ``celery_mode``).
+  * Celery runs eagerly (the integration tests override ``celery_mode``);
+  * every e-mail a test sends is checked against the site's layout (``marketplace/emails.py``):
+    a text and an HTML part, the site's name, links on ``SITE_URL``.
 
 Shared: ``signing_key``, ``user``, ``reviewer``, ``author`` and ``build_pkg``.
 """
@@ -133,6 +135,18 @@ def _fast_and_quiet(settings) -> None:
     # tests/test_admin.py).
     settings.MFA_REQUIRED_FOR_PUBLISHING = False
     settings.MFA_REQUIRED_FOR_STAFF = False
+
+
+@pytest.fixture(autouse=True)
+def _emails_are_branded(settings) -> Iterator[None]:
+    """After each test, hold every message in the outbox to the e-mail rules (marketplace/emails.py)."""
+    yield
+    from django.core import mail
+
+    from tests.marketplace.emails import assert_branded
+
+    for message in getattr(mail, "outbox", []):
+        assert_branded(message)
 
 
 @pytest.fixture

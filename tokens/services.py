@@ -18,14 +18,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.text import header_safe
+from marketplace import emails
 
 from .models import ApiToken
 
@@ -267,14 +265,11 @@ def api_tokens_warn_expiring(*, now: datetime | None = None) -> int:
         if not claimed or not token.user.email:
             continue
         tokens_url = settings.SITE_URL + tokens_page(token)
-        body = render_to_string(
-            "publishing/emails/token_expiring.txt", {"token": token, "tokens_url": tokens_url}
-        )
-        send_mail(
-            header_safe(f"Your API token “{token.name}” expires on {token.expires_at:%Y-%m-%d}"),
-            body,
-            None,
-            [token.user.email],
+        emails.send(
+            template="publishing/emails/token_expiring",
+            subject=f"Your API token “{token.name}” expires on {token.expires_at:%Y-%m-%d}",
+            to=[token.user.email],
+            context={"token": token, "tokens_url": tokens_url},
         )
         sent += 1
     return sent

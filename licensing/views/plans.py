@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateformat import format as date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,10 +26,23 @@ def _organizations(user):
 @require_GET
 def plan_page(request: HttpRequest) -> HttpResponse:
     subscription = plans.subscription_of(request.user)
-    if request.GET.get("checkout") == "success" and subscription is None:
-        messages.info(
-            request, "Thank you: your plan changes as soon as Stripe confirms the payment (usually seconds)."
-        )
+    if request.GET.get("checkout") == "success":
+        if subscription is None:
+            messages.info(
+                request,
+                "Thank you: your plan changes as soon as Stripe confirms the payment (usually seconds).",
+            )
+        else:
+            renews = (
+                f"It renews on {date_format(subscription.current_period_end, 'j M Y')}"
+                if subscription.current_period_end
+                else "It renews every month"
+            )
+            messages.success(
+                request,
+                f"You are now on the {subscription.plan.name} plan. {renews}; a confirmation is on its way "
+                f"to {request.user.email}.",
+            )
     context = {
         "plans": [(plan, plans.caps_summary(plan)) for plan in Plan.objects.order_by("position", "pk")],
         "current": subscription.plan if subscription else plans.free_plan(),

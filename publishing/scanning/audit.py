@@ -12,6 +12,10 @@ Formula (monotone: one more finding never raises the score nor improves the verd
   finding is ``medium`` or above (nor of an unknown severity) and the score
   is 90 or more; else ``needs-review``.
 
+A package without code (no member the scanner reads as code: ``capabilities.is_code``) that
+would be certified gets the verdict ``no-code`` and no score instead: there was nothing to
+scan, so a perfect score would claim more than the scan showed.
+
 So up to five low findings still certify (score 90); six do not (88). One
 medium finding gives 90 and ``needs-review``; a high one 70; a critical one
 40 and ``rejected``.
@@ -44,20 +48,25 @@ class HasSeverity(Protocol):
 
 @dataclass(frozen=True)
 class AuditReport:
-    """``score`` from 0 to 100 (points) and ``verdict`` (an ``AuditVerdict`` value)."""
+    """``score`` from 0 to 100 (points; ``None`` for ``no-code``) and ``verdict`` (an ``AuditVerdict`` value)."""
 
-    score: int
+    score: int | None
     verdict: str
 
 
-def audit(findings: Iterable[HasSeverity]) -> AuditReport:
-    """Score ``findings`` (anything with a ``severity``: ``Finding`` or ``ScanFinding``); see the module docstring."""
+def audit(findings: Iterable[HasSeverity], *, has_code: bool = True) -> AuditReport:
+    """Score ``findings`` (anything with a ``severity``: ``Finding`` or ``ScanFinding``); see the module docstring.
+
+    ``has_code``: whether the package holds a member the scanner reads as code.
+    """
     severities = [str(f.severity) for f in findings]
     score = max(0, 100 - sum(PENALTY.get(s, PENALTY[Severity.HIGH.value]) for s in severities))
     if Severity.CRITICAL.value in severities:
         verdict = AuditVerdict.REJECTED
     elif score >= CERTIFIED_MIN_SCORE and all(s in _BELOW_MEDIUM for s in severities):
         verdict = AuditVerdict.CERTIFIED
+        if not has_code:
+            return AuditReport(score=None, verdict=AuditVerdict.NO_CODE.value)
     else:
         verdict = AuditVerdict.NEEDS_REVIEW
     return AuditReport(score=score, verdict=verdict.value)

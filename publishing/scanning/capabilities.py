@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from publishing.constants import Severity
 
@@ -98,6 +99,11 @@ def patterns_for(suffix: str) -> dict[Capability, re.Pattern[bytes]] | None:
     if suffix == ".py":
         return PYTHON_PATTERNS
     return None
+
+
+def is_code(path: str) -> bool:
+    """Whether the scanner reads the member at ``path`` as code (Python, JavaScript, TypeScript or shell)."""
+    return patterns_for(PurePosixPath(path).suffix.lower()) is not None
 
 
 def regex_hits(data: bytes, suffix: str, permissions: tuple[str, ...]) -> list[Hit]:

@@ -163,3 +163,26 @@ def test_verify_rejects_a_wrong_signature_file(tmp_path, key, other_key):
     result = CliRunner().invoke(main, ["verify", str(package)])
     assert result.exit_code == 1
     assert "signature.malformed" in result.output
+
+
+def test_init_writes_a_readme_for_customers_and_keeps_author_notes_out_of_the_package(tmp_path, key):
+    runner = CliRunner()
+    target = tmp_path / "weather"
+    assert runner.invoke(main, ["init", str(target), *FLAGS]).exit_code == 0
+
+    readme = (target / "README.md").read_text()
+    assert "argent marketplace" not in readme.lower()
+    assert "mkt build" not in readme and "mkt publish" not in readme and "keygen" not in readme
+    assert "```sh\nmkt install weather-skill\n```" in readme
+    for heading in ("## What it does", "## Install", "## Configuration", "## Permissions"):
+        assert heading in readme
+    assert "- `network:api.weather.example`" in readme and "- `fs:tmp`" in readme
+    developing = (target / "DEVELOPING.md").read_text()
+    assert "mkt build . --key" in developing and "mkt publish weather-skill-1.2.0.argent-pkg" in developing
+
+    save_signing_key(tmp_path / "k.key", key)
+    out = tmp_path / "w.argent-pkg"
+    result = runner.invoke(main, ["build", str(target), "--key", str(tmp_path / "k.key"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    members = inspect_package(out.read_bytes()).members
+    assert "README.md" in members and "DEVELOPING.md" not in members

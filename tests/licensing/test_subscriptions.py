@@ -224,7 +224,8 @@ def test_a_paid_checkout_starts_the_plan_once_and_invoices_extend_it(
         "pro",
     )
     assert renewal.payment_intent_id == f"pi_{renewal_end}"
-    assert mail.outbox == []  # Stripe e-mails plan invoices; there is no license receipt.
+    # Stripe e-mails plan invoices; there is no license receipt, only the plan's confirmation, once.
+    assert [m.subject for m in mail.outbox] == ["[Argent Marketplace] You are on the Pro plan"]
 
 
 def test_states_never_move_backwards(client, pending, buyer, django_capture_on_commit_callbacks):
@@ -378,7 +379,7 @@ def test_a_refunded_plan_payment_is_recorded_and_the_buyer_told(
     assert deliver(client, "charge.refunded", charge, "evt_r", captured) == 200
     pending.refresh_from_db()
     assert pending.status == PaymentStatus.REFUNDED and pending.refunded_cents == 900
-    assert mail.outbox[-1].subject == "Your payment for the Pro plan was refunded"
+    assert mail.outbox[-1].subject == "[Argent Marketplace] Your payment for the Pro plan was refunded"
 
 
 # --- the fake gateway, end to end through the pages ----------------------------------------------------

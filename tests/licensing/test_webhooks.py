@@ -305,8 +305,8 @@ def test_refund_of_a_paid_purchase_revokes_and_emails(
     license = License.objects.get(owner=buyer)
     assert license.status == LicenseStatus.REVOKED
     assert [m.subject for m in mail.outbox] == [
-        f"Your receipt for {pending.package.display_name}",
-        f"Your payment for {pending.package.display_name} was refunded",
+        f"[Argent Marketplace] Your receipt for {pending.package.display_name}",
+        f"[Argent Marketplace] Your payment for {pending.package.display_name} was refunded",
     ]
 
 
@@ -536,7 +536,10 @@ def test_refund_of_a_renewal_takes_back_its_year_and_keeps_the_license(
     renewal.refresh_from_db()
     assert renewal.status == PaymentStatus.REFUNDED
     notice = mail.outbox[-1]
-    assert notice.subject == f"Your payment for {licensed.package.display_name} was refunded"
+    assert (
+        notice.subject
+        == f"[Argent Marketplace] Your payment for {licensed.package.display_name} was refunded"
+    )
     assert "The year this renewal added was taken back" in notice.body
     assert f"now expires on {original:%-d %B %Y}" in notice.body
     assert "revoked" not in notice.body

@@ -100,6 +100,6 @@ def test_a_token_name_with_a_line_break_does_not_stop_the_expiry_warnings(author
 
     assert token_services.api_tokens_warn_expiring(now=now) == 2
     assert sorted(message.subject.split("”")[0] for message in mail.outbox) == [
-        "Your API token “ci Bcc: victim@example.com",
-        "Your API token “laptop",
+        "[Argent Marketplace] Your API token “ci Bcc: victim@example.com",
+        "[Argent Marketplace] Your API token “laptop",
     ]

@@ -392,3 +392,15 @@ def test_a_yara_timeout_is_a_medium_finding():
     compiled = scanning.CompiledRules(rules=SlowRules(), specs={"x": ("low", "X.")})
     (finding,) = scan({"big.txt": b"data\n"}, rules=compiled)
     assert (finding.code, finding.severity) == ("scan.yara_timeout", "medium")
+
+
+@pytest.mark.django_db
+def test_a_package_with_no_code_says_so_instead_of_a_perfect_score(client, build_pkg, submit):
+    no_code = submit(build_pkg())  # a manifest, a README and a JSON file
+    with_code = submit(build_pkg({"agent-harness/run.py": b"print('hello')\n"}, version="1.0.1"))
+
+    assert (no_code.audit_verdict, no_code.audit_score) == ("no-code", None)
+    assert (with_code.audit_verdict, with_code.audit_score) == ("certified", 100)
+    client.force_login(no_code.submitted_by)
+    page = client.get(no_code.get_absolute_url()).content.decode()
+    assert "Audit: no code to scan" in page and "100/100" not in page

@@ -58,3 +58,16 @@ def test_one_more_finding_never_improves_the_report(extra):
             before, after = audit(findings(*combo)), audit(findings(*combo, extra))
             assert 0 <= after.score <= before.score <= 100
             assert VERDICT_ORDER[after.verdict] <= VERDICT_ORDER[before.verdict]
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        ((), AuditReport(None, "no-code")),
+        (("low",), AuditReport(None, "no-code")),
+        (("medium",), AuditReport(90, "needs-review")),  # a finding in a data file still counts
+        (("critical",), AuditReport(40, "rejected")),
+    ],
+)
+def test_a_package_without_code_is_not_given_a_perfect_score(severities, expected):
+    assert audit(findings(*severities), has_code=False) == expected

@@ -8,7 +8,7 @@ be reached or did not answer with JSON).
 Commands:
 
 * ``mkt keygen [--out FILE]``: a new Ed25519 signing key;
-* ``mkt init [DIR]``: scaffold ``argent.plugin.json`` and ``README.md``;
+* ``mkt init [DIR]``: scaffold ``argent.plugin.json``, ``README.md`` and ``DEVELOPING.md``;
 * ``mkt build DIR --key FILE [--out FILE]``: build and sign a package;
 * ``mkt verify FILE [--key B64] [--signature B64]``: verify a package (a detached
   signature in ``FILE.sig`` or ``ID-VERSION.sig`` beside it is used automatically);
@@ -260,7 +260,7 @@ def init(
     yes: bool,
     force: bool,
 ) -> None:
-    """Create argent.plugin.json and README.md for a new package in DIRECTORY (default: here)."""
+    """Create argent.plugin.json, README.md (for customers) and DEVELOPING.md (your notes, not packaged) in DIRECTORY."""
     target = Path(directory)
     package_id = _ask(package_id, yes, "Package id", scaffold.default_id(target))
     name = _ask(name, yes, "Display name", package_id)

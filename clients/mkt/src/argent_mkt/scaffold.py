@@ -15,7 +15,19 @@ from pathlib import Path
 
 from argent_pkg.manifest import MANIFEST_NAME, Manifest, validate_manifest
 
-__all__ = ["Answers", "default_id", "manifest_data", "readme_text", "scaffold_files", "write_files"]
+__all__ = [
+    "Answers",
+    "default_id",
+    "developing_text",
+    "manifest_data",
+    "readme_text",
+    "scaffold_files",
+    "write_files",
+]
+
+#: The author's notes: build and publish steps. ``mkt build`` leaves it out of the package
+#: (``argent_pkg.builder.SKIPPED_ROOT_FILES``), so customers never see it.
+DEVELOPING_NAME = "DEVELOPING.md"
 
 _ID_RE = re.compile(r"[^a-z0-9-]+")
 # Any valid key: ``mkt build`` writes the real one into ``author.publicKey``.
@@ -63,11 +75,41 @@ def manifest_data(answers: Answers) -> dict[str, object]:
     return data
 
 
+def _permission_lines(permissions: list[str]) -> str:
+    if not permissions:
+        return "This package asks for no permissions: it cannot reach the network, run programs or write files.\n"
+    lines = "".join(f"- `{permission}`\n" for permission in permissions)
+    return f"ArgentOS asks you to allow these before the package runs:\n\n{lines}"
+
+
 def readme_text(answers: Answers) -> str:
+    """The README customers read on the listing: what it does, install, configuration, permissions.
+
+    Written for customers only: the author's build and publish steps go to ``DEVELOPING.md``
+    (:func:`developing_text`), which is not packaged.
+    """
     return (
         f"# {answers.name}\n\n{answers.description}\n\n"
+        "## What it does\n\n"
+        "<!-- Describe what the package adds to ArgentOS, with an example. -->\n"
+        f"{answers.name} is a {answers.kind} for ArgentOS.\n\n"
         "## Install\n\n"
-        f"```sh\nargent marketplace install {answers.id}\n```\n\n"
+        f"```sh\nmkt install {answers.id}\n```\n\n"
+        f"Update it later with `mkt update {answers.id}`.\n\n"
+        "## Configuration\n\n"
+        "<!-- List the settings a customer can change, and their defaults. -->\n"
+        "Nothing to configure.\n\n"
+        "## Permissions\n\n"
+        f"{_permission_lines(answers.permissions)}"
+    )
+
+
+def developing_text(answers: Answers) -> str:
+    """The author's notes (``DEVELOPING.md``): build, sign and publish; never packaged."""
+    return (
+        f"# Developing {answers.name}\n\n"
+        "Notes for the package's authors. `mkt build` leaves this file out of the package; customers\n"
+        "read `README.md` on the listing.\n\n"
         "## Build and publish\n\n"
         "```sh\nmkt keygen --out ~/.config/mkt/signing.key   # once; register the public key\n"
         "mkt build . --key ~/.config/mkt/signing.key\n"
@@ -95,14 +137,18 @@ def scaffold_files(answers: Answers) -> tuple[dict[str, str], Manifest]:
     """
     data = manifest_data(answers)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    files = {MANIFEST_NAME: text, "README.md": readme_text(answers), **_kind_files(answers)}
+    files = {
+        MANIFEST_NAME: text,
+        "README.md": readme_text(answers),
+        DEVELOPING_NAME: developing_text(answers),
+        **_kind_files(answers),
+    }
     # Validate what ``mkt build`` will see: the manifest with the author's key in it.
     built = json.loads(text)
     author = built.get("author") if isinstance(built.get("author"), dict) else {}
     built["author"] = {**author, "publicKey": _PLACEHOLDER_KEY}
-    manifest = validate_manifest(
-        json.dumps(built).encode("utf-8"), member_paths={path: b"" for path in files}
-    )
+    packaged = {path: b"" for path in files if path != DEVELOPING_NAME}
+    manifest = validate_manifest(json.dumps(built).encode("utf-8"), member_paths=packaged)
     return files, manifest
 
 

@@ -33,6 +33,8 @@ PACKAGE_SUFFIX = ".argent-pkg"
 SKIPPED_DIRECTORIES = frozenset({".git", "__pycache__", ".pytest_cache", ".venv"})
 SKIPPED_FILES = frozenset({".DS_Store"})
 SKIPPED_SUFFIXES = (".pyc",)
+#: Files at the root that are the author's, not the customer's: ``mkt init`` writes its build notes there.
+SKIPPED_ROOT_FILES = frozenset({"DEVELOPING.md"})
 FILE_MODE = 0o644
 
 
@@ -84,7 +86,7 @@ def _walk(root: Path) -> Iterable[tuple[str, Path]]:
                 continue
             full = Path(directory, name)
             relative = full.relative_to(root).as_posix()
-            if relative in UNSUMMED:
+            if relative in UNSUMMED or relative in SKIPPED_ROOT_FILES:
                 continue
             yield relative, full
         # Symbolic links to directories are listed in dirnames but never followed.
@@ -163,7 +165,7 @@ def build_package(
     Args:
         source: a directory (its regular files are packaged, skipping ``.git``,
             ``__pycache__``, ``.pytest_cache``, ``.venv``, ``*.pyc``, ``.DS_Store``
-            and a root ``SHA256SUMS``/``SIGNATURE``), or a mapping of member path to
+            and a root ``SHA256SUMS``/``SIGNATURE``/``DEVELOPING.md``), or a mapping of member path to
             content bytes.
         signing_key: the author's Ed25519 key; the embedded ``SIGNATURE`` is made
             with it.
