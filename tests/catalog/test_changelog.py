@@ -263,3 +263,17 @@ def test_the_watch_email_carries_the_new_versions_notes(three_versions, django_u
     body = mail.outbox[0].body
     assert "Release notes:" in body and NOTES_2_0.strip() in body
     assert NOTES_1_0.strip() not in body
+
+
+def test_the_watch_emails_html_part_renders_the_notes_harmlessly(author, django_user_model):
+    package = PublishedPackageFactory(publisher=author.publisher, release__release_notes=HOSTILE_NOTES)
+    bob = make_user(django_user_model, "bob")
+    watch.watch_create(package=package, user=bob)
+    mail.outbox.clear()
+
+    assert watch.release_watchers_send(release_id=package.latest_release.pk) == 1
+
+    html, content_type = mail.outbox[0].alternatives[0]
+    assert content_type == "text/html"
+    assert "<strong>Fine</strong> release." in html
+    assert_harmless(html)
