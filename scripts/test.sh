@@ -6,10 +6,12 @@
 #   1. ruff check
 #   2. makemigrations --check and the layering contract (lint-imports)
 #   3. the documentation site (mkdocs build --strict: a broken link fails it)
-#   4. unit tests on SQLite          (-m "not integration and not browser")
+#   4. unit tests on SQLite          (-m "not integration and not browser"),
+#      then the same on PostgreSQL
 #   5. the mkt client on its own: its wheel (clients/mkt) in a fresh virtual
 #      environment without Django, driven against a live server
-#   6. integration + browser tests   (-m "integration or browser") against
+#   6. the customer's typo journey in the browser on SQLite (make run's database),
+#      then integration + browser tests (-m "integration or browser") against
 #      the services above
 #   7. the coverage report of 4 and 6, which fails under the floor
 #      (fail_under in pyproject.toml; a partial run such as -k falls under it)
@@ -234,6 +236,15 @@ mkt_wheel() {
     --junitxml="$WORK/junit-mkt-wheel.xml" tests/argent_mkt/test_command_e2e.py
 }
 stage "mkt wheel in a fresh venv (no Django)" mkt_wheel
+
+# The customer's typo journey on SQLite, the database `make run` uses by default: the look-alike
+# rule there is the project's own (catalog/vocabulary.py), so the page is walked on both databases.
+browser_sqlite() {
+  DJANGO_ALLOW_ASYNC_UNSAFE=true \
+    "$PY" -m pytest -m browser -p no:randomly -q --junitxml="$WORK/junit-browser-sqlite.xml" \
+      --cov --cov-append --cov-report= --cov-fail-under=0 tests/browser/test_search_typo.py
+}
+stage "browser journey on SQLite (search with a typo)" browser_sqlite
 
 integration_tests() {
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/marketplace" \
