@@ -7,6 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from repository import keys, services
 
+#: The refusal of a key file that cannot be read or holds no Ed25519 key (docs/error-codes.md).
+KEY_UNREADABLE = "tuf.key_unreadable"
+
 
 class Command(BaseCommand):
     help = (
@@ -50,7 +53,7 @@ class Command(BaseCommand):
             root_signers = [keys.load_signer(path) for path in root_key]
             targets_signer = keys.load_signer(targets_key)
         except (OSError, ValueError) as exc:
-            raise CommandError(f"{exc} (tuf.key_unreadable)") from exc
+            raise CommandError(f"{exc} ({KEY_UNREADABLE})") from exc
         if threshold is None:
             threshold = 2 if len(root_signers) >= 3 else 1
         try:

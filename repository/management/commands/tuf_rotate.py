@@ -9,6 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from repository import keys, services
 
+#: The refusal of a key file that cannot be read or holds no Ed25519 key (docs/error-codes.md).
+KEY_UNREADABLE = "tuf.key_unreadable"
+
 
 class Command(BaseCommand):
     help = (
@@ -47,7 +50,7 @@ class Command(BaseCommand):
             targets_signer = keys.load_signer(targets_key) if targets_key else None
             new_signer = keys.load_signer(new_key) if new_key and role == "targets" else None
         except (OSError, ValueError) as exc:
-            raise CommandError(f"{exc} (tuf.key_unreadable)") from exc
+            raise CommandError(f"{exc} ({KEY_UNREADABLE})") from exc
         new_key_file = None
         if role in keys.ONLINE_ROLES:
             target = keys.online_key_path(role)
