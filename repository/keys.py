@@ -77,3 +77,32 @@ def online_signer(role: str) -> CryptoSigner:
 def development_key_dir() -> Path:
     """Where ``tuf_init`` keeps the generated offline keys in development (``DATA_DIR/tuf-offline-keys``)."""
     return Path(settings.DATA_DIR) / "tuf-offline-keys"
+
+
+def _ensure(path: Path) -> bool:
+    if path.exists():
+        return False
+    try:
+        write_new_key(path)
+    except FileExistsError:  # Another process made it first.
+        return False
+    return True
+
+
+def development_keys() -> tuple[list[Path], Path, list[Path]]:
+    """Make the keys a development site lacks: three root keys and a targets key under
+    :func:`development_key_dir`, and the online keys at their settings' paths.
+
+    Returns:
+        the root key files, the targets key file, and the files generated now.
+
+    Raises:
+        ImproperlyConfigured: ``DEBUG`` is off (production keys are the operator's, never generated).
+    """
+    if not settings.DEBUG:
+        raise ImproperlyConfigured("TUF keys are generated only with DEBUG on.")
+    directory = development_key_dir()
+    root = [directory / f"root-{n}.pem" for n in (1, 2, 3)]
+    targets = directory / "targets.pem"
+    made = [path for path in [*root, targets, *map(online_key_path, ONLINE_ROLES)] if _ensure(path)]
+    return root, targets, made

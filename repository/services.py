@@ -324,6 +324,8 @@ def refresh(*, now: datetime | None = None, renew: bool = False) -> RunResult:
         OSError: the storage failed (the task retries; nothing pending is dropped).
     """
     now = now or timezone.now()
+    if settings.DEBUG and not RepositoryState.objects.filter(pk=1, root_version__gt=0).exists():
+        initialise_development()
     with transaction.atomic():
         state = _locked_state()
         if not state.initialised:
@@ -463,6 +465,22 @@ def initialise(
         _sync_blocklist()
         PendingChange.objects.all().delete()
         return _publish(state, range(2**BIN_BITS), now, snapshot=True, timestamp=True)
+
+
+def initialise_development() -> RunResult | None:
+    """Development (``DEBUG``): generate the missing keys (:func:`keys.development_keys`) and
+    initialise with root 2 of 3; None when another process initialised first."""
+    root, targets, _made = keys.development_keys()
+    try:
+        return initialise(
+            root_signers=[keys.load_signer(p) for p in root],
+            threshold=2,
+            targets_signer=keys.load_signer(targets),
+        )
+    except RepositoryError as exc:
+        if exc.code != "tuf.initialised":
+            raise
+        return None
 
 
 def rotate(

@@ -370,3 +370,18 @@ def test_the_check_reports_missing_online_key_files(settings, tmp_path):
     for setting in keys.ONLINE_ROLES.values():
         setattr(settings, setting, tmp_path / "missing.pem")
     assert [m.id for m in tuf_key_files_check()] == ["repository.E001"] * 3
+
+
+def test_a_development_site_initialises_the_repository_at_its_first_change(settings, tmp_path, published):
+    settings.DEBUG = True
+    settings.DATA_DIR = tmp_path / "data"
+    for role, setting in keys.ONLINE_ROLES.items():
+        setattr(settings, setting, tmp_path / "data" / "tuf-keys" / f"{role}.pem")
+
+    release = published()
+
+    assert (tmp_path / "data" / "tuf-offline-keys" / "root-3.pem").is_file()
+    client_dir = tmp_path / "client"
+    client_dir.mkdir()
+    (client_dir / "root.json").write_bytes(services.read_metadata("1.root.json"))
+    assert refreshed(client_dir).get_targetinfo(_path(release)) is not None

@@ -39,7 +39,10 @@ class Command(BaseCommand):
                 raise CommandError(
                     "Give --root-key (each root key) and --targets-key: they are offline keys (tuf.key_missing)."
                 )
-            root_key, targets_key = self._generate_offline()
+            root, targets, made = keys.development_keys()
+            root_key, targets_key = [str(p) for p in root], str(targets)
+            for path in made:
+                self.stdout.write(f"Generated the development key {path}.")
         if not root_key or not targets_key:
             raise CommandError("Give both --root-key and --targets-key (tuf.key_missing).")
         for role in keys.ONLINE_ROLES:
@@ -67,13 +70,3 @@ class Command(BaseCommand):
         for keyid in root.roles["root"].keyids:
             self.stdout.write(f"  {keyid}")
         self.stdout.write(f"Snapshot v{result.snapshot}, timestamp v{result.timestamp}; 256 bins written.")
-
-    def _generate_offline(self) -> tuple[list[str], str]:
-        directory = keys.development_key_dir()
-        paths = [directory / f"root-{n}.pem" for n in (1, 2, 3)]
-        targets = directory / "targets.pem"
-        for path in [*paths, targets]:
-            if not path.exists():
-                keys.write_new_key(path)
-        self.stdout.write(f"Development offline keys (root x3, targets) in {directory}.")
-        return [str(p) for p in paths], str(targets)
