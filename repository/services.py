@@ -544,7 +544,7 @@ def rotate(
                 root.roles[Root.type].threshold = threshold or trusted.signed.roles[Root.type].threshold
                 signers = [*root_signers, *new_root_signers]
             else:
-                if new_signer is None:
+                if new_signer is None:  # Checked before anything is written.
                     raise RepositoryError(f"Rotating {role} needs its new key.", code="tuf.key_missing")
                 for keyid in list(root.roles[role].keyids):
                     root.revoke_key(keyid, role)
@@ -558,12 +558,10 @@ def rotate(
             if role in keys.ONLINE_ROLES:
                 os.replace(new_key_file, keys.online_key_path(role))
             if role == "targets":
-                if new_signer is None:
-                    raise RepositoryError("Rotating targets needs its new key.", code="tuf.key_missing")
-                bins_key = Metadata[Targets].from_bytes(
+                current_targets = Metadata[Targets].from_bytes(
                     read_metadata(f"{state.targets_version}.targets.json")
                 )
-                delegation = bins_key.signed.delegations
-                _sign_targets(state, new_signer, next(iter(delegation.keys.values())), now)
+                bins_key = next(iter(current_targets.signed.delegations.keys.values()))
+                _sign_targets(state, new_signer, bins_key, now)
         result = _publish(state, bins, now, snapshot=True, timestamp=True)
     return result

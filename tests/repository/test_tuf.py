@@ -340,6 +340,17 @@ def test_a_root_rotation_without_a_threshold_of_the_old_keys_is_refused(tuf_repo
     assert RepositoryState.objects.get().root_version == 1
 
 
+def test_a_targets_rotation_without_the_new_key_is_refused_and_writes_nothing(tuf_repo):
+    before = _metadata_files()
+    root = [arg for path in tuf_repo["root"][:2] for arg in ("--root-key", str(path))]
+
+    with pytest.raises(CommandError, match="tuf.key_missing"):
+        call_command("tuf_rotate", "targets", *root)
+
+    assert _metadata_files() == before
+    assert RepositoryState.objects.get().root_version == 1
+
+
 def test_init_twice_is_refused(tuf_repo):
     args = [arg for path in tuf_repo["root"] for arg in ("--root-key", str(path))]
     with pytest.raises(CommandError, match="tuf.initialised"):
