@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tokens",
     "publishing",
     "licensing",
+    "repository",
     "moderation",
     "marketplace",  # project commands (load_demo)
 ]
@@ -386,6 +387,27 @@ CELERY_BEAT_SCHEDULE = {
     "installs-30d-refresh": {"task": "catalog.tasks.installs_30d_refresh", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# --- TUF repository (repository/, docs/operators.md "TUF keys") ------------------------------------
+#: The online keys (Ed25519 PEM files): bins, snapshot, timestamp. Development generates them (tuf_init).
+TUF_BINS_KEY_PATH = Path(env.str("TUF_BINS_KEY_PATH", default=str(DATA_DIR / "tuf-keys" / "bins.pem")))
+TUF_SNAPSHOT_KEY_PATH = Path(
+    env.str("TUF_SNAPSHOT_KEY_PATH", default=str(DATA_DIR / "tuf-keys" / "snapshot.pem"))
+)
+TUF_TIMESTAMP_KEY_PATH = Path(
+    env.str("TUF_TIMESTAMP_KEY_PATH", default=str(DATA_DIR / "tuf-keys" / "timestamp.pem"))
+)
+#: Lifetimes of the signed files, in seconds.
+TUF_TIMESTAMP_EXPIRY = env.int("TUF_TIMESTAMP_EXPIRY", default=24 * 3600)
+TUF_SNAPSHOT_EXPIRY = env.int("TUF_SNAPSHOT_EXPIRY", default=7 * 24 * 3600)
+TUF_BINS_EXPIRY = env.int("TUF_BINS_EXPIRY", default=365 * 24 * 3600)
+TUF_TARGETS_EXPIRY = env.int("TUF_TARGETS_EXPIRY", default=365 * 24 * 3600)
+TUF_ROOT_EXPIRY = env.int("TUF_ROOT_EXPIRY", default=365 * 24 * 3600)
+#: The beat entry signs a new timestamp once less than half its lifetime is left (and applies pending changes).
+CELERY_BEAT_SCHEDULE["tuf-timestamp-refresh"] = {
+    "task": "repository.tasks.tuf_timestamp_refresh",
+    "schedule": env.float("TUF_REFRESH_INTERVAL", default=3600.0),
+}
 #: Seconds a submission may stay pending or scanning before the sweep enqueues it again.
 SUBMISSION_SWEEP_PENDING_AFTER = env.int("SUBMISSION_SWEEP_PENDING_AFTER", default=60)
 SUBMISSION_SWEEP_SCANNING_AFTER = env.int("SUBMISSION_SWEEP_SCANNING_AFTER", default=600)

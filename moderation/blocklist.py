@@ -10,6 +10,7 @@ are published, signed with the marketplace's Ed25519 key, at
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections import defaultdict
 from pathlib import Path
@@ -243,6 +244,28 @@ def blocklist_entries() -> list[dict[str, str]]:
         }
         for entry, release in ordered
     ]
+
+
+def blocked_release_ids(release_ids) -> set[int]:
+    """The ones among ``release_ids`` that a confirmed, unlifted block (soft or hard) covers.
+
+    A block of one release covers it; a whole-package block covers every release of the
+    package. What the TUF repository leaves out of its targets (``repository/provider.py``).
+    """
+    release_ids = set(release_ids)
+    active = BlockEntry.objects.filter(STATUS_FILTERS[CONFIRMED])
+    covered = set(active.filter(release_id__in=release_ids).values_list("release_id", flat=True))
+    whole = active.filter(release__isnull=True).values("package_id")
+    covered |= set(
+        Release.objects.filter(pk__in=release_ids, package_id__in=whole).values_list("pk", flat=True)
+    )
+    return covered
+
+
+def blocklist_bytes() -> bytes:
+    """The current blocklist document (:func:`blocklist_document`) as the UTF-8 JSON bytes the TUF
+    target ``blocklist.json`` carries (``docs/api.md``, "TUF repository")."""
+    return json.dumps(blocklist_document(), indent=2, sort_keys=True).encode() + b"\n"
 
 
 def blocklist_document() -> dict:

@@ -44,6 +44,7 @@ from marketplace.celery import enqueue_on_commit
 from publishing.constants import CHECKING_STATUSES, SubmissionStatus
 from publishing.models import Submission
 from publishing.status_owner import Refused
+from repository import services as tuf
 
 from . import tasks
 from .constants import QUARANTINE_REASON, Action, BlockSeverity, ReportStatus, RequestStatus
@@ -514,6 +515,24 @@ _declare(
 )  # fmt: skip
 
 
+# --- effects: what else a transition changes, in its transaction ---------------------------------
+
+
+def _block_changed(entry: BlockEntry) -> None:
+    release_ids, package_ids = ([entry.release_id], []) if entry.release_id else ([], [entry.package_id])
+    tuf.changed(release_ids=release_ids, package_ids=package_ids, blocklist=True)
+
+
+#: Transition key -> the functions :func:`take` calls with the object once its state is written.
+#: The TUF targets (``repository.services.changed``) follow what customers may download.
+EFFECTS: dict[str, tuple[Callable[[Any], None], ...]] = {
+    "release:publish": (lambda release: tuf.changed(release_ids=[release.pk]),),
+    "release:yank": (lambda release: tuf.changed(release_ids=[release.pk]),),
+    "block:confirm": (_block_changed,),
+    "block:lift": (_block_changed,),
+}
+
+
 # --- the engine -----------------------------------------------------------------------------------
 
 
@@ -632,6 +651,8 @@ def take(
         obj.save()  # A new row, in the machine's first state (the fields' defaults).
     elif written:
         obj.save(update_fields=list(dict.fromkeys(written)))
+    for effect in EFFECTS.get(t.key, ()):
+        effect(obj)
     if t.action is None:
         return None
     decision = audit_log(

@@ -25,6 +25,7 @@ SOURCES = (
     ROOT / "api",
     ROOT / "tokens",
     ROOT / "marketplace",
+    ROOT / "repository",
     ROOT / "clients" / "mkt" / "src",  # the format library (archive, checksums, manifest, signature codes)
 )
 
@@ -48,6 +49,7 @@ PREFIXES = (
     "submission",
     "plan",
     "connector",
+    "tuf",
 )
 _AREA = "|".join(PREFIXES)
 QUOTED_CODE = re.compile(rf"""(?<![\w.])["']((?:{_AREA})\.[a-z][a-z0-9_]*)["']""")
@@ -108,7 +110,7 @@ def test_every_documented_code_still_exists():
 
 
 #: A link in the rule column: to a section of the package format or of the API guide.
-RULE_LINK = re.compile(r"\[([^\]]+)\]\((package-format\.md|api\.md)#([a-z-]+)\)")
+RULE_LINK = re.compile(r"\[([^\]]+)\]\((package-format\.md|api\.md|operators\.md)#([a-z-]+)\)")
 
 
 def test_every_row_is_complete():

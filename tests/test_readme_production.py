@@ -69,6 +69,13 @@ def _production_environment(tmp_path: Path) -> dict[str, str]:
     subprocess.run(
         [str(mkt), *words[1 : words.index("--out")], "--out", out], check=True, capture_output=True
     )
+    # The TUF repository's online keys, made by the README's openssl lines.
+    for block in _code_blocks(section):
+        for line in block.splitlines():
+            if line.startswith("openssl genpkey"):
+                words = shlex.split(line)
+                out = _filled("", words[words.index("-out") + 1], tmp_path)
+                subprocess.run([*words[: words.index("-out")], "-out", out], check=True, capture_output=True)
     Path(environment["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     return environment
 

@@ -36,6 +36,10 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     from argent_pkg import generate_signing_key, save_signing_key
 
     save_signing_key(tmp_path / "marketplace-signing.key", generate_signing_key())
+    from repository.keys import write_new_key
+
+    for role in ("bins", "snapshot", "timestamp"):  # The TUF online keys, at their default paths.
+        write_new_key(tmp_path / "tuf-keys" / f"{role}.pem")
     result = _manage(
         "check",
         "--deploy",

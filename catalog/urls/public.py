@@ -32,6 +32,12 @@ urlpatterns = [
         views.release_download,
         name="release-download",
     ),
+    # The TUF target path ID/VERSION/FILENAME under /packages/ (docs/api.md, "TUF repository").
+    path(
+        "packages/<str:identifier>/<str:version>/<str:filename>",
+        views.release_target,
+        name="release-target",
+    ),
     path(
         "packages/<str:identifier>/<str:version>/images/<path:path>",
         views.release_image_file,

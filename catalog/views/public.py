@@ -523,6 +523,18 @@ def release_download(request: HttpRequest, identifier: str, version: str) -> Htt
     return response
 
 
+def release_target(request: HttpRequest, identifier: str, version: str, filename: str) -> HttpResponse:
+    """``GET /packages/ID/VERSION/FILENAME``: the download under its TUF target path.
+
+    Clients that resolve a release through the TUF metadata download ``ID/VERSION/FILENAME``
+    relative to ``/packages/`` (``docs/api.md``, "TUF repository"); the answer is
+    :func:`release_download`'s, with the same license rules. Any other file name is a 404.
+    """
+    if filename != f"{identifier}-{version}.argent-pkg":
+        raise Http404("No such file.")
+    return release_download(request, identifier, version)
+
+
 #: The policy of a served package image: nothing it could load or run, and sandboxed when opened directly.
 RELEASE_IMAGE_CSP = "default-src 'none'; sandbox"
 #: The same for an SVG icon, whose own ``style`` attributes and elements may apply (still no script, no loads).
