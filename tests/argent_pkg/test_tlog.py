@@ -184,6 +184,8 @@ def test_a_tampered_proof_is_refused(entries, data):
     forked = tlog.leaf_hash(b"another history")
     with pytest.raises(tlog.ProofError):
         tlog.verify_consistency(size1, size, consistency, forked, root)
+    with pytest.raises(tlog.ProofError):
+        tlog.verify_consistency(size1, size, consistency, root1, forked)
 
 
 # --- tiles ---------------------------------------------------------------------------------------
