@@ -52,6 +52,19 @@ if not DEBUG and not SIGNING_KEY_PATH.is_file():
 #: The public URL of this marketplace, used in e-mails and API replies.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+#: The transparency log's Ed25519 key (32-byte seed, base64), which signs its checkpoints
+#: (docs/operators.md, "The transparency log"); generated under DATA_DIR when DEBUG is on.
+LOG_SIGNING_KEY_PATH = Path(env.str("LOG_SIGNING_KEY_PATH", default=str(DATA_DIR / "log-signing.key")))
+if not DEBUG and not LOG_SIGNING_KEY_PATH.is_file():
+    raise ImproperlyConfigured(
+        f"LOG_SIGNING_KEY_PATH must name the transparency log's Ed25519 key file when DEBUG is off "
+        f"({LOG_SIGNING_KEY_PATH} does not exist; create one with `mkt keygen --out FILE`)."
+    )
+#: The log's name in its checkpoints and its key's name (C2SP tlog-checkpoint): host and path, no scheme.
+LOG_ORIGIN = env.str("LOG_ORIGIN", default=SITE_URL.split("://", 1)[-1] + "/log")
+#: Where clients fetch the log's checkpoint and tiles (the bucket's URL for log/ in production).
+LOG_BASE_URL = env.str("LOG_BASE_URL", default=SITE_URL + "/log").rstrip("/")
+
 INSTALLED_APPS = [
     "marketplace.apps.MarketplaceAdminConfig",  # django.contrib.admin, signed into through allauth
     "django.contrib.auth",
@@ -73,6 +86,7 @@ INSTALLED_APPS = [
     "publishing",
     "licensing",
     "moderation",
+    "transparency",
     "marketplace",  # project commands (load_demo)
 ]
 

@@ -44,6 +44,7 @@ from marketplace.celery import enqueue_on_commit
 from publishing.constants import CHECKING_STATUSES, SubmissionStatus
 from publishing.models import Submission
 from publishing.status_owner import Refused
+from transparency import services as log_events
 
 from . import tasks
 from .constants import QUARANTINE_REASON, Action, BlockSeverity, ReportStatus, RequestStatus
@@ -514,6 +515,19 @@ _declare(
 )  # fmt: skip
 
 
+# --- what a transition also records ---------------------------------------------------------------
+
+#: Transition key -> callables ``effect(obj, left_state)`` run by :func:`take` after the state is
+#: written, in the same transaction: the transparency log's entries (docs/operators.md,
+#: "The transparency log"). A withdrawn block request was never in force, so it is not logged.
+EFFECTS: dict[str, tuple[Callable[[Any, str], Any], ...]] = {
+    "release:publish": (lambda release, left: log_events.release_published(release),),
+    "release:yank": (lambda release, left: log_events.release_yanked(release),),
+    "block:confirm": (lambda block, left: log_events.block_added(block),),
+    "block:lift": (lambda block, left: log_events.block_lifted(block) if left == "confirmed" else None,),
+}
+
+
 # --- the engine -----------------------------------------------------------------------------------
 
 
@@ -632,6 +646,8 @@ def take(
         obj.save()  # A new row, in the machine's first state (the fields' defaults).
     elif written:
         obj.save(update_fields=list(dict.fromkeys(written)))
+    for effect in EFFECTS.get(key, ()):
+        effect(obj, left)
     if t.action is None:
         return None
     decision = audit_log(

@@ -158,6 +158,10 @@ class CatalogLatestSerializer(serializers.Serializer):
     signature = serializers.SerializerMethodField()
     public_key = serializers.CharField(source="signing_key.public_key")
     key_fingerprint = serializers.CharField()
+    log_index = serializers.IntegerField(
+        allow_null=True,
+        help_text="Index of the release's entry in the transparency log (docs/api.md, 'Transparency log').",
+    )
 
     def get_min_argent_version(self, obj: Release) -> str | None:
         return min_argent_version(obj.compatibility)
@@ -182,7 +186,8 @@ class CatalogLatestSerializer(serializers.Serializer):
 
 class CatalogVersionSerializer(serializers.Serializer):
     """One of ``versions`` of the ArgentOS detail: ``version``, ``published_at``, ``yanked``,
-    plus the release's signing key (``public_key``, ``key_fingerprint``), so that a client installing
+    ``log_index`` (its transparency log entry), plus the release's signing key (``public_key``,
+    ``key_fingerprint``), so that a client installing
     an older version verifies it with the key that signed it, not the latest one's."""
 
     version = serializers.CharField()
@@ -190,6 +195,10 @@ class CatalogVersionSerializer(serializers.Serializer):
     yanked = serializers.BooleanField()
     public_key = serializers.CharField(source="signing_key.public_key")
     key_fingerprint = serializers.CharField()
+    log_index = serializers.IntegerField(
+        allow_null=True,
+        help_text="Index of the release's entry in the transparency log (docs/api.md, 'Transparency log').",
+    )
 
     def get_published_at(self, obj: Release) -> str | None:
         return utc_z(obj.published_at)
