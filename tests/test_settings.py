@@ -36,6 +36,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     from argent_pkg import generate_signing_key, save_signing_key
 
     save_signing_key(tmp_path / "marketplace-signing.key", generate_signing_key())
+    save_signing_key(tmp_path / "log-signing.key", generate_signing_key())
     result = _manage(
         "check",
         "--deploy",

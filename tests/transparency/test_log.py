@@ -317,3 +317,10 @@ def test_log_audit_finds_an_entry_edited_with_its_hashes(db):
     TreeNode.objects.filter(level=0, index=4).update(hash=tlog.leaf_hash(forged))
     with pytest.raises(CommandError, match="entries 0 to 9 do not hash to the signed checkpoint at size 10"):
         call_command("log_audit")
+
+
+def test_the_openapi_document_describes_the_log_endpoints(db, client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    proof = paths["/api/v1/log/releases/{identifier}/{version}"]["get"]
+    assert set(proof["responses"]) == {"200", "404"}
+    assert "/api/v1/log" in paths
