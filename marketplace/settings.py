@@ -388,6 +388,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
     "installs-30d-refresh": {"task": "catalog.tasks.installs_30d_refresh", "schedule": 24 * 3600.0},
+    # Entries whose integration task was lost (broker down, retries spent) join the log within a minute.
+    "log-integrate-sweep": {"task": "transparency.tasks.log_integrate", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 #: Seconds a submission may stay pending or scanning before the sweep enqueues it again.

@@ -213,9 +213,16 @@ def publish_files() -> int:
     tiles each checkpoint needs, C2SP ``tlog-tiles``, "Partial Tiles"); the checkpoint is
     written last, so a client never reads one whose tiles are missing.
     """
-    checkpoint = latest_checkpoint()
-    if checkpoint is None:
-        return 0
+    with transaction.atomic():
+        # The latest checkpoint's row lock lets one process at a time write files (appends do not wait).
+        checkpoint = Checkpoint.objects.select_for_update().order_by("-size").first()
+        if checkpoint is None:
+            return 0
+        return _write_files(checkpoint)
+
+
+def _write_files(checkpoint: Checkpoint) -> int:
+    """Write what ``checkpoint`` needs that is missing (see :func:`publish_files`)."""
     size = checkpoint.size
     storage = _storage()
     name = PREFIX + CHECKPOINT_PATH
@@ -226,9 +233,10 @@ def publish_files() -> int:
     written = 0
     level = 0
     while size >> (tlog.TILE_HEIGHT * level):
-        count = size >> (tlog.TILE_HEIGHT * level)
-        last = (count - 1) // tlog.TILE_WIDTH
-        for n in range(last, -1, -1):  # the rightmost tiles are the new ones; stop at one already written
+        # Tiles are written left to right, so a tile that exists has all those left of it: scan
+        # from the right to the first one that exists, then write the missing ones in order.
+        missing = []
+        for n in range((((size >> (tlog.TILE_HEIGHT * level)) - 1) // tlog.TILE_WIDTH), -1, -1):
             width = tlog.tile_width(level, n, size)
             path = tlog.tile_path(level, n, width)
             bundle_path = tlog.entries_path(n, width) if level == 0 else None
@@ -236,6 +244,8 @@ def publish_files() -> int:
                 bundle_path is None or storage.exists(PREFIX + bundle_path)
             ):
                 break
+            missing.append((n, width, path, bundle_path))
+        for n, width, path, bundle_path in reversed(missing):
             first = n * tlog.TILE_WIDTH
             hashes = TreeNode.objects.filter(
                 level=level * tlog.TILE_HEIGHT, index__gte=first, index__lt=first + width
@@ -243,11 +253,11 @@ def publish_files() -> int:
             data = b"".join(bytes(h) for h in hashes.values_list("hash", flat=True))
             if len(data) != width * tlog.HASH_SIZE:
                 raise RuntimeError(f"The stored nodes for {path} are incomplete.")
-            written += _write_once(path, data)
-            if level == 0:
+            if bundle_path is not None:  # the entries first: a tile that exists has its bundle
                 bodies = LogEntry.objects.filter(index__gte=first, index__lt=first + width).order_by("index")
                 bundle = tlog.encode_bundle(bytes(b) for b in bodies.values_list("body", flat=True))
                 written += _write_once(bundle_path, bundle)
+            written += _write_once(path, data)
         level += 1
     # The checkpoint is mutable: replace it (the storages do not overwrite on save).
     if storage.exists(name):

@@ -324,3 +324,17 @@ def test_the_openapi_document_describes_the_log_endpoints(db, client):
     proof = paths["/api/v1/log/releases/{identifier}/{version}"]["get"]
     assert set(proof["responses"]) == {"200", "404"}
     assert "/api/v1/log" in paths
+
+
+def test_a_run_that_stopped_half_way_is_completed_by_the_next(db):
+    _append_many(300)
+    _integrate()
+    stored = storages["packages"]
+    for name in ("log/checkpoint", "log/tile/0/001.p/44", "log/tile/entries/001.p/44", "log/tile/1/000.p/1"):
+        stored.delete(name)  # as if the worker died after writing the full tiles
+
+    assert tree.integrate().after == 300  # nothing new to integrate: the files are written again
+    for name in ("log/checkpoint", "log/tile/0/001.p/44", "log/tile/entries/001.p/44", "log/tile/1/000.p/1"):
+        assert stored.exists(name), name
+    with stored.open("log/checkpoint") as handle:
+        assert _open(handle.read().decode()).size == 300
