@@ -7,6 +7,7 @@ against the RFC 9162 vectors and pymerkle in tests/argent_pkg/test_tlog.py), as 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 
 import pytest
@@ -15,6 +16,8 @@ from django.core import mail
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog.models import Release
 from moderation.blocklist import block_confirm, block_lift, block_request
@@ -338,3 +341,38 @@ def test_a_run_that_stopped_half_way_is_completed_by_the_next(db):
         assert stored.exists(name), name
     with stored.open("log/checkpoint") as handle:
         assert _open(handle.read().decode()).size == 300
+
+
+class _Rollback(Exception):
+    """Ends a hypothesis example: its rows are rolled back so the next starts from an empty log."""
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.integers(1, 300), min_size=1, max_size=4), data=st.data())
+def test_every_proof_the_server_gives_verifies(db, batches, data):
+    with pytest.raises(_Rollback), transaction.atomic():
+        for count in batches:
+            _append_many(count)
+            _integrate()
+        leaves = [bytes(h) for h in LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+        signed = [_open(c.note) for c in Checkpoint.objects.order_by("size")]
+        assert [c.size for c in signed] == list(itertools.accumulate(batches))
+        for checkpoint in signed:
+            assert checkpoint.root == tlog.root_of(leaves[: checkpoint.size])
+            index = data.draw(st.integers(0, checkpoint.size - 1))
+            proof = tree.inclusion(index, checkpoint.size)
+            tlog.verify_inclusion(leaves[index], index, checkpoint.size, proof, checkpoint.root)
+            if proof:  # a tampered proof fails
+                with pytest.raises(tlog.ProofError):
+                    tlog.verify_inclusion(
+                        leaves[index],
+                        index,
+                        checkpoint.size,
+                        [bytes([proof[0][0] ^ 1]) + proof[0][1:], *proof[1:]],
+                        checkpoint.root,
+                    )
+        for old, new in itertools.pairwise(signed):
+            tlog.verify_consistency(
+                old.size, new.size, tree.consistency(old.size, new.size), old.root, new.root
+            )
+        raise _Rollback
