@@ -158,6 +158,8 @@ def integrate(*, batch: int = 10_000) -> Integrated:
         after = min(head.size, before + batch)
         if after > before:
             nodes = StoredNodes()
+            # The old tree's perfect subtrees along its right edge: the new leaves' left siblings.
+            nodes.prefetch(lambda reader: tlog.subtree_hash(reader, 0, before))
             new: list[TreeNode] = []
             leaves = LogEntry.objects.filter(index__gte=before, index__lt=after).order_by("index")
             expected = before
@@ -176,6 +178,7 @@ def integrate(*, batch: int = 10_000) -> Integrated:
             if expected != after:
                 raise RuntimeError(f"The log has a gap at index {expected}.")
             TreeNode.objects.bulk_create(new, batch_size=2000)
+            nodes.prefetch(lambda reader: tlog.subtree_hash(reader, 0, after))
             root = tlog.subtree_hash(nodes, 0, after)
             checkpoint = tlog.Checkpoint(settings.LOG_ORIGIN, after, root)
             Checkpoint.objects.create(
