@@ -296,3 +296,12 @@ def test_malformed_checkpoints_are_refused(text):
 def test_malformed_notes_are_refused(note):
     with pytest.raises(FormatError):
         tlog.open_note(note, "b", bytes(fixed_key(1).verify_key))
+
+
+def test_verifier_keys_round_trip_even_when_their_base64_holds_a_plus():
+    keys = [bytes(fixed_key(n).verify_key) for n in range(1, 40)]
+    assert any("+" in tlog.verifier_key(ORIGIN, k).split("+", 2)[2] for k in keys)
+    for key in keys:
+        assert tlog.parse_verifier_key(tlog.verifier_key(ORIGIN, key)) == (ORIGIN, key)
+    with pytest.raises(FormatError, match="ID does not match"):
+        tlog.parse_verifier_key(tlog.verifier_key(ORIGIN, keys[0]).replace(ORIGIN, "other.example/log"))

@@ -312,7 +312,7 @@ def parse_verifier_key(text: str) -> tuple[str, bytes]:
     Raises:
         FormatError: the text is not such a key, or its key ID does not match its key.
     """
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the name and the ID hold no '+'; the base64 key may
     if len(parts) != 3:
         raise FormatError("A log verifier key reads NAME+KEYID+KEY.")
     name, hex_id, encoded = parts
