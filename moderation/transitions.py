@@ -45,6 +45,7 @@ from publishing.constants import CHECKING_STATUSES, SubmissionStatus
 from publishing.models import Submission
 from publishing.status_owner import Refused
 from repository import services as tuf
+from transparency import services as log_events
 
 from . import tasks
 from .constants import QUARANTINE_REASON, Action, BlockSeverity, ReportStatus, RequestStatus
@@ -515,21 +516,39 @@ _declare(
 )  # fmt: skip
 
 
-# --- effects: what else a transition changes, in its transaction ---------------------------------
+# --- effects: what a transition also records, in its transaction --------------------------------
 
 
-def _block_changed(entry: BlockEntry) -> None:
+def _block_targets_changed(entry: BlockEntry) -> None:
     release_ids, package_ids = ([entry.release_id], []) if entry.release_id else ([], [entry.package_id])
     tuf.changed(release_ids=release_ids, package_ids=package_ids, blocklist=True)
 
 
-#: Transition key -> the functions :func:`take` calls with the object once its state is written.
-#: The TUF targets (``repository.services.changed``) follow what customers may download.
-EFFECTS: dict[str, tuple[Callable[[Any], None], ...]] = {
-    "release:publish": (lambda release: tuf.changed(release_ids=[release.pk]),),
-    "release:yank": (lambda release: tuf.changed(release_ids=[release.pk]),),
-    "block:confirm": (_block_changed,),
-    "block:lift": (_block_changed,),
+def _block_lifted(entry: BlockEntry, left: str) -> None:
+    if left == "confirmed":  # A withdrawn request was never in force: nothing to log.
+        log_events.block_lifted(entry)
+    _block_targets_changed(entry)
+
+
+#: Transition key -> callables ``effect(obj, left_state)`` run by :func:`take` after the state is
+#: written, in the same transaction: the transparency log's entries (docs/operators.md, "The
+#: transparency log") and the TUF targets that follow what customers may download
+#: (``repository.services.changed``; docs/operators.md, "The TUF repository"). The log's entry comes
+#: first, so the release's ``log_index`` is written before the targets are regenerated.
+EFFECTS: dict[str, tuple[Callable[[Any, str], Any], ...]] = {
+    "release:publish": (
+        lambda release, left: log_events.release_published(release),
+        lambda release, left: tuf.changed(release_ids=[release.pk]),
+    ),
+    "release:yank": (
+        lambda release, left: log_events.release_yanked(release),
+        lambda release, left: tuf.changed(release_ids=[release.pk]),
+    ),
+    "block:confirm": (
+        lambda block, left: log_events.block_added(block),
+        lambda block, left: _block_targets_changed(block),
+    ),
+    "block:lift": (_block_lifted,),
 }
 
 
@@ -651,8 +670,8 @@ def take(
         obj.save()  # A new row, in the machine's first state (the fields' defaults).
     elif written:
         obj.save(update_fields=list(dict.fromkeys(written)))
-    for effect in EFFECTS.get(t.key, ()):
-        effect(obj)
+    for effect in EFFECTS.get(key, ()):
+        effect(obj, left)
     if t.action is None:
         return None
     decision = audit_log(
