@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.core.mail import get_connection
 
 from catalog.models import PublisherMember
-from marketplace.text import header_safe
+from marketplace import emails
 
 from .models import LogEntry
 
@@ -32,7 +31,8 @@ KIND_WORDS = {
 def entry_notify(entry_id: int) -> int:
     """E-mail the entry (text and HTML) to every member of its publisher; returns how many addresses.
 
-    Nothing is sent for an entry that names no publisher, or a publisher with no member
+    One message per member, in the site's e-mail layout (:mod:`marketplace.emails`), so no member
+    sees another's address. Nothing is sent for an entry that names no publisher, or a publisher with no member
     holding an e-mail address.
     """
     entry = LogEntry.objects.select_related("publisher").filter(pk=entry_id).first()
@@ -60,14 +60,14 @@ def entry_notify(entry_id: int) -> int:
         "site_url": settings.SITE_URL,
         "log_url": settings.LOG_BASE_URL,
     }
-    subject = header_safe(
-        f"[Argent Marketplace] Transparency log #{entry.index}: {what} for {entry.publisher.name}"
-    )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("transparency/emails/entry.txt", context),
-        to=recipients,
-    )
-    message.attach_alternative(render_to_string("transparency/emails/entry.html", context), "text/html")
-    message.send()
+    subject = f"Transparency log #{entry.index}: {what} for {entry.publisher.name}"
+    with get_connection() as connection:
+        for address in recipients:
+            emails.build(
+                template="transparency/emails/entry",
+                subject=subject,
+                to=[address],
+                context=context,
+                connection=connection,
+            ).send()
     return len(recipients)
