@@ -9,31 +9,21 @@ are published, signed with the marketplace's Ed25519 key, at
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections import defaultdict
-from pathlib import Path
 
 import nacl.signing
 import rfc8785
-from argent_pkg import (
-    fingerprint,
-    generate_signing_key,
-    load_signing_key,
-    public_key_b64,
-    save_signing_key,
-    sign_bytes,
-)
-from django.conf import settings
+from argent_pkg import fingerprint, public_key_b64, sign_bytes
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from api.serializers import utc_z
 from catalog.models import Package, Release
+from marketplace.keyfiles import signing_key_from_setting
 
 from . import transitions
 from .constants import BlockSeverity
@@ -62,32 +52,18 @@ block_status = block_state
 # --- the marketplace's key ------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
-def _load_key(path: str) -> nacl.signing.SigningKey:
-    return load_signing_key(path)
-
-
 def marketplace_signing_key() -> nacl.signing.SigningKey:
     """The marketplace's Ed25519 key, read from ``settings.SIGNING_KEY_PATH`` (cached per path).
 
     With ``DEBUG`` on, a missing key file is generated (mode 0600) on first
-    use. Rule: README, "Configuration", ``SIGNING_KEY_PATH``.
+    use. Rule: README, "Configuration", ``SIGNING_KEY_PATH``; the one loader of the
+    server's keys is :func:`marketplace.keyfiles.signing_key_from_setting`.
 
     Raises:
         ImproperlyConfigured: the file is missing and ``DEBUG`` is off.
         OSError, FormatError: the file cannot be read or holds no key.
     """
-    path = Path(settings.SIGNING_KEY_PATH)
-    if not path.exists():
-        if not settings.DEBUG:
-            raise ImproperlyConfigured(f"SIGNING_KEY_PATH {path} does not exist.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            save_signing_key(path, generate_signing_key())
-            logger.warning("Generated a development signing key for the marketplace at %s.", path)
-        except FileExistsError:  # Another process generated it first.
-            pass
-    return _load_key(str(path))
+    return signing_key_from_setting("SIGNING_KEY_PATH", what="signing key for the marketplace")
 
 
 def marketplace_public_key() -> str:

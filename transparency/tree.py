@@ -13,19 +13,18 @@ format (hashing, proofs, checkpoints, tiles) is ``argent_pkg.tlog``, shared with
 from __future__ import annotations
 
 import base64
-import functools
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import nacl.signing
-from argent_pkg import generate_signing_key, load_signing_key, save_signing_key, tlog
+from argent_pkg import tlog
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Q
+
+from marketplace.keyfiles import signing_key_from_setting
 
 from .models import Checkpoint, LogEntry, LogHead, TreeNode
 
@@ -39,32 +38,18 @@ CHECKPOINT_PATH = "checkpoint"
 # --- the log key ----------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
-def _load_key(path: str) -> nacl.signing.SigningKey:
-    return load_signing_key(path)
-
-
 def log_signing_key() -> nacl.signing.SigningKey:
     """The log's Ed25519 key, read from ``settings.LOG_SIGNING_KEY_PATH`` (cached per path).
 
     With ``DEBUG`` on, a missing key file is generated (mode 0600) on first use, like the
-    marketplace's own key. Rule: README, "Configuration", ``LOG_SIGNING_KEY_PATH``.
+    marketplace's own key (:func:`marketplace.keyfiles.signing_key_from_setting`, the one loader).
+    Rule: README, "Configuration", ``LOG_SIGNING_KEY_PATH``.
 
     Raises:
         ImproperlyConfigured: the file is missing and ``DEBUG`` is off.
         OSError, FormatError: the file cannot be read or holds no key.
     """
-    path = Path(settings.LOG_SIGNING_KEY_PATH)
-    if not path.exists():
-        if not settings.DEBUG:
-            raise ImproperlyConfigured(f"LOG_SIGNING_KEY_PATH {path} does not exist.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            save_signing_key(path, generate_signing_key())
-            logger.warning("Generated a development transparency log key at %s.", path)
-        except FileExistsError:  # Another process generated it first.
-            pass
-    return _load_key(str(path))
+    return signing_key_from_setting("LOG_SIGNING_KEY_PATH", what="transparency log key")
 
 
 def log_verifier_key() -> str:
