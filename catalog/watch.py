@@ -6,7 +6,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 
 from marketplace import emails
@@ -67,17 +66,8 @@ def release_watchers_send(*, release_id: int) -> int:
         "url": settings.SITE_URL + package.get_absolute_url(),
     }
     subject = f"{package.display_name or package.identifier} {release.version} is out"
-    connection = get_connection()
-    messages = [
-        emails.build(
-            template="catalog/emails/release_watchers",
-            subject=subject,
-            to=[email],
-            context=context,
-            connection=connection,
-        )
-        for email in recipients
-    ]
-    sent = connection.send_messages(messages) or 0
+    sent = emails.send_each(
+        template="catalog/emails/release_watchers", subject=subject, to=recipients, context=context
+    )
     logger.info("Release %s: e-mailed %s watcher(s)", release, sent)
     return sent

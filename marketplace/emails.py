@@ -94,3 +94,23 @@ def send(*, template: str, subject: str, to: Iterable[str], context: dict) -> in
     if not recipients:
         return 0
     return build(template=template, subject=subject, to=recipients, context=context).send()
+
+
+def send_each(*, template: str, subject: str, to: Iterable[str], context: dict) -> int:
+    """Send one message (see :func:`build`) to each address in ``to``, over one connection.
+
+    For e-mails to a group (a package's watchers, a publisher's members): nobody sees another
+    recipient's address. Empty addresses are skipped.
+
+    Returns:
+        how many messages were sent.
+    """
+    recipients = [address for address in to if address]
+    if not recipients:
+        return 0
+    connection = get_connection()
+    messages = [
+        build(template=template, subject=subject, to=[address], context=context, connection=connection)
+        for address in recipients
+    ]
+    return connection.send_messages(messages) or 0

@@ -46,7 +46,7 @@ def decision_notify(*, decision_id: int) -> int:
         "url": settings.SITE_URL + (submission or package).get_absolute_url(),
         "listing_url": settings.SITE_URL + package.get_absolute_url(),
     }
-    emails.send(
+    emails.send_each(
         template="moderation/emails/decision", subject=f"{what} was {outcome}", to=recipients, context=context
     )
     return len(recipients)
@@ -64,7 +64,7 @@ def mail_reviewers(*, subject: str, template: str, context: dict) -> int:
     if not recipients:
         logger.warning("No reviewer to e-mail about: %s", subject)
         return 0
-    emails.send(template=template.removesuffix(".txt"), subject=subject, to=recipients, context=context)
+    emails.send_each(template=template.removesuffix(".txt"), subject=subject, to=recipients, context=context)
     return len(recipients)
 
 
@@ -103,7 +103,7 @@ def verification_decision_notify(*, request_id: int) -> int:
     if not recipients:
         return 0
     outcome = "granted" if request.status == RequestStatus.GRANTED else "refused"
-    emails.send(
+    emails.send_each(
         subject=f"{request.publisher.name}: verification as {request.requested_level} {outcome}",
         template="moderation/emails/verification_decision",
         context={

@@ -500,7 +500,7 @@ def submission_upload_notify(*, submission_id: int) -> int:
         "keys_url": settings.SITE_URL + reverse("publishing:key-list", args=[submission.publisher.slug]),
         "tokens_url": settings.SITE_URL + reverse("publishing:token-list", args=[submission.publisher.slug]),
     }
-    emails.send(
+    emails.send_each(
         template="publishing/emails/upload",
         subject=f"A new version of {submission.package.identifier} was uploaded",
         to=recipients,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.mail import get_connection
 
 from catalog.models import PublisherMember
 from marketplace import emails
@@ -61,13 +60,5 @@ def entry_notify(entry_id: int) -> int:
         "log_url": settings.LOG_BASE_URL,
     }
     subject = f"Transparency log #{entry.index}: {what} for {entry.publisher.name}"
-    with get_connection() as connection:
-        for address in recipients:
-            emails.build(
-                template="transparency/emails/entry",
-                subject=subject,
-                to=[address],
-                context=context,
-                connection=connection,
-            ).send()
+    emails.send_each(template="transparency/emails/entry", subject=subject, to=recipients, context=context)
     return len(recipients)

@@ -117,3 +117,26 @@ def test_a_message_with_its_own_html_fragment_is_framed_once(settings, tmp_path)
     assert "<p><strong>Rich</strong> news.</p>" in html and "Plain news" not in html
     assert html.count("<html") == 1
     assert_branded(message)
+
+
+def test_a_group_gets_one_message_each_and_nobody_sees_another_address(
+    author, submit, build_pkg, django_user_model
+):
+    from catalog.constants import MemberRole
+    from catalog.models import PublisherMember
+    from moderation.notifications import mail_reviewers
+    from publishing.services import submission_upload_notify
+
+    colleague = make_user(django_user_model, "carol")
+    PublisherMember.objects.create(publisher=author.publisher, user=colleague, role=MemberRole.MEMBER)
+    reviewers = [make_user(django_user_model, name, is_staff=True) for name in ("rita", "sam")]
+    submission = submit(build_pkg())
+    mail.outbox.clear()
+
+    assert submission_upload_notify(submission_id=submission.pk) == 2
+    assert mail_reviewers(subject="Hello", template="moderation/emails/report_new.txt", context={}) == 2
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [author.email, colleague.email, *(user.email for user in reviewers)]
+    )
+    assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in mail.outbox)
