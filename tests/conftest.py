@@ -292,6 +292,12 @@ def reviewer(db, django_user_model):
     return make_user(django_user_model, "rita", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def second_reviewer(db, django_user_model):
+    """Another staff superuser, for the rules that need two reviewers (a hard block's confirmation)."""
+    return make_user(django_user_model, "sam", is_staff=True, is_superuser=True)
+
+
 @dataclass
 class Author:
     """A user who owns a publisher with a registered signing key."""
@@ -466,7 +472,7 @@ def publish(submit, reviewer, django_capture_on_commit_callbacks):
 
     def publish(pkg: BuiltPackage):
         if pkg.manifest.get("pricing", "free") not in ("free", "trial"):
-            # A paid release needs a connected account that can take charges (issue 6).
+            # A paid release needs a connected account that can take charges.
             from licensing.models import ConnectedAccount
 
             ConnectedAccount.objects.get_or_create(
@@ -477,3 +483,13 @@ def publish(submit, reviewer, django_capture_on_commit_callbacks):
             return services.submission_approve(submission=submit(pkg), reviewer=reviewer)
 
     return publish
+
+
+@pytest.fixture
+def published(publish, build_pkg):
+    """``published(identifier, version)``: build, upload and approve a package version; returns its release."""
+
+    def published(identifier: str = "hello-connector", version: str = "1.0.0"):
+        return publish(build_pkg(id=identifier, version=version)).release
+
+    return published

@@ -1,4 +1,4 @@
-"""The admin is signed into through allauth (marketplace/admin.py; issue 12, finding 1).
+"""The admin is signed into through allauth (marketplace/admin.py).
 
 ``/admin/login/`` checks no password itself: it sends visitors to allauth's login, with allauth's
 rate limits and its two-factor step. Codes are real TOTP codes of the enrolled secret.

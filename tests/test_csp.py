@@ -1,4 +1,4 @@
-"""Every answer carries the Content-Security-Policy (issue 12, finding 6; marketplace/settings.py)."""
+"""Every answer carries the Content-Security-Policy (marketplace/settings.py)."""
 
 from __future__ import annotations
 

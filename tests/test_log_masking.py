@@ -1,4 +1,4 @@
-"""Issue 12, finding 5: license keys and tokens never appear in a log line, the access log included.
+"""License keys and tokens never appear in a log line, the access log included.
 
 The ArgentOS client puts ``?key=`` in its download URLs, which gunicorn's access
 log wrote verbatim; Django's loggers also see request lines (``runserver``),

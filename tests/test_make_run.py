@@ -1,4 +1,4 @@
-"""``make run PORT=N`` serves at port N and links at it: ``SITE_URL`` follows unless set (issue 13, finding 7).
+"""``make run PORT=N`` serves at port N and links at it: ``SITE_URL`` follows unless set.
 
 The recipe is run for real with ``VENV``/``PY`` pointed at a stand-in interpreter that records
 its arguments and the ``SITE_URL`` it was given, so nothing is installed or served.

@@ -936,7 +936,7 @@ def test_older_release_key_falls_back_to_the_latest_key(home, market, key, other
     assert installed.load_installed(home)[PKG].version == "1.0.0"
 
 
-# --- reporting installs (issue 6: plan caps) -------------------------------------------------------------
+# --- reporting installs -------------------------------------------------------------
 
 
 def test_install_is_reported_with_a_stable_tenant_id_when_not_logged_in(home, market, key):

@@ -113,7 +113,7 @@ def test_render_then_parse_round_trips(members):
 
 
 def test_a_line_naming_sha256sums_itself_is_ignored_with_a_warning():
-    """The ArgentOS CLI lists a SHA256SUMS already in the source folder (issue 13, finding 3)."""
+    """The ArgentOS CLI lists a SHA256SUMS already in the source folder."""
     members = {"a": b"1"}
     sums = render_sha256sums(members) + f"{digest(b'stale')}  SHA256SUMS\n".encode()
 

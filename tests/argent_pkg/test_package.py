@@ -287,7 +287,7 @@ def test_manifest_json_round_trip_keeps_unknown_fields(key):
 
 
 def test_fallback_keys_are_tried_in_order_when_the_package_names_no_key():
-    """The server's registered keys stand in for a key the package does not name (issue 13, finding 2)."""
+    """The server's registered keys stand in for a key the package does not name."""
     import hashlib
 
     from argent_pkg import pack_members

@@ -110,7 +110,7 @@ def new_page(chromium, request, screenshot, csp_violations) -> Iterator:
     """``new_page()`` opens a page in a fresh browser context (its own cookies).
 
     When the test fails, every page open at the end is saved as a screenshot.
-    Any Content-Security-Policy violation on any page fails the test (issue 12, finding 6).
+    Any Content-Security-Policy violation on any page fails the test.
     """
     contexts = []
 

@@ -1,5 +1,4 @@
-"""The Content-Security-Policy breaks nothing a person sees, and README images come from this site
-(issue 12, finding 6).
+"""The Content-Security-Policy breaks nothing a person sees, and README images come from this site.
 
 ``new_page`` fails a test on any CSP violation (``tests/browser/conftest.py``); this test walks the
 main pages of an anonymous visitor, an author and a reviewer (the admin included), uses what runs

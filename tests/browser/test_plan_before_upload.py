@@ -1,5 +1,5 @@
-"""A Free user sees what the plan allows before uploading (issue 14, finding 9), and the header's
-account menu opens without JavaScript's help (finding 10). Screenshots at 1280 and 390 px."""
+"""A Free user sees what the plan allows before uploading, and the header's
+account menu opens without JavaScript's help. Screenshots at 1280 and 390 px."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The reviewer console as a reviewer sees it: the queue fits the screen and the decision buttons say
-what they do in colour and in words (issue 14, finding 11)."""
+what they do in colour and in words."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ArgentOS dialect as the ArgentOS client reads it (issue 13, findings 1, 4 and 5).
+"""The ArgentOS dialect as the ArgentOS client reads it.
 
 Its installer takes a connector only from one top-level ``aos-*`` directory holding
 ``connector.json`` and reads only the 100-byte ustar name field; its ``details`` command
@@ -57,7 +57,7 @@ def skill_pkg(build_pkg, **fields):
     )
 
 
-# --- finding 1: the download layout ---------------------------------------------------------------
+# --- the download layout ---------------------------------------------------------------
 
 
 def test_a_connector_downloads_under_aos_id_with_connector_json(client, build_pkg, publish):
@@ -126,7 +126,7 @@ def test_rewrap_artifacts_replaces_package_copies_of_connectors(client, build_pk
     assert capsys.readouterr().out.strip() == "0 made, 2 kept, 0 unwrappable"
 
 
-# --- finding 4: list items carry what `details` shows --------------------------------------------
+# --- list items carry what `details` shows --------------------------------------------
 
 
 def test_list_items_carry_version_count_and_a_short_latest(client, build_pkg, publish):
@@ -149,7 +149,7 @@ def test_list_items_carry_version_count_and_a_short_latest(client, build_pkg, pu
     assert detail["version_count"] == 2 and detail["latest"]["sha256"] == release.wrapped_sha256
 
 
-# --- finding 5: limit is clamped ----------------------------------------------------------------
+# --- limit is clamped ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

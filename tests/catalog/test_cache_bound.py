@@ -1,4 +1,4 @@
-"""Issue 12, finding 7: the response cache does not grow with the strings a client invents.
+"""The response cache does not grow with the strings a client invents.
 
 300 distinct ``/search/`` URLs once made 300 cache entries (4.4 MB in a Redis
 without ``maxmemory``). Now a request naming a parameter its view does not read

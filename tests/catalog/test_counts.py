@@ -1,4 +1,4 @@
-"""Issue 12, finding 7: download and install counts that a stranger cannot pump.
+"""Download and install counts that a stranger cannot pump.
 
 A download (the web, every API dialect, the artifact URL) counts once per
 visitor (account or address), release and day; tokenless install reports are

@@ -1,4 +1,4 @@
-"""``POST /api/objectstack/v1/install`` enforces the account plans' install caps (issue 6)."""
+"""``POST /api/objectstack/v1/install`` enforces the account plans' install caps."""
 
 from __future__ import annotations
 

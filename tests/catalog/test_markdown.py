@@ -24,7 +24,7 @@ def test_strips_scripts_event_handlers_and_unsafe_links():
     assert '<a href="https://example.com" rel="nofollow noopener noreferrer">y</a>' in html
 
 
-# README images (finding 6 of issue 12): a visitor's browser loads an image only from this site or
+# README images: a visitor's browser loads an image only from this site or
 # from a host of README_IMAGE_HOSTS; any other image is a link to it.
 
 

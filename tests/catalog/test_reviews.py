@@ -73,7 +73,7 @@ def test_only_customers_who_installed_or_bought_may_review(package, django_user_
         reviews.review_save(package=package, user=author.user, rating=5, text="Mine is great.")
     assert not Review.objects.exists()
 
-    # Purchases (issue 6) arrive through the has_purchased hook.
+    # Purchases arrive through the has_purchased hook.
     assert reviews.has_purchased(stranger, package) is False
     monkeypatch.setattr(reviews, "has_purchased", lambda user, package: user == stranger)
     assert reviews.review_save(package=package, user=stranger, rating=4, text="").pk

@@ -1,4 +1,4 @@
-"""The activation cap holds under concurrency, on PostgreSQL (issue 6, "Done when").
+"""The activation cap holds under concurrency, on PostgreSQL.
 
 50 threads, each with its own database connection, activate one ``pro`` key
 (cap 3) with 50 different instance ids at the same moment: exactly 3 succeed,

@@ -1,4 +1,4 @@
-"""The contract of the public ArgentOS client, driven against a live server (issue 13).
+"""The contract of the public ArgentOS client, driven against a live server.
 
 The ArgentOS client (``ArgentAIOS/argentos-core``, MIT) is not vendored here: this test sends
 the requests it sends and reads what it reads, as recorded from its source:
@@ -291,7 +291,7 @@ def skill_folder(root: Path) -> Path:
     )
     (folder / "README.md").write_text("# Meeting Recap\n\nA skill.\n")
     (folder / "skills" / "meeting-recap" / "SKILL.md").write_text("---\nname: meeting-recap\n---\n# Recap\n")
-    # Left by an earlier `argent extension package` run (issue 13, finding 3).
+    # Left by an earlier `argent extension package` run.
     (folder / "SHA256SUMS").write_text("0" * 64 + "  README.md\n")
     return folder
 

@@ -1,4 +1,4 @@
-"""Downloads count once per visitor, release and day when requests race, on PostgreSQL (issue 12).
+"""Downloads count once per visitor, release and day when requests race, on PostgreSQL.
 
 Twenty threads, each with its own database connection, record a download of one release for one
 visitor at the same moment: ``total_downloads`` moves by one and one ``Download`` row is written,

@@ -1,4 +1,4 @@
-"""Install caps hold when installs race, on PostgreSQL (issue 6, "Account plans").
+"""Install caps hold when installs race, on PostgreSQL.
 
 Twenty threads, each with its own database connection, install twenty different themes for one
 Free account (cap: 3 themes) at the same moment: exactly three are recorded, every run. The

@@ -1,4 +1,4 @@
-"""Issue 12, finding 5: every place that takes a license key counts in the budget of ``/api/v1/license``.
+"""Every place that takes a license key counts in the budget of ``/api/v1/license``.
 
 The web download (``?key=`` and ``X-License-Key``), the downloads of every API
 dialect, the licensed catalog and the ObjectStack install's ``licenseKey``

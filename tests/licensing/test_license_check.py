@@ -1,4 +1,4 @@
-"""``GET /api/v1/license/check/{key}``, the key check of the ArgentOS dashboard and desktop app (issue 13, finding 6)."""
+"""``GET /api/v1/license/check/{key}``, the key check of the ArgentOS dashboard and desktop app."""
 
 from __future__ import annotations
 

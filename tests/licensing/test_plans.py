@@ -1,4 +1,4 @@
-"""Account plans (issue 6): the seeded plans, whose plan covers a user, install caps, publishing."""
+"""Account plans: the seeded plans, whose plan covers a user, install caps, publishing."""
 
 from __future__ import annotations
 

@@ -493,7 +493,7 @@ def test_the_connect_endpoint_secret_verifies_account_updates_only(
     assert not WebhookEvent.objects.filter(event_id="evt_connect_2").exists()
 
 
-# --- refunds of renewals (issue 6 leftover): the renewal's year is taken back, the purchase stands ----
+# --- refunds of renewals: the renewal's year is taken back, the purchase stands ----
 
 
 def _renewal(license, client, capture, *, event_prefix: str, pay: bool = True) -> Payment:

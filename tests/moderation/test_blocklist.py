@@ -44,21 +44,6 @@ def marketplace_key(settings, tmp_path):
     return path
 
 
-@pytest.fixture
-def second_reviewer(django_user_model):
-    return make_user(django_user_model, "sam", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def published(publish, build_pkg):
-    """``published(id, version)``: publish a package version; returns its release."""
-
-    def published(identifier: str = "hello-connector", version: str = "1.0.0"):
-        return publish(build_pkg(id=identifier, version=version)).release
-
-    return published
-
-
 def _verify(document: dict, public_key_b64: str) -> None:
     """Verify as a client does: Ed25519 over the RFC 8785 canonical JSON of ``blocklist``."""
     VerifyKey(base64.b64decode(public_key_b64)).verify(

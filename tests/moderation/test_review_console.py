@@ -1,4 +1,4 @@
-"""The reviewer console as a reviewer reads it (issue 14, finding 11): decision buttons that say
+"""The reviewer console as a reviewer reads it: decision buttons that say
 what they do, the queue's columns, what an update replaces, yes/no columns, a report's actions,
 and who sees the platform's totals."""
 

@@ -502,7 +502,7 @@ def test_openapi_schema_and_docs_are_served(client):
     assert b"/api/v1/publish" in docs.content
 
 
-# --- account plans (issue 6): publishing needs a plan that includes it ----------------------------------
+# --- account plans: publishing needs a plan that includes it ----------------------------------
 
 
 def test_a_free_plan_author_cannot_publish_and_nothing_is_stored(client, author, token, build_pkg, settings):

@@ -1,4 +1,4 @@
-"""Publishing as the ArgentOS CLI does it (`argent extension package|publish`), issue 13 findings 2 and 3.
+"""Publishing as the ArgentOS CLI does it (`argent extension package|publish`).
 
 The CLI writes ``SHA256SUMS`` over every file of the source folder (itself included when the
 folder already held one), packs the folder with ``tar -czf FILE -C DIR .``, and sends a
@@ -55,7 +55,7 @@ def codes(response) -> list[str]:
 
 
 def test_a_sig_file_and_no_key_uses_the_publishers_registered_key(client, author, token):
-    """Finding 2: the registered key verifies the detached signature; the release records it."""
+    """The registered key verifies the detached signature; the release records it."""
     other = services.signing_key_register(
         publisher=author.publisher, public_key=public_key_b64(SigningKey.generate()), label="old laptop"
     )
@@ -97,7 +97,7 @@ def test_without_a_key_or_a_signature_it_is_still_unsigned(client, author, token
 
 
 def test_sha256sums_listing_itself_is_accepted_with_a_warning(client, author, token):
-    """Finding 3: the self-line is ignored and named in the answer's warnings."""
+    """The self-line is ignored and named in the answer's warnings."""
     data = cli_package(self_line=True)
 
     response = publish(client, token, data, pkgformat.detached_signature(author.signing_key, data))
@@ -107,7 +107,7 @@ def test_sha256sums_listing_itself_is_accepted_with_a_warning(client, author, to
     assert ("checksums.self_entry", "SHA256SUMS") in [(w["code"], w["field"]) for w in warnings]
 
 
-# --- finding 1: the connector's harness provides the aos-ID command ----------------------------------
+# --- the connector's harness provides the aos-ID command ----------------------------------
 
 
 def harness(scripts: str) -> dict[str, bytes]:

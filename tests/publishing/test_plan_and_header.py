@@ -1,5 +1,5 @@
 """The plan shown where it decides, the header's account menu, the landing page after login and the
-author pages' links (issue 14, findings 9 and 10): what the pages say to a person."""
+author pages' links: what the pages say to a person."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def free_author(user):
     return user
 
 
-# --- the plan before any work (finding 9) -----------------------------------------------------------
+# --- the plan before any work -----------------------------------------------------------
 
 
 def test_a_free_user_reads_on_the_dashboard_that_the_plan_cannot_publish(client, user):
@@ -112,7 +112,7 @@ def test_the_api_refusal_still_names_site_url(author, settings):
     assert f"{settings.SITE_URL}/account/plan/" in publishing_refusal(author.user)
 
 
-# --- the header's account menu (finding 10) ---------------------------------------------------------
+# --- the header's account menu ---------------------------------------------------------
 
 
 def test_the_header_has_an_account_menu_with_every_account_page(client, user):
@@ -133,7 +133,7 @@ def test_the_header_login_link_returns_to_the_page(client):
     assert 'href="/accounts/login/?next=/search/%3Fq%3Dweather"' in html
 
 
-# --- where login lands (finding 10) -----------------------------------------------------------------
+# --- where login lands -----------------------------------------------------------------
 
 
 def login(client, user, next_url: str | None = None):
@@ -160,7 +160,7 @@ def test_after_login_the_visitor_returns_to_where_they_were(client, django_user_
     assert login(client, customer, "/search/?q=weather")["Location"] == "/search/?q=weather"
 
 
-# --- the dashboard's links and the help texts (finding 10) ------------------------------------------
+# --- the dashboard's links and the help texts ------------------------------------------
 
 
 def test_the_dashboard_links_to_tokens_and_statistics(client, author):

@@ -27,7 +27,6 @@ from moderation import services as moderation
 from moderation.blocklist import block_confirm, block_lift, block_request
 from repository import keys, services, tasks
 from repository.models import Bin, RepositoryState
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -100,19 +99,6 @@ def refreshed(client_dir: Path, base: str = PACKAGES_URL) -> Updater:
     up = updater(client_dir, base)
     up.refresh()
     return up
-
-
-@pytest.fixture
-def second_reviewer(django_user_model):
-    return make_user(django_user_model, "sam", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def published(publish, build_pkg):
-    def published(identifier: str = "hello-connector", version: str = "1.0.0"):
-        return publish(build_pkg(id=identifier, version=version)).release
-
-    return published
 
 
 def _path(release) -> str:

@@ -146,7 +146,7 @@ def test_revoke_is_idempotent_and_checks_permission(author, reviewer, django_use
 
 
 def test_a_reviewer_has_no_power_over_other_peoples_tokens(client, author, django_user_model):
-    """Issue 12, finding 4: staff in the Reviewers group neither see nor revoke anyone's token."""
+    """Staff in the Reviewers group neither see nor revoke anyone's token."""
     from moderation.roles import REVIEWERS, SENIOR_REVIEWERS, roles_ensure
 
     groups = roles_ensure()

@@ -30,19 +30,6 @@ from transparency.models import Checkpoint, LogEntry, TreeNode
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def second_reviewer(django_user_model):
-    return make_user(django_user_model, "sam", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def published(publish, build_pkg):
-    def published(identifier: str = "hello-connector", version: str = "1.0.0"):
-        return publish(build_pkg(id=identifier, version=version)).release
-
-    return published
-
-
 def _entries(kind: str | None = None) -> list[dict]:
     rows = LogEntry.objects.order_by("index")
     if kind:
