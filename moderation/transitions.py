@@ -549,6 +549,12 @@ EFFECTS: dict[str, tuple[Callable[[Any, str], Any], ...]] = {
         lambda block, left: _block_targets_changed(block),
     ),
     "block:lift": (_block_lifted,),
+    # A listing's downloads stop while it is suspended (whatever the reason) and answer again when it
+    # is lifted: its releases leave the TUF targets and come back with it.
+    **{
+        f"listing:{name}": (lambda package, left: tuf.changed(package_ids=[package.pk]),)
+        for name in ("suspend", "block", "quarantine", "unsuspend", "lift_quarantine")
+    },
 }
 
 

@@ -12,7 +12,8 @@ API (``docs/operators.md``, "TUF repository", explains the roles and keys; ``doc
   and of the snapshot; consistent snapshots: every file but ``timestamp.json`` is written once,
   under a name that starts with its version.
 
-A target is every published release that is neither yanked nor blocked (path
+A target is every published release that is neither yanked nor blocked, of a listing whose
+downloads answer (published, deprecated or unlisted; not suspended) (path
 ``ID/VERSION/FILENAME``, the stored artifact's length and SHA-256, ``custom``: ``author_key``
 and ``log_index``), and the blocklist document (``blocklist.json``).
 
@@ -52,6 +53,7 @@ from tuf.api.metadata import (
 from tuf.api.serialization.json import JSONSerializer
 
 from catalog.models import Release
+from catalog.querysets import REACHABLE
 from marketplace.celery import enqueue_on_commit
 
 from . import keys, provider
@@ -192,7 +194,11 @@ def _sync_releases(release_ids: set[int]) -> set[int]:
     for release in releases:
         old = existing.get(release.pk)
         listed = bool(
-            release.published_at and not release.yanked and release.pk not in blocked and release.artifact
+            release.published_at
+            and not release.yanked
+            and release.pk not in blocked
+            and release.artifact
+            and release.package.status in REACHABLE
         )
         if not listed:
             if old is not None:

@@ -161,6 +161,21 @@ def test_a_yanked_release_leaves_the_targets(
     assert refreshed(client_dir).get_targetinfo(_path(release)) is None
 
 
+def test_a_suspended_listing_leaves_the_targets_and_comes_back_when_lifted(
+    published, client_dir, reviewer, django_capture_on_commit_callbacks
+):
+    release = published()
+    assert refreshed(client_dir).get_targetinfo(_path(release)) is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.package_suspend(package=release.package, reviewer=reviewer, reason="Under investigation.")
+    assert refreshed(client_dir).get_targetinfo(_path(release)) is None  # the download answers 410 too
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.package_unsuspend(package=release.package, reviewer=reviewer)
+    assert refreshed(client_dir).get_targetinfo(_path(release)) is not None
+
+
 def test_a_block_removes_the_target_and_changes_the_blocklist_target_and_a_lift_restores_both(
     published, client_dir, reviewer, second_reviewer, django_capture_on_commit_callbacks
 ):
