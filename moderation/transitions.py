@@ -524,6 +524,18 @@ def _block_targets_changed(entry: BlockEntry) -> None:
     tuf.changed(release_ids=release_ids, package_ids=package_ids, blocklist=True)
 
 
+def _release_targets_changed(release: Release) -> None:
+    """A new release joins the targets; under a whole-package block in force (a soft one lets the author
+    publish) it is blocked from the start, so the blocklist target is regenerated with it."""
+    under_block = BlockEntry.objects.filter(
+        package_id=release.package_id,
+        release__isnull=True,
+        confirmed_at__isnull=False,
+        lifted_at__isnull=True,
+    ).exists()
+    tuf.changed(release_ids=[release.pk], blocklist=under_block)
+
+
 def _block_lifted(entry: BlockEntry, left: str) -> None:
     if left == "confirmed":  # A withdrawn request was never in force: nothing to log.
         log_events.block_lifted(entry)
@@ -538,7 +550,7 @@ def _block_lifted(entry: BlockEntry, left: str) -> None:
 EFFECTS: dict[str, tuple[Callable[[Any, str], Any], ...]] = {
     "release:publish": (
         lambda release, left: log_events.release_published(release),
-        lambda release, left: tuf.changed(release_ids=[release.pk]),
+        lambda release, left: _release_targets_changed(release),
     ),
     "release:yank": (
         lambda release, left: log_events.release_yanked(release),

@@ -207,6 +207,29 @@ def test_a_block_removes_the_target_and_changes_the_blocklist_target_and_a_lift_
     assert up.get_targetinfo(_path(release)) is not None
 
 
+def test_a_release_published_under_a_whole_package_soft_block_joins_the_blocklist_target(
+    published, client_dir, reviewer, second_reviewer, django_capture_on_commit_callbacks
+):
+    release = published()
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = block_request(
+            package=release.package, release=None, severity="soft", reason="Leaks tokens.", reviewer=reviewer
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        block_confirm(entry=entry, reviewer=second_reviewer)
+
+    newer = published("hello-connector", "1.1.0")  # a soft block lets the author publish a fix
+
+    up = refreshed(client_dir, TUF_TARGETS_URL)
+    assert up.get_targetinfo(_path(newer)) is None
+    info = up.get_targetinfo("blocklist.json")
+    document = json.loads(Path(up.download_target(info, str(client_dir / "blocklist.json"))).read_bytes())
+    assert [(row["id"], row["version"]) for row in document["blocklist"]] == [
+        ("hello-connector", "1.0.0"),
+        ("hello-connector", "1.1.0"),
+    ]
+
+
 def test_a_stale_blocklist_is_refused_by_the_updater(
     published, client_dir, reviewer, second_reviewer, django_capture_on_commit_callbacks
 ):
