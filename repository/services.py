@@ -363,6 +363,31 @@ def refresh(*, now: datetime | None = None, renew: bool = False) -> RunResult:
     return result
 
 
+#: How long before an offline role (root, targets) expires the hourly beat task starts to warn.
+OFFLINE_WARN_BEFORE = timedelta(days=30)
+
+
+def offline_roles_expiring(*, now: datetime | None = None) -> list[tuple[str, datetime]]:
+    """The offline roles whose signed metadata expires within :data:`OFFLINE_WARN_BEFORE` of ``now``.
+
+    Root and targets are signed with offline keys, so nothing on the server can renew them: the
+    operator rotates them (``tuf_rotate root`` / ``tuf_rotate targets``, docs/operators.md, "TUF
+    repository and its keys") before clients start refusing the repository.
+
+    Returns:
+        ``[(role, expires)]``, soonest first; empty before ``tuf_init``.
+    """
+    now = now or timezone.now()
+    state = RepositoryState.objects.filter(pk=1).first()
+    if state is None or not state.initialised:
+        return []
+    roles = [("root", state.root_expires), ("targets", state.targets_expires)]
+    return sorted(
+        ((role, expires) for role, expires in roles if expires and expires < now + OFFLINE_WARN_BEFORE),
+        key=lambda item: item[1],
+    )
+
+
 # --- top-level roles: initialise and rotate ---------------------------------------------------------
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from marketplace.celery import SIDE_EFFECT_TASK
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(**SIDE_EFFECT_TASK)
@@ -24,6 +28,17 @@ def tuf_refresh() -> list[int]:
 def tuf_timestamp_refresh() -> int:
     """Beat: apply what is pending and sign again what expires soon (timestamp, snapshot, bins).
 
+    It also logs an error, each run, for an offline role (root, targets) that expires within 30
+    days (``services.offline_roles_expiring``): only the operator can sign those again.
+
     Returns the new timestamp version, or 0 when nothing needed signing.
     """
+    for role, expires in services.offline_roles_expiring():
+        logger.error(
+            "The TUF %s metadata expires at %s: rotate it with `python manage.py tuf_rotate %s` "
+            "(docs/operators.md, TUF repository and its keys) before clients refuse the repository.",
+            role,
+            expires.isoformat(),
+            role,
+        )
     return services.refresh(renew=True).timestamp

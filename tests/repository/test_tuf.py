@@ -265,6 +265,19 @@ def test_an_expired_timestamp_is_refused_and_the_beat_task_renews_it(published, 
     assert tasks.tuf_timestamp_refresh() == 0
 
 
+def test_the_beat_task_warns_each_run_before_an_offline_role_expires(tuf_repo, published, caplog):
+    published()
+    assert services.offline_roles_expiring() == []  # a year ahead
+    state = RepositoryState.objects.get(pk=1)
+    state.targets_expires = timezone.now() + timedelta(days=10)
+    state.save(update_fields=["targets_expires"])
+
+    assert [role for role, _ in services.offline_roles_expiring()] == ["targets"]
+    with caplog.at_level("ERROR", logger="repository.tasks"):
+        tasks.tuf_timestamp_refresh()
+    assert "tuf_rotate targets" in caplog.text
+
+
 def test_an_older_snapshot_than_the_client_has_seen_is_refused(published, client_dir):
     published()
     old_timestamp = _read("tuf/metadata/timestamp.json")
