@@ -42,22 +42,28 @@ def test_a_published_release_is_in_the_log_the_worker_writes_to_s3(
     while not Checkpoint.objects.filter(size__gt=release.log_index).exists():
         assert time.monotonic() < deadline, "the worker did not integrate the entry"
         time.sleep(0.25)
+    # The checkpoint file is written after the row, and replaced as the log grows: read it, then the
+    # tiles it names, until a checkpoint that includes the release agrees with its tiles.
     deadline = time.monotonic() + TIMEOUT
-    while True:  # the checkpoint file is written after the row
+    pinned = bytes(tree.log_signing_key().verify_key)
+    while True:
+        checkpoint = tiles_root = None
         try:
             note = s3_bucket.read("packages/log/checkpoint").decode()
-            checkpoint = tlog.open_checkpoint(
-                note, settings.LOG_ORIGIN, bytes(tree.log_signing_key().verify_key)
-            )
+            checkpoint = tlog.open_checkpoint(note, settings.LOG_ORIGIN, pinned)
             if checkpoint.size > release.log_index:
-                break
+                reader = tlog.TileReader(lambda path: s3_bucket.read(f"packages/log/{path}"), checkpoint.size)
+                tiles_root = reader.root()
+                if tiles_root == checkpoint.root:
+                    break
         except s3_bucket.client().exceptions.NoSuchKey:
             pass
-        assert time.monotonic() < deadline, "the worker did not write the checkpoint"
+        assert time.monotonic() < deadline, (
+            f"no checkpoint including entry {release.log_index} agreed with its tiles: last read "
+            f"{checkpoint}, root from tiles {tiles_root!r}; files {s3_bucket.list_keys('packages/log/')}"
+        )
         time.sleep(0.25)
 
-    reader = tlog.TileReader(lambda path: s3_bucket.read(f"packages/log/{path}"), checkpoint.size)
-    assert reader.root() == checkpoint.root
     bundle = tlog.decode_bundle(s3_bucket.read(f"packages/log/{tlog.entries_path(0, checkpoint.size)}"))
     entry = bundle[release.log_index]
     assert json.loads(entry)["sha256"] == release.artifact_sha256
