@@ -71,6 +71,17 @@ class Screenshots:
         page.screenshot(path=str(path), full_page=True)
         return path
 
+    def widths(self, page, label: str, section=None, widths=(1280, 390)) -> None:
+        """Full-page screenshots at each width (px), and of ``section`` (a locator) alone when given;
+        the page is left at 1280 px."""
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": 900})
+            self(page, f"{label} {width}")
+            if section is not None:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                section.screenshot(path=str(self.directory / f"{label}-section-{width}.png"))
+        page.set_viewport_size({"width": 1280, "height": 900})
+
 
 @pytest.fixture
 def screenshot(request) -> Screenshots:

@@ -15,14 +15,6 @@ pytestmark = [
     pytest.mark.usefixtures("migrated_data"),
 ]
 
-WIDTHS = (1280, 390)
-
-
-def shoot(page, screenshot, label: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        screenshot(page, f"{label} {width}")
-
 
 def test_each_visitor_reads_price_terms_and_their_license(
     live_server, new_page, screenshot, django_user_model
@@ -54,14 +46,14 @@ def test_each_visitor_reads_price_terms_and_their_license(
     )
     expect(cards.filter(has_text="Code Review").get_by_test_id("card-price")).to_have_text("$5 per skill")
     expect(cards.filter(has_text="CSV Tools").get_by_test_id("card-price")).to_have_text("Free")
-    shoot(page, screenshot, "search")
+    screenshot.widths(page, "search")
 
     page.goto(f"{live_server.url}/packages/csv-tools/")
     install = page.get_by_role("complementary", name="Install")
     expect(install.get_by_test_id("price")).to_have_text("Free")
     expect(install.get_by_role("link", name="Download v1.0.0")).to_be_visible()
     expect(install.locator("#install-command")).to_have_text("mkt install csv-tools")
-    shoot(page, screenshot, "listing free")
+    screenshot.widths(page, "listing free")
 
     page.goto(f"{live_server.url}/packages/sql-query/")
     expect(install.get_by_test_id("terms")).to_have_text(
@@ -69,7 +61,7 @@ def test_each_visitor_reads_price_terms_and_their_license(
     )
     expect(install.get_by_role("link", name="Sign in to buy")).to_be_visible()
     expect(install.get_by_role("link", name="Download v1.0.0")).to_have_count(0)
-    shoot(page, screenshot, "listing paid anonymous")
+    screenshot.widths(page, "listing paid anonymous")
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/accounts/login/")
@@ -82,14 +74,14 @@ def test_each_visitor_reads_price_terms_and_their_license(
     expect(install.get_by_role("button", name="Buy · $5 per skill")).to_be_visible()
     expect(install.get_by_test_id("terms")).to_have_text("Perpetual license, paid once · 1 activation")
     expect(install.get_by_role("link", name="Download v1.0.0")).to_have_count(0)
-    shoot(page, screenshot, "listing paid not owned")
+    screenshot.widths(page, "listing paid not owned")
 
     page.goto(f"{live_server.url}/packages/sql-query/")
     expect(install.get_by_test_id("ownership")).to_have_text("Owned")
     expect(install.get_by_role("link", name="Download v1.0.0")).to_be_visible()
-    shoot(page, screenshot, "listing owned")
+    screenshot.widths(page, "listing owned")
 
     page.goto(f"{live_server.url}/packages/github-issues/")
     expect(install.get_by_test_id("ownership")).to_have_text("Trial · 10 days left")
     expect(install.get_by_role("link", name="Download v1.0.0")).to_be_visible()
-    shoot(page, screenshot, "listing trial")
+    screenshot.widths(page, "listing trial")

@@ -20,20 +20,8 @@ pytestmark = [
     pytest.mark.usefixtures("migrated_data"),
 ]
 
-WIDTHS = (1280, 390)
 NOTES_1_0 = "First release.\n\n- reads **CSV** files\n- writes JSON\n"
 NOTES_1_1 = "## What's new\n\n- **Italian** greetings\n- a `--lang` option\n\nThanks to [Ada](https://example.com/ada)."
-
-
-def shoot(page, screenshot, label: str, section=None) -> None:
-    """Full-page screenshots at each width, and of ``section`` (a locator) alone when given."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        screenshot(page, f"{label} {width}")
-        if section is not None:
-            screenshot.directory.mkdir(parents=True, exist_ok=True)
-            section.screenshot(path=str(screenshot.directory / f"{label}-section-{width}.png"))
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def upload(page, base_url: str, publisher: str, path, notes: str) -> None:
@@ -63,7 +51,7 @@ def test_an_author_reads_their_release_notes_on_the_listing(
     notes_card = page.locator("section[aria-labelledby=notes-title]")
     expect(notes_card.locator("li strong", has_text="CSV")).to_be_visible()
     expect(notes_card).not_to_contain_text("**")
-    shoot(page, screenshot, "submission page", notes_card)
+    screenshot.widths(page, "submission page", notes_card)
     submission_approve(
         submission=Submission.objects.get(release__version="1.0.0"), reviewer=reviewer, note="Fine."
     )
@@ -89,14 +77,14 @@ def test_an_author_reads_their_release_notes_on_the_listing(
     expect(older).not_to_have_attribute("open", "")
     expect(older.locator("li strong", has_text="CSV")).to_be_attached()
     expect(older.locator("li strong", has_text="CSV")).to_be_hidden()
-    shoot(page, screenshot, "listing versions", versions)
+    screenshot.widths(page, "listing versions", versions)
 
     # The older notes open from the keyboard (a <summary> is a button), no JavaScript needed.
     older.locator("summary").focus()
     page.keyboard.press("Enter")
     expect(older).to_have_attribute("open", "")
     expect(older.locator("li strong", has_text="CSV")).to_be_visible()
-    shoot(page, screenshot, "listing versions older open", versions)
+    screenshot.widths(page, "listing versions older open", versions)
 
     # A yanked version stays in the list, marked, with the reviewer's reason.
     release_yank(
@@ -109,4 +97,4 @@ def test_an_author_reads_their_release_notes_on_the_listing(
     older.locator("summary").click()
     expect(older).to_contain_text("This version was yanked: Writes invalid JSON for empty files.")
     expect(latest.locator("summary")).not_to_contain_text("yanked")
-    shoot(page, screenshot, "listing versions yanked", versions)
+    screenshot.widths(page, "listing versions yanked", versions)

@@ -18,15 +18,6 @@ pytestmark = [
     pytest.mark.usefixtures("migrated_data"),
 ]
 
-WIDTHS = (1280, 390)
-
-
-def shoot(page, screenshot, label: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        screenshot(page, f"{label} {width}")
-    page.set_viewport_size({"width": 1280, "height": 900})
-
 
 def test_numbers_sort_works_with_and_compatibility_read_as_a_person_expects(
     live_server, new_page, screenshot, django_user_model
@@ -54,7 +45,7 @@ def test_numbers_sort_works_with_and_compatibility_read_as_a_person_expects(
     expect(popular.get_by_role("article")).to_contain_text("1 install / 30 days")
     new = page.locator("section", has=page.locator("#new-title"))
     expect(new.get_by_role("article")).to_have_count(3)
-    shoot(page, screenshot, "home")
+    screenshot.widths(page, "home")
 
     # Name (A–Z) with letter case aside; the sort control shows a dropdown arrow.
     page.goto(f"{live_server.url}/search/")
@@ -65,7 +56,7 @@ def test_numbers_sort_works_with_and_compatibility_read_as_a_person_expects(
     page.wait_for_url(re.compile(r"sort=name"))
     headings = page.locator("#search-results article h3")
     expect(headings).to_have_text(["apple sync", "Banana Tools", "Weather Connector"])
-    shoot(page, screenshot, "search sorted by name")
+    screenshot.widths(page, "search sorted by name")
 
     # A "Works with" value that is not a version is named with its rule; the results stay.
     box = page.get_by_label("Works with ArgentOS")
@@ -77,7 +68,7 @@ def test_numbers_sort_works_with_and_compatibility_read_as_a_person_expects(
         )
     )
     expect(headings).to_have_count(3)
-    shoot(page, screenshot, "search invalid works with")
+    screenshot.widths(page, "search invalid works with")
     box.fill("2025.1")
     expect(message).to_have_count(0)
     expect(page.locator("#search-results")).to_contain_text("Nothing here works with ArgentOS 2025.1")
@@ -87,4 +78,4 @@ def test_numbers_sort_works_with_and_compatibility_read_as_a_person_expects(
     details = page.locator("dl.kv")
     expect(details).to_contain_text("2026.3.0 and later, before 2027")
     expect(details).not_to_contain_text("<2027")
-    shoot(page, screenshot, "listing compatibility")
+    screenshot.widths(page, "listing compatibility")
