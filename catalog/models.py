@@ -266,6 +266,11 @@ class Release(models.Model):
     )
     wrapped_sha256 = models.CharField(max_length=64, blank=True)
     wrapped_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
+    log_index = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The index of its release.published entry in the transparency log, once published.",
+    )
 
     objects = ReleaseQuerySet.as_manager()
 

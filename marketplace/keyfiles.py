@@ -1,8 +1,8 @@
 """The server's own Ed25519 keys, each in a file named by a setting.
 
-The marketplace's key (``SIGNING_KEY_PATH``: the blocklist), and any other key the server signs
-with, follows one rule, stated in the README ("Configuration") and docs/operators.md ("Key files
-and secrets"): the file holds the base64 of a
+The marketplace's key (``SIGNING_KEY_PATH``: the blocklist) and the transparency log's key
+(``LOG_SIGNING_KEY_PATH``: its checkpoints) follow one rule, stated in the README
+("Configuration") and docs/operators.md ("Key files and secrets"): the file holds the base64 of a
 32-byte Ed25519 seed (``argent_pkg.save_signing_key``); in development (``DEBUG`` on) a missing file
 is generated on first use with mode 0600; in production a missing file is a configuration error.
 """

@@ -54,6 +54,19 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 #: The site's name in e-mails (subjects, layout, allauth's messages): marketplace/emails.py.
 SITE_NAME = env.str("SITE_NAME", default="Argent Marketplace")
 
+#: The transparency log's Ed25519 key (32-byte seed, base64), which signs its checkpoints
+#: (docs/operators.md, "The transparency log"); generated under DATA_DIR when DEBUG is on.
+LOG_SIGNING_KEY_PATH = Path(env.str("LOG_SIGNING_KEY_PATH", default=str(DATA_DIR / "log-signing.key")))
+if not DEBUG and not LOG_SIGNING_KEY_PATH.is_file():
+    raise ImproperlyConfigured(
+        f"LOG_SIGNING_KEY_PATH must name the transparency log's Ed25519 key file when DEBUG is off "
+        f"({LOG_SIGNING_KEY_PATH} does not exist; create one with `mkt keygen --out FILE`)."
+    )
+#: The log's name in its checkpoints and its key's name (C2SP tlog-checkpoint): host and path, no scheme.
+LOG_ORIGIN = env.str("LOG_ORIGIN", default=SITE_URL.split("://", 1)[-1] + "/log")
+#: Where clients fetch the log's checkpoint and tiles (the bucket's URL for log/ in production).
+LOG_BASE_URL = env.str("LOG_BASE_URL", default=SITE_URL + "/log").rstrip("/")
+
 INSTALLED_APPS = [
     "marketplace.apps.MarketplaceAdminConfig",  # django.contrib.admin, signed into through allauth
     "django.contrib.auth",
@@ -76,6 +89,7 @@ INSTALLED_APPS = [
     "licensing",
     "repository",
     "moderation",
+    "transparency",
     "marketplace",  # project commands (load_demo)
 ]
 
@@ -385,6 +399,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
     "installs-30d-refresh": {"task": "catalog.tasks.installs_30d_refresh", "schedule": 24 * 3600.0},
+    # Entries whose integration task was lost (broker down, retries spent) join the log within a minute.
+    "log-integrate-sweep": {"task": "transparency.tasks.log_integrate", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

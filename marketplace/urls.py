@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("publishing.api.urls")),
     path("api/v1/blocklist", BlocklistApi.as_view(), name="blocklist"),
     path("", include("repository.urls")),
+    path("", include("transparency.urls")),
     path("cp/api/v1/admin/marketplace/", include("moderation.api.staff_urls")),
     # One version: a ``?version=`` from the query would otherwise reach the Content-Disposition header.
     path("api/schema/", SpectacularAPIView.as_view(api_version="1"), name="api-schema"),

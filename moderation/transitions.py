@@ -45,6 +45,7 @@ from publishing.constants import CHECKING_STATUSES, SubmissionStatus
 from publishing.models import Submission
 from publishing.status_owner import Refused
 from repository import services as tuf
+from transparency import services as log_events
 
 from . import tasks
 from .constants import QUARANTINE_REASON, Action, BlockSeverity, ReportStatus, RequestStatus
@@ -515,7 +516,7 @@ _declare(
 )  # fmt: skip
 
 
-# --- effects: what else a transition changes, in its transaction ---------------------------------
+# --- effects: what a transition also records, in its transaction --------------------------------
 
 
 def _block_targets_changed(entry: BlockEntry) -> None:
@@ -535,14 +536,31 @@ def _release_targets_changed(release: Release) -> None:
     tuf.changed(release_ids=[release.pk], blocklist=under_block)
 
 
+def _block_lifted(entry: BlockEntry, left: str) -> None:
+    if left == "confirmed":  # A withdrawn request was never in force: nothing to log.
+        log_events.block_lifted(entry)
+    _block_targets_changed(entry)
+
+
 #: Transition key -> callables ``effect(obj, left_state)`` run by :func:`take` after the state is
-#: written, in the same transaction: the TUF targets that follow what customers may download
-#: (``repository.services.changed``; docs/operators.md, "TUF repository and its keys").
+#: written, in the same transaction: the transparency log's entries (docs/operators.md, "The
+#: transparency log") and the TUF targets that follow what customers may download
+#: (``repository.services.changed``; docs/operators.md, "The TUF repository"). The log's entry comes
+#: first, so the release's ``log_index`` is written before the targets are regenerated.
 EFFECTS: dict[str, tuple[Callable[[Any, str], Any], ...]] = {
-    "release:publish": (lambda release, left: _release_targets_changed(release),),
-    "release:yank": (lambda release, left: tuf.changed(release_ids=[release.pk]),),
-    "block:confirm": (lambda block, left: _block_targets_changed(block),),
-    "block:lift": (lambda block, left: _block_targets_changed(block),),
+    "release:publish": (
+        lambda release, left: log_events.release_published(release),
+        lambda release, left: _release_targets_changed(release),
+    ),
+    "release:yank": (
+        lambda release, left: log_events.release_yanked(release),
+        lambda release, left: tuf.changed(release_ids=[release.pk]),
+    ),
+    "block:confirm": (
+        lambda block, left: log_events.block_added(block),
+        lambda block, left: _block_targets_changed(block),
+    ),
+    "block:lift": (_block_lifted,),
     # A listing's downloads stop while it is suspended (whatever the reason) and answer again when it
     # is lifted: its releases leave the TUF targets and come back with it.
     **{
@@ -670,7 +688,7 @@ def take(
         obj.save()  # A new row, in the machine's first state (the fields' defaults).
     elif written:
         obj.save(update_fields=list(dict.fromkeys(written)))
-    for effect in EFFECTS.get(t.key, ()):
+    for effect in EFFECTS.get(key, ()):
         effect(obj, left)
     if t.action is None:
         return None

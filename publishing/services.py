@@ -33,6 +33,7 @@ from licensing import plans
 from marketplace import emails
 from marketplace.celery import enqueue, enqueue_on_commit
 from tokens.models import ApiToken
+from transparency import services as log_events
 
 from . import policy, scanning, tasks
 from .constants import CHECKING_STATUSES, Severity, SubmissionStatus
@@ -138,13 +139,16 @@ def signing_key_register(
     fingerprint = pkgformat.fingerprint(raw)
     if SigningKey.objects.filter(fingerprint=fingerprint).exists():
         raise KeyRegistrationError(f"The key {fingerprint} is registered already.")
-    return SigningKey.objects.create(
-        publisher=publisher,
-        public_key=base64.b64encode(raw).decode("ascii"),
-        fingerprint=fingerprint,
-        label=label,
-        created_by=user,
-    )
+    with transaction.atomic():  # the key and its transparency log entry commit together
+        key = SigningKey.objects.create(
+            publisher=publisher,
+            public_key=base64.b64encode(raw).decode("ascii"),
+            fingerprint=fingerprint,
+            label=label,
+            created_by=user,
+        )
+        log_events.key_registered(key)
+    return key
 
 
 def signing_key_revoke(*, key: SigningKey, reason: str, user: AbstractBaseUser | None = None) -> SigningKey:
@@ -157,9 +161,11 @@ def signing_key_revoke(*, key: SigningKey, reason: str, user: AbstractBaseUser |
         raise KeyRegistrationError(f"The key {key.fingerprint} is revoked already.")
     if not reason.strip():
         raise KeyRegistrationError("A reason is required to revoke a key.")
-    key.revoked_at = timezone.now()
-    key.revoked_reason = reason.strip()[:500]
-    key.save(update_fields=["revoked_at", "revoked_reason"])
+    with transaction.atomic():  # the revocation and its transparency log entry commit together
+        key.revoked_at = timezone.now()
+        key.revoked_reason = reason.strip()[:500]
+        key.save(update_fields=["revoked_at", "revoked_reason"])
+        log_events.key_revoked(key)
     logger.info("Key %s of %s revoked by %s: %s", key.fingerprint, key.publisher.slug, user, reason)
     return key
 

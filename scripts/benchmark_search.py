@@ -1067,6 +1067,7 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
         "ALLOWED_HOSTS": HOST,
         "SECURE_SSL_REDIRECT": "false",
         "SIGNING_KEY_PATH": str(key_path),
+        "LOG_SIGNING_KEY_PATH": str(key_path),  # the transparency log key: a throwaway too
         "DATA_DIR": str(work / "data"),
         "BENCH_STATIC_ROOT": str(work / "static"),
         # Production-only secrets the settings insist on with DEBUG off (throwaway values).

@@ -127,6 +127,21 @@ def _marketplace_key(settings, marketplace_key_path: Path) -> None:
     settings.SIGNING_KEY_PATH = marketplace_key_path
 
 
+@pytest.fixture(scope="session")
+def log_key_path(tmp_path_factory) -> Path:
+    """A transparency log key for the whole run (tests run with DEBUG off, so none is generated)."""
+    from argent_pkg import generate_signing_key, save_signing_key
+
+    path = tmp_path_factory.mktemp("log-key") / "log-signing.key"
+    save_signing_key(path, generate_signing_key())
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _log_key(settings, log_key_path: Path) -> None:
+    settings.LOG_SIGNING_KEY_PATH = log_key_path
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -62,13 +62,14 @@ def _production_environment(tmp_path: Path) -> dict[str, str]:
     for line in env_file.splitlines():
         name, value = ASSIGNMENT.fullmatch(line).groups()
         environment[name] = _filled(name, value, tmp_path)
-    words = shlex.split(keygen.strip())
-    out = _filled("", words[words.index("--out") + 1], tmp_path)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
     mkt = Path(sys.executable).with_name("mkt")
-    subprocess.run(
-        [str(mkt), *words[1 : words.index("--out")], "--out", out], check=True, capture_output=True
-    )
+    for line in keygen.strip().splitlines():  # one key file per line (the marketplace's, the log's)
+        words = shlex.split(line)
+        out = _filled("", words[words.index("--out") + 1], tmp_path)
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [str(mkt), *words[1 : words.index("--out")], "--out", out], check=True, capture_output=True
+        )
     # The TUF repository's online keys, made by the README's openssl lines.
     for block in _code_blocks(section):
         for line in block.splitlines():

@@ -40,6 +40,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 
     for role in ("bins", "snapshot", "timestamp"):  # The TUF online keys, at their default paths.
         write_new_key(tmp_path / "tuf-keys" / f"{role}.pem")
+    save_signing_key(tmp_path / "log-signing.key", generate_signing_key())
     result = _manage(
         "check",
         "--deploy",

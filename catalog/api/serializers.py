@@ -159,6 +159,10 @@ class CatalogLatestSerializer(serializers.Serializer):
     signature = serializers.SerializerMethodField()
     public_key = serializers.CharField(source="signing_key.public_key")
     key_fingerprint = serializers.CharField()
+    log_index = serializers.IntegerField(
+        allow_null=True,
+        help_text="Index of the release's entry in the transparency log (docs/api.md, 'Transparency log').",
+    )
 
     def get_min_argent_version(self, obj: Release) -> str | None:
         return min_argent_version(obj.compatibility)
@@ -184,8 +188,9 @@ class CatalogLatestSerializer(serializers.Serializer):
 class CatalogVersionSerializer(serializers.Serializer):
     """One of ``versions`` of the ArgentOS detail: ``version``, ``published_at``, ``yanked``,
     ``changelog`` (the version's release notes as the author wrote them, Markdown, ``""`` when none),
-    plus the release's signing key (``public_key``, ``key_fingerprint``), so that a client installing
-    an older version verifies it with the key that signed it, not the latest one's.
+    ``log_index`` (its transparency log entry), plus the release's signing key (``public_key``,
+    ``key_fingerprint``), so that a client installing an older version verifies it with the key
+    that signed it, not the latest one's.
 
     docs/api.md, "Details"; the notes come with the prefetched releases, no query of their own."""
 
@@ -195,6 +200,10 @@ class CatalogVersionSerializer(serializers.Serializer):
     changelog = serializers.CharField(source="release_notes", help_text="Markdown; empty when none.")
     public_key = serializers.CharField(source="signing_key.public_key")
     key_fingerprint = serializers.CharField()
+    log_index = serializers.IntegerField(
+        allow_null=True,
+        help_text="Index of the release's entry in the transparency log (docs/api.md, 'Transparency log').",
+    )
 
     def get_published_at(self, obj: Release) -> str | None:
         return utc_z(obj.published_at)

@@ -28,7 +28,7 @@ ITEM_FIELDS = {
 LIST_ITEM_FIELDS = ITEM_FIELDS | {"version_count", "latest"}
 LATEST_FIELDS = {
     "version", "changelog", "min_argent_version", "tools", "permissions", "sha256", "size",
-    "published_at", "signature", "public_key", "key_fingerprint",
+    "published_at", "signature", "public_key", "key_fingerprint", "log_index",
 }  # fmt: skip
 
 
@@ -188,6 +188,7 @@ def test_detail(client: Client, author):
         "changelog": "Better greetings.",
         "public_key": author.key.public_key,
         "key_fingerprint": author.key.fingerprint,
+        "log_index": latest["log_index"],
     }
     assert body["versions"][1]["changelog"] == ""
     assert client.get("/api/v1/catalog/nope").status_code == 404

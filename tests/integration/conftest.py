@@ -93,6 +93,30 @@ def s3_bucket(services) -> Bucket:
     return bucket
 
 
+#: Folders of the ``packages`` storage whose files mirror rows (the transparency log's tiles and
+#: checkpoint, the TUF metadata): emptied before each test, as the tables are flushed after each.
+DERIVED_FOLDERS = ("packages/log/", "packages/tuf/")
+
+
+@pytest.fixture(autouse=True)
+def _derived_files_emptied(request) -> None:
+    """Start each test that uses the session's bucket without the log or TUF files of earlier tests.
+
+    The bucket lives for the whole session but the tables do not: after a flush, the next test's
+    log starts again at entry 0 and would find an earlier log's immutable tiles (the writer skips
+    a tile that exists), so its checkpoint would disagree with the tiles read back.
+    """
+    if "s3_bucket" not in request.fixturenames:
+        return
+    bucket = request.getfixturevalue("s3_bucket")
+    client = bucket.client()
+    for folder in DERIVED_FOLDERS:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket.name, Prefix=folder):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=bucket.name, Delete={"Objects": keys})
+
+
 def s3_storage(bucket: Bucket, location: str) -> dict:
     return {
         "BACKEND": "storages.backends.s3.S3Storage",

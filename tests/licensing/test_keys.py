@@ -134,6 +134,7 @@ def test_settings_require_secrets_when_debug_is_off(tmp_path):
     from tests.test_settings import _manage
 
     save_signing_key(tmp_path / "marketplace-signing.key", generate_signing_key())
+    save_signing_key(tmp_path / "log-signing.key", generate_signing_key())
     result = _manage(
         "check", DEBUG="false", SECRET_KEY="x7" * 40 + "-production-like-secret-key", DATA_DIR=str(tmp_path)
     )
