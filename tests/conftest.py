@@ -138,8 +138,11 @@ def log_key_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _log_key(settings, log_key_path: Path) -> None:
+def _log_key(request, settings, log_key_path: Path) -> None:
+    """The log key; with a live server, the log's files are served by it (``LOG_BASE_URL``)."""
     settings.LOG_SIGNING_KEY_PATH = log_key_path
+    if "live_server" in request.fixturenames:
+        settings.LOG_BASE_URL = request.getfixturevalue("live_server").url + "/log"
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,9 @@ Commands:
 * ``mkt search [QUERY] [--kind K] [--limit N]``, ``mkt info ID``: the catalog;
 * ``mkt install ID[@VERSION] [--license KEY] [--allow-downgrade] [--trust-new-key]
   [--reinstall]``: download, verify and install under ``$MKT_HOME`` (``~/.argentos``);
-* ``mkt list``, ``mkt update [ID]``, ``mkt uninstall ID``, ``mkt verify-installed [ID]``.
+* ``mkt list``, ``mkt update [ID]``, ``mkt uninstall ID``, ``mkt verify-installed [ID]``;
+* ``mkt trust --root FILE``: pin the marketplace's TUF root from a file the operator hands out;
+* ``mkt log verify``: audit the marketplace's whole transparency log from its tiles.
 
 ``install`` and ``update`` report each install to the marketplace before writing it
 (with the stored token, else a tenant id kept in ``$MKT_HOME/.mkt/tenant-id``); a
@@ -31,6 +33,7 @@ message, while a report that cannot be delivered only warns.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import sys
@@ -54,7 +57,7 @@ from argent_pkg.signing import (
     save_signing_key,
 )
 
-from . import client, config, scaffold
+from . import client, config, scaffold, trust
 from . import install as install_mod
 from . import installed as installed_mod
 
@@ -555,7 +558,7 @@ def _client_errors() -> Iterator[None]:
         for line in exc.details:
             click.echo(f"  {line}", err=True)
         raise SystemExit(EXIT_INVALID) from None
-    except installed_mod.StateError as exc:
+    except (installed_mod.StateError, trust.TrustError) as exc:
         _exit(EXIT_INVALID, str(exc))
     except client.NetworkError as exc:
         _exit(EXIT_NETWORK, str(exc))
@@ -688,7 +691,11 @@ def _install_one(
 @click.argument("spec", metavar="ID[@VERSION]")
 @click.option("--license", "license_key", default=None, help="License key for a paid package ($MKT_LICENSE).")
 @click.option("--allow-downgrade", is_flag=True, help="Allow a version lower than the installed one.")
-@click.option("--trust-new-key", is_flag=True, help="Accept a marketplace key other than the pinned one.")
+@click.option(
+    "--trust-new-key",
+    is_flag=True,
+    help="Accept a marketplace key, or a package's author key, other than the pinned one.",
+)
 @click.option("--reinstall", is_flag=True, help="Install again even when this version is installed.")
 @click.option("--url", default=None, help=_URL_HELP)
 def install_command(
@@ -735,7 +742,11 @@ def list_command() -> None:
 @main.command()
 @click.argument("package_id", required=False)
 @click.option("--license", "license_key", default=None, help="License key for a paid package ($MKT_LICENSE).")
-@click.option("--trust-new-key", is_flag=True, help="Accept a marketplace key other than the pinned one.")
+@click.option(
+    "--trust-new-key",
+    is_flag=True,
+    help="Accept a marketplace key, or a package's author key, other than the pinned one.",
+)
 @click.option("--url", default=None, help=_URL_HELP)
 def update(package_id: str | None, license_key: str | None, trust_new_key: bool, url: str | None) -> None:
     """Update PACKAGE_ID (default: every installed package) to its latest version that is not yanked."""
@@ -813,3 +824,54 @@ def verify_installed(package_id: str | None) -> None:
             click.echo(f"  {note}")
     if bad:
         raise SystemExit(EXIT_INVALID)
+
+
+@main.command("trust")
+@click.option(
+    "--root",
+    "root_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A TUF root.json handed out by the marketplace's operator.",
+)
+@click.option("--url", default=None, help=_URL_HELP)
+def trust_command(root_file: str, url: str | None) -> None:
+    """Pin the marketplace's TUF root from a file instead of trusting the server's on first use.
+
+    The root replaces any pinned before (and the metadata kept from it): use it when the operator
+    hands out the root another way, or after the operator recovered from a compromise of the
+    root keys (docs/operators.md, "After a compromise").
+    """
+    market = _market(url)
+    try:
+        data = Path(root_file).read_bytes()
+    except OSError as exc:
+        _exit(EXIT_USAGE, f"cannot read {root_file}: {exc.strerror}")
+    with _client_errors():
+        key_ids = trust.pin_root(market.url, data, home=installed_mod.home())
+    click.echo(f"Pinned the TUF root for {market.url}; its root keys:")
+    for key_id in key_ids:
+        click.echo(f"  {key_id}")
+
+
+@main.group("log")
+def log_group() -> None:
+    """The marketplace's transparency log."""
+
+
+@log_group.command("verify")
+@click.option("--url", default=None, help=_URL_HELP)
+def log_verify(url: str | None) -> None:
+    """Audit the whole transparency log from its tiles against its signed checkpoint.
+
+    Every entry must hash to its tile, the tiles to the checkpoint's root, the checkpoint must be
+    signed by the pinned log key and extend the last checkpoint this home saw; exit 1 otherwise.
+    """
+    market = _market(url)
+    with _client_errors():
+        audit = trust.audit_log(
+            market.url, home=installed_mod.home(), notify=lambda message: click.echo(message, err=True)
+        )
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(audit.kinds.items())) or "no entries"
+    click.echo(f"log verified: {audit.size} entries ({kinds})")
+    click.echo(f"root: {base64.b64encode(audit.root).decode()}")

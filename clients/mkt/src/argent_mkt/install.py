@@ -6,18 +6,26 @@ An installation goes through these steps, and stops at the first refusal:
    not yanked, or the one asked for) and the key that signed that release
    (``public_key``, ``key_fingerprint``; the fingerprint must be the key's);
 2. a version lower than the installed one is refused unless ``allow_downgrade``;
-3. the blocklist (``GET /api/v1/blocklist``) is fetched, its Ed25519 signature over
+3. the marketplace's TUF repository (:mod:`argent_mkt.trust`; root pinned on first use)
+   is refreshed: expired, rolled-back or badly signed metadata is refused. A marketplace
+   that never served a TUF root is used with the older checks only, with a warning;
+4. the blocklist (through TUF as the target ``blocklist.json``, so a stale or altered
+   copy is refused; else ``GET /api/v1/blocklist``) has its Ed25519 signature over
    the RFC 8785 canonical JSON of the list verified with the marketplace key it
    reports, and that key pinned on first use (``$MKT_HOME/.mkt/marketplace.json``;
    a different key later is refused unless ``trust_new_key``); a release on it is
    refused, by id and version and again by artifact digest;
-4. the ObjectStack artifact endpoint (``/api/objectstack/v1/listings/{id}/artifact``)
-   names the exact bytes the author uploaded; its SHA-256 must equal the catalog's
-   record of that release, and the downloaded bytes must have that size and digest;
-5. :func:`~argent_pkg.package.inspect_package` checks the container, every
-   member checksum, the manifest and the author signature with the key the
-   marketplace reported, and the verified key's fingerprint must be the reported
-   one; the manifest's id and version must be the ones asked for;
+5. the artifact is the TUF target ``ID/VERSION/ID-VERSION.argent-pkg``: its signed
+   ``custom.author_key`` must be the catalog's key fingerprint and its SHA-256 the
+   catalog's, and the bytes downloaded from ``/packages/`` must have the signed length
+   and SHA-256 (without TUF: the ObjectStack artifact endpoint's URL, size and digest,
+   checked against the catalog). :func:`~argent_pkg.package.inspect_package` checks the
+   container, every member checksum, the manifest and the author signature with that
+   key; the manifest's id and version must be the ones asked for. The release's
+   ``release.published`` entry must be in the transparency log (inclusion in a signed
+   checkpoint that extends the last one seen) and name the same digest and key; a key
+   other than the one pinned at the package's first install is accepted only when the
+   log shows both releases published by the same publisher (or with ``trust_new_key``);
 6. the install is reported (``POST /api/objectstack/v1/install``: ``listingId``,
    ``version``, the license key if any, and the account token when ``mkt login``
    stored one, else this home's ``tenantId``); the marketplace records it for its
@@ -56,7 +64,7 @@ from argent_pkg.manifest import KINDS, PLURAL_KINDS
 from argent_pkg.package import inspect_package
 from argent_pkg.signing import decode_public_key, fingerprint, verify_signature
 
-from . import client
+from . import client, trust
 from . import installed as state
 from .client import NetworkError
 from .safe_write import UnsafeWrite, make_staging, prepare_parent, remove_tree, swap_into_place, write_members
@@ -535,6 +543,203 @@ def _check_signature(release: Release, inspection_signatures: dict[str, str], sh
     )
 
 
+# --- TUF and the transparency log (argent_mkt.trust) --------------------------------------------------
+
+
+def _open_repository(
+    market: Marketplace, home: Path, notify: Callable[[str], None]
+) -> trust.Repository | None:
+    """The marketplace's refreshed TUF repository; None (with a warning) for a marketplace without one."""
+    try:
+        repository = trust.open_repository(
+            market.url,
+            home=home,
+            headers_for=lambda url: market._headers(url, "application/octet-stream"),
+            timeout=market.timeout,
+            notify=notify,
+        )
+    except trust.TrustError as exc:
+        raise InstallError(str(exc)) from None
+    if repository is None:
+        notify(
+            f"warning: {market.url} serves no TUF repository; checking the package against the catalog's "
+            "word and the signed blocklist only."
+        )
+    return repository
+
+
+def _blocklist_document(market: Marketplace, repository: trust.Repository | None) -> dict[str, Any]:
+    """The blocklist: through TUF when the marketplace has a repository (so a stale copy is refused)."""
+    if repository is None:
+        return market.blocklist()
+    try:
+        info = repository.target(trust.BLOCKLIST_TARGET)
+        if info is None:
+            raise InstallError("the marketplace's TUF targets list no blocklist; refusing.")
+        data = repository.download(info, "/tuf/targets/", "the blocklist")
+    except trust.TrustError as exc:
+        raise InstallError(str(exc)) from None
+    try:
+        document = json.loads(data)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise InstallError("the blocklist TUF vouches for is not a JSON object; refusing.")
+    return document
+
+
+def _download_through_tuf(
+    repository: trust.Repository, release: Release, factory: ProgressFactory, limits: Limits
+) -> tuple[bytes, int | None]:
+    """The artifact's bytes as TUF signs them (target ``ID/VERSION/ID-VERSION.argent-pkg``) and its log index.
+
+    Raises:
+        InstallError: no signed target (yanked, blocked or never published), a target naming
+            another author key or digest than the catalog (a substituted key), bytes that differ
+            from the signed length and SHA-256.
+    """
+    what = f"{release.package_id} {release.version}"
+    filename = f"{release.package_id}-{release.version}.argent-pkg"
+    try:
+        info = repository.target(f"{release.package_id}/{release.version}/{filename}")
+        if info is None:
+            raise InstallError(
+                f"{what} is not among the releases the marketplace's signed TUF metadata lists: it was "
+                "yanked or blocked, or never published; refusing."
+            )
+        custom = info.unrecognized_fields.get("custom") or {}
+        author_key = custom.get("author_key") if isinstance(custom, dict) else None
+        if author_key != release.key_fingerprint:
+            raise InstallError(
+                f"the catalog reports author key {release.key_fingerprint} for {what}, but the marketplace's "
+                f"signed TUF target names {author_key}: the key was substituted; refusing."
+            )
+        if info.hashes.get("sha256") != release.sha256:
+            raise InstallError(
+                f"the catalog records SHA-256 {release.sha256} for {what}, but the signed TUF target "
+                f"{info.hashes.get('sha256')}; refusing."
+            )
+        if not 0 < info.length <= limits.max_compressed_bytes:
+            raise InstallError(
+                f"the artifact size {info.length} is outside 1..{limits.max_compressed_bytes} bytes."
+            )
+        with factory(info.length, filename) as callback:
+            data = repository.download(info, "/packages/", what, callback)
+    except trust.TrustError as exc:
+        raise InstallError(str(exc)) from None
+    log_index = custom.get("log_index")
+    return data, log_index if isinstance(log_index, int) else None
+
+
+def _download_from_catalog(
+    market: Marketplace, release: Release, factory: ProgressFactory, limits: Limits
+) -> bytes:
+    """The artifact from the ObjectStack artifact endpoint, checked against the catalog's size and digest."""
+    package_id, version = release.package_id, release.version
+    artifact = market.artifact(package_id, version)
+    sha256, size, url = artifact.get("sha256"), artifact.get("size"), artifact.get("downloadUrl")
+    if not isinstance(sha256, str) or not isinstance(size, int) or not isinstance(url, str):
+        raise InstallError("the artifact response lacks downloadUrl, sha256 or size.")
+    if artifact.get("format", "tgz") != "tgz":
+        raise InstallError(f"the artifact format is {artifact.get('format')!r}, not tgz.")
+    if sha256.lower() != release.sha256:
+        raise InstallError(
+            f"the artifact endpoint reports SHA-256 {sha256} but the catalog records {release.sha256} for "
+            f"{package_id} {version}; refusing."
+        )
+    if not 0 < size <= limits.max_compressed_bytes:
+        raise InstallError(f"the artifact size {size} is outside 1..{limits.max_compressed_bytes} bytes.")
+    with factory(size, f"{package_id}-{version}.argent-pkg") as callback:
+        data = market.download(url, size=size, progress=callback)
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) != size or digest != release.sha256:
+        raise InstallError(
+            f"the downloaded file ({len(data)} bytes, SHA-256 {digest}) is not the artifact the catalog "
+            f"records ({size} bytes, SHA-256 {release.sha256}); refusing."
+        )
+    return data
+
+
+def _check_in_log(
+    market: Marketplace,
+    release: Release,
+    digest: str,
+    log_index: int | None,
+    current: state.Installed | None,
+    home: Path,
+    trust_new_key: bool,
+    notify: Callable[[str], None],
+    *,
+    required: bool,
+) -> trust.LogProof | None:
+    """Prove the release is in the transparency log; allow a new author key only from the same publisher.
+
+    The author key pinned at the first install of a package (its record's ``key_fingerprint``)
+    may change only when the log shows both releases published by the same publisher (each
+    ``release.published`` entry names its publisher and key; docs/api.md, "Transparency log"),
+    or with ``trust_new_key``.
+
+    Returns:
+        the release's verified entry (its checkpoint is stored once the install is written), or
+        None when the marketplace has no log and ``required`` is false.
+
+    Raises:
+        InstallError: the release is not in the log, the log contradicts it or forked, or the
+            key changed to another publisher's.
+    """
+    try:
+        proof = trust.check_release_in_log(
+            market.url,
+            release.package_id,
+            release.version,
+            sha256=digest,
+            key_fingerprint=release.key_fingerprint,
+            home=home,
+            required=required,
+            log_index=log_index,
+            timeout=market.timeout,
+            notify=notify,
+        )
+    except trust.TrustError as exc:
+        raise InstallError(str(exc)) from None
+    if proof is None:
+        notify(f"warning: {market.url} serves no transparency log; the release's publication is not proven.")
+        return None
+    if current is None or current.key_fingerprint == release.key_fingerprint:
+        return proof
+    try:  # the installed release's own entry: which publisher it was published by
+        previous: trust.LogProof | None = trust.check_release_in_log(
+            market.url,
+            current.id,
+            current.version,
+            sha256=current.sha256,
+            key_fingerprint=current.key_fingerprint,
+            home=home,
+            required=True,
+            timeout=market.timeout,
+        )
+    except trust.TrustError:
+        previous = None
+    publisher = proof.entry.get("publisher")
+    if previous is not None and publisher and previous.entry.get("publisher") == publisher:
+        notify(
+            f"note: {release.package_id} {release.version} is signed by a new key, {release.key_fingerprint} "
+            f"(you installed {current.version}, signed by {current.key_fingerprint}); the transparency log shows "
+            f"both published by the same publisher, {publisher} (entries {previous.index} and {proof.index})."
+        )
+        return proof
+    if trust_new_key:
+        notify(
+            f"warning: trusting the new author key {release.key_fingerprint} of {release.package_id} (--trust-new-key)."
+        )
+        return
+    raise InstallError(
+        f"{release.package_id} {release.version} is signed by key {release.key_fingerprint}, not by the key "
+        f"{current.key_fingerprint} that signed the {current.version} you installed, and the transparency log "
+        "does not show both published by the same publisher; refusing (--trust-new-key accepts it)."
+    )
+
+
 def install(
     market: Marketplace,
     package_id: str,
@@ -587,35 +792,24 @@ def install(
             )
 
     release = resolve_release(market, package_id, version, detail, notify)
+    repository = _open_repository(market, home, notify)
     entries = verify_blocklist(
-        market.blocklist(), market.url, home=home, trust_new_key=trust_new_key, notify=notify
+        _blocklist_document(market, repository),
+        market.url,
+        home=home,
+        trust_new_key=trust_new_key,
+        notify=notify,
     )
     entry = _blocked(entries, package_id, version, release.sha256)
     if entry is not None:
         _refuse_blocked(entry, package_id, version)
 
-    artifact = market.artifact(package_id, version)
-    sha256, size, url = artifact.get("sha256"), artifact.get("size"), artifact.get("downloadUrl")
-    if not isinstance(sha256, str) or not isinstance(size, int) or not isinstance(url, str):
-        raise InstallError("the artifact response lacks downloadUrl, sha256 or size.")
-    if artifact.get("format", "tgz") != "tgz":
-        raise InstallError(f"the artifact format is {artifact.get('format')!r}, not tgz.")
-    if sha256.lower() != release.sha256:
-        raise InstallError(
-            f"the artifact endpoint reports SHA-256 {sha256} but the catalog records {release.sha256} for "
-            f"{package_id} {version}; refusing."
-        )
-    if not 0 < size <= limits.max_compressed_bytes:
-        raise InstallError(f"the artifact size {size} is outside 1..{limits.max_compressed_bytes} bytes.")
     factory = progress or (lambda _total, _label: nullcontext(None))
-    with factory(size, f"{package_id}-{version}.argent-pkg") as callback:
-        data = market.download(url, size=size, progress=callback)
+    if repository is not None:
+        data, log_index = _download_through_tuf(repository, release, factory, limits)
+    else:
+        data, log_index = _download_from_catalog(market, release, factory, limits), None
     digest = hashlib.sha256(data).hexdigest()
-    if len(data) != size or digest != release.sha256:
-        raise InstallError(
-            f"the downloaded file ({len(data)} bytes, SHA-256 {digest}) is not the artifact the catalog "
-            f"records ({size} bytes, SHA-256 {release.sha256}); refusing."
-        )
     entry = _blocked(entries, package_id, version, digest)
     if entry is not None:  # pragma: no cover - the digest equals release.sha256, checked above
         _refuse_blocked(entry, package_id, version)
@@ -634,6 +828,17 @@ def install(
             f"{release.key_fingerprint}."
         )
     _check_signature(release, inspection.signatures, digest)
+    proof = _check_in_log(
+        market,
+        release,
+        digest,
+        log_index,
+        current,
+        home,
+        trust_new_key,
+        notify,
+        required=repository is not None,
+    )
     manifest = inspection.manifest
     if manifest.id != package_id or manifest.version != version:
         raise InstallError(
@@ -671,6 +876,8 @@ def install(
         public_key=inspection.public_key,
     )
     _write_installation(home, relative, target, inspection.members, record, current)
+    if proof is not None:
+        trust.remember_checkpoint(market.url, proof, home=home)
     return InstallResult(record, current.version if current else None, True, target)
 
 

@@ -8,6 +8,8 @@
   that ``mkt verify-installed`` can check ``SIGNATURE`` over ``SHA256SUMS`` again).
 * ``marketplace.json``: the marketplace keys trusted on first use, per marketplace
   URL (``public_key``, ``key_fingerprint``, ``first_seen``).
+* ``log.json`` and ``tuf/``: the transparency log and TUF root pinned per marketplace
+  (:mod:`argent_mkt.trust`).
 * ``tenant-id``: a random id made on first use, sent as ``tenantId`` when ``mkt
   install`` reports an install without an account token (the marketplace counts
   tokenless installs per tenant id, under its Free plan's caps).
@@ -36,10 +38,12 @@ __all__ = [
     "home",
     "load_installed",
     "load_marketplaces",
+    "read_state",
     "save_installed",
     "save_marketplaces",
     "state_dir",
     "tenant_id",
+    "write_state",
 ]
 
 ENV_HOME = "MKT_HOME"
@@ -154,6 +158,17 @@ def save_installed(packages: dict[str, Installed], base: Path | None = None) -> 
     directory = state_dir(base, create=True)
     body = {"format": _FORMAT, "packages": {key: asdict(value) for key, value in sorted(packages.items())}}
     _write(directory / INSTALLED_FILE, body)
+
+
+def read_state(name: str, base: Path | None = None) -> dict[str, Any]:
+    """The JSON object of state file ``name`` under ``HOME/.mkt`` (empty when there is none)."""
+    return _read(state_dir(base) / name)
+
+
+def write_state(name: str, data: dict[str, Any], base: Path | None = None) -> None:
+    """Replace state file ``name`` under ``HOME/.mkt`` with ``data`` (atomically)."""
+    directory = state_dir(base, create=True)
+    _write(directory / name, {"format": _FORMAT, **data})
 
 
 def load_marketplaces(base: Path | None = None) -> dict[str, dict[str, str]]:
