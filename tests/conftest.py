@@ -146,6 +146,20 @@ def _log_key(request, settings, log_key_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _live_server_closes_connections(request, monkeypatch) -> None:
+    """The live server's thread closes its database connection after each request.
+
+    With PostgreSQL the settings keep connections for ``CONN_MAX_AGE`` seconds; the live server's
+    thread would then hold one until the session ends, and dropping the test database fails
+    ("being accessed by other users").
+    """
+    if "live_server" in request.fixturenames:
+        from django.db import connections
+
+        monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 0)
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_quiet(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -147,3 +147,126 @@ def test_install_reports_and_plan_caps_stop_it_on_the_live_server(
     assert updated.exit_code == 0, updated.output
     assert "installed first-connector 1.1.0 (was 1.0.0)" in updated.output
     assert Install.objects.filter(user=customer, release__version="1.1.0").count() == 1
+
+
+def test_log_verify_audits_the_whole_log_and_finds_an_altered_entry(
+    live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path
+):
+    """``mkt log verify`` reads the checkpoint, every entry bundle and tile from the live server."""
+    from argent_mkt import cli
+    from argent_pkg import tlog
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    publish(build_pkg(version="1.0.0"))
+    publish(build_pkg(version="1.1.0"))
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
+
+    def mkt(*args: str):
+        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
+
+    result = mkt("log", "verify")
+    assert result.exit_code == 0, result.output
+    # The author key's registration and two publications.
+    assert "log verified: 3 entries (1 key.registered, 2 release.published)" in result.output
+    assert "Trusting" in result.output  # the log key, pinned on first use
+
+    # Someone with write access to the storage edits an entry: its hash no longer matches its tile.
+    storage = storages["packages"]
+    name = "log/" + tlog.entries_path(0, 3)
+    with storage.open(name) as handle:
+        entries = tlog.decode_bundle(handle.read())
+    entries[1] = entries[1].replace(b'"1.0.0"', b'"9.9.9"')
+    storage.delete(name)
+    storage.save(name, ContentFile(tlog.encode_bundle(entries)))
+    result = mkt("log", "verify")
+    assert result.exit_code == 1
+    assert "the log's entry 1 does not hash to its tile" in result.output
+
+
+def test_trust_pins_a_root_handed_out_by_the_operator_and_refuses_anything_else(monkeypatch, tmp_path):
+    """``mkt trust --root FILE``: a self-signed TUF root is pinned; a root its keys do not sign is refused."""
+    from argent_mkt import cli
+    from securesystemslib.signer import CryptoSigner
+    from tuf.api.metadata import Metadata, Root
+
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
+    signer = CryptoSigner.generate_ed25519()
+    root = Metadata(Root())
+    root.signed.add_key(signer.public_key, Root.type)
+    root.sign(signer)
+    good = tmp_path / "root.json"
+    good.write_bytes(root.to_bytes())
+    root.signatures.clear()
+    root.sign(CryptoSigner.generate_ed25519())  # another key's signature: not the root's own
+    bad = tmp_path / "forged-root.json"
+    bad.write_bytes(root.to_bytes())
+    url = "https://market.example"
+
+    result = CliRunner().invoke(cli.main, ["trust", "--root", str(bad), "--url", url])
+    assert result.exit_code == 1
+    assert "not a TUF root signed by its own keys" in result.output
+    result = CliRunner().invoke(cli.main, ["trust", "--root", str(good), "--url", url])
+    assert result.exit_code == 0, result.output
+    assert signer.public_key.keyid in result.output
+    pinned = list((tmp_path / "home" / ".mkt" / "tuf").glob("*/root.json"))
+    assert [path.read_bytes() for path in pinned] == [good.read_bytes()]
+
+
+def test_a_new_author_key_installs_only_when_the_log_shows_the_same_publisher(
+    live_server, migrated_data, build_pkg, publish, submit, reviewer, author, monkeypatch, tmp_path,
+    django_user_model, django_capture_on_commit_callbacks, settings,
+):  # fmt: skip
+    """The key pinned at the first install changes only within the publisher the log names."""
+    from argent_mkt import cli
+    from argent_pkg import generate_signing_key, public_key_b64, save_signing_key
+
+    from catalog.models import Package
+    from moderation import services as moderation
+    from publishing import services
+    from tests.conftest import make_user, subscribe
+
+    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")  # signs the blocklist
+    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
+    publish(build_pkg(version="1.0.0"))
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
+
+    def mkt(*args: str):
+        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
+
+    assert mkt("install", "hello-connector").exit_code == 0
+    # The publisher rotates to a second key: the log shows it registered to, and used by, the same publisher.
+    rotated = generate_signing_key()
+    key = services.signing_key_register(
+        publisher=author.publisher, public_key=public_key_b64(rotated), label="new laptop", user=author.user
+    )
+    publish(build_pkg(version="1.1.0", key=rotated))
+    result = mkt("update", "hello-connector")
+    assert result.exit_code == 0, result.output
+    assert f"is signed by a new key, {key.fingerprint}" in result.output
+    assert "both published by the same publisher, alice-tools" in result.output
+
+    # The package moves to another publisher (a takeover in the database), whose key signs 1.2.0.
+    mallory = make_user(django_user_model, "mallory")
+    subscribe(mallory, "pro")
+    other = services.publisher_create(user=mallory, name="Mallory", slug="mallory")
+    theirs = generate_signing_key()
+    services.signing_key_register(publisher=other, public_key=public_key_b64(theirs), label="x", user=mallory)
+    Package.objects.filter(identifier="hello-connector").update(publisher=other)
+    built = build_pkg(version="1.2.0", key=theirs)
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = services.submission_create(
+            publisher=other, uploader=mallory, upload=built.file(), filename=built.filename
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.submission_approve(submission=submission, reviewer=reviewer)
+    home = tmp_path / "home"
+    before = {p: p.read_bytes() for p in home.rglob("*") if p.is_file() and "tuf" not in p.parts}
+    result = mkt("update", "hello-connector")
+    assert result.exit_code == 1
+    assert "does not show both published by the same publisher" in result.output
+    assert {p: p.read_bytes() for p in home.rglob("*") if p.is_file() and "tuf" not in p.parts} == before
+    assert mkt("update", "hello-connector", "--trust-new-key").exit_code == 0

@@ -576,7 +576,12 @@ def _blocklist_document(market: Marketplace, repository: trust.Repository | None
         info = repository.target(trust.BLOCKLIST_TARGET)
         if info is None:
             raise InstallError("the marketplace's TUF targets list no blocklist; refusing.")
-        data = repository.download(info, "/tuf/targets/", "the blocklist")
+        data = repository.download(
+            info,
+            "/tuf/targets/",
+            "the blocklist",
+            mismatch="this is a stale (replayed) or altered blocklist, which could hide a block",
+        )
     except trust.TrustError as exc:
         raise InstallError(str(exc)) from None
     try:

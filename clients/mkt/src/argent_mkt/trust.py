@@ -168,13 +168,20 @@ class Repository:
             return self.updater.get_targetinfo(path)
 
     def download(
-        self, info: Any, base: str, what: str, progress: Callable[[int], None] | None = None
+        self,
+        info: Any,
+        base: str,
+        what: str,
+        progress: Callable[[int], None] | None = None,
+        *,
+        mismatch: str = "they were altered in storage or in transit",
     ) -> bytes:
         """The bytes of target ``info`` under ``base`` (``/packages/`` or ``/tuf/targets/``), length and SHA-256 checked.
 
+        ``mismatch`` says what bytes other than the signed ones mean for this target.
+
         Raises:
-            TrustError: the bytes are not the ones the targets metadata signs (altered in storage
-                or in transit, or a stale copy).
+            TrustError: the bytes are not the ones the targets metadata signs.
         """
         with tempfile.TemporaryDirectory(prefix="mkt-tuf-") as directory:
             filepath = str(Path(directory) / "target")
@@ -186,8 +193,7 @@ class Repository:
             except tuf_errors.LengthOrHashMismatchError as exc:
                 raise TrustError(
                     f"{what}: the bytes served are not the ones the marketplace's signed TUF targets "
-                    f"metadata vouches for ({exc}): they were altered in storage or in transit, or are "
-                    "a stale copy; refusing."
+                    f"metadata vouches for ({exc}): {mismatch}; refusing."
                 ) from None
             except tuf_errors.DownloadHTTPError as exc:
                 if exc.status_code == 402:
