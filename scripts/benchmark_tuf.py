@@ -76,11 +76,14 @@ def main() -> int:
 
     from django.db import transaction
 
+    from catalog.constants import ListingStatus
     from moderation import transitions
     from repository.models import RepositoryState
 
     releases = [
-        ReleaseFactory(package=PackageFactory(), stored=True, published_at=None) for _ in range(args.releases)
+        # A listing customers can reach (only its releases are targets), whose new release is published.
+        ReleaseFactory(package=PackageFactory(status=ListingStatus.PUBLISHED), stored=True, published_at=None)
+        for _ in range(args.releases)
     ]
     timings = []
     for release in releases:
