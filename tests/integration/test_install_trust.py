@@ -161,6 +161,11 @@ def test_a_altered_artifact_bytes_are_refused(market):
     )
     assert not (market.home / ".mkt" / "installed.json").read_text().count('"1.1.0"')
 
+    # Longer than the signed length: the client stops reading at that length.
+    longer = bytes(data) + b"\0" * 4096
+    market.bucket.client().put_object(Bucket=market.bucket.name, Key=_stored(release), Body=longer)
+    market.refused(f"{market.package_id}@1.1.0", "the bytes served are not the ones")
+
 
 def test_b_another_author_key_for_a_release_is_refused(market, build_pkg, author):
     """The database and storage say the release was signed by another key (the thief's), with bytes to match."""

@@ -85,17 +85,22 @@ class _Fetcher(FetcherInterface):
         self.timeout = timeout
         #: Called with each chunk's size while a target downloads (the CLI's progress bar).
         self.progress: Callable[[int], None] | None = None
+        #: The longest body read (bytes): metadata, or the signed length of the target downloading.
+        self.max_bytes = MAX_METADATA_BYTES
 
     def _fetch(self, url: str) -> Iterator[bytes]:
         for _ in range(6):
-            response = client.request(
-                "GET",
-                url,
-                headers=self.headers_for(url),
-                timeout=self.timeout,
-                max_bytes=1 << 31,
-                progress=self.progress,
-            )
+            try:
+                response = client.request(
+                    "GET",
+                    url,
+                    headers=self.headers_for(url),
+                    timeout=self.timeout,
+                    max_bytes=self.max_bytes,
+                    progress=self.progress,
+                )
+            except client.BodyTooLarge as exc:
+                raise tuf_errors.DownloadLengthMismatchError(f"{url}: {exc}") from None
             location = response.headers.get("Location")
             if response.status in (301, 302, 303, 307, 308) and location:
                 url = urljoin(url, location)
@@ -185,12 +190,12 @@ class Repository:
         """
         with tempfile.TemporaryDirectory(prefix="mkt-tuf-") as directory:
             filepath = str(Path(directory) / "target")
-            self.fetcher.progress = progress
+            self.fetcher.progress, self.fetcher.max_bytes = progress, info.length
             try:
                 self.updater.download_target(
                     info, filepath=filepath, target_base_url=self.marketplace_url + base
                 )
-            except tuf_errors.LengthOrHashMismatchError as exc:
+            except (tuf_errors.LengthOrHashMismatchError, tuf_errors.DownloadLengthMismatchError) as exc:
                 raise TrustError(
                     f"{what}: the bytes served are not the ones the marketplace's signed TUF targets "
                     f"metadata vouches for ({exc}): {mismatch}; refusing."
@@ -205,7 +210,7 @@ class Repository:
             except tuf_errors.DownloadError as exc:
                 raise client.NetworkError(f"{what} could not be downloaded: {exc}") from None
             finally:
-                self.fetcher.progress = None
+                self.fetcher.progress, self.fetcher.max_bytes = None, MAX_METADATA_BYTES
             return Path(filepath).read_bytes()
 
 
@@ -545,30 +550,6 @@ def remember_checkpoint(marketplace_url: str, proof: LogProof, *, home: Path) ->
         )
 
 
-def published_entry(
-    marketplace_url: str, package_id: str, version: str, *, home: Path, timeout: float = 60.0
-) -> dict[str, Any] | None:
-    """The verified ``release.published`` entry of an earlier release (its publisher and key), or None.
-
-    Used to decide whether a new author key may replace the one pinned for a package: the same
-    publisher must have published both (the log names the publisher of each release).
-    """
-    status, body = _get(
-        marketplace_url.rstrip("/")
-        + f"/api/v1/log/releases/{quote(package_id, safe='')}/{quote(version, safe='')}",
-        {"Accept": "application/json"},
-        timeout,
-        "the transparency log",
-    )
-    if status != 200:
-        return None
-    try:
-        entry = json.loads(base64.b64decode(json.loads(body)["entry"], validate=True))
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        return None
-    return entry if isinstance(entry, dict) else None
-
-
 @dataclass(frozen=True)
 class Audit:
     """What ``mkt log verify`` checked: the checkpoint's size and root, and the entries' kinds."""
@@ -593,7 +574,8 @@ def audit_log(
     """
     log = _Log(marketplace_url, home, timeout, notify)
     info = log.info(required=True)
-    assert info is not None
+    if info is None:  # pragma: no cover - info() answers or raises when the log is required
+        raise TrustError(f"{marketplace_url} serves no transparency log.")
     fetch = log.fetch_tile(info)
     note = fetch("checkpoint").decode("utf-8", "replace")
     try:
