@@ -1061,9 +1061,15 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
     args.workers = args.workers or serving.workers
     args.threads = args.threads or serving.threads
 
+    from repository.keys import ONLINE_ROLES, write_new_key
+
     key_path = work / "marketplace-signing.key"
     save_signing_key(key_path, Ed25519Key.generate())
     (work / "data").mkdir()
+    # The TUF repository's online keys (required with DEBUG off; throwaways, like the keys above).
+    tuf_keys = {setting: str(work / "tuf-keys" / f"{role}.pem") for role, setting in ONLINE_ROLES.items()}
+    for path in tuf_keys.values():
+        write_new_key(path)
     settings_env = {
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(SCRIPTS), os.environ.get("PYTHONPATH", "")]).rstrip(
@@ -1076,6 +1082,7 @@ def run(args: argparse.Namespace, client: str, work: Path, cleanup: Cleanup) -> 
         "SECURE_SSL_REDIRECT": "false",
         "SIGNING_KEY_PATH": str(key_path),
         "LOG_SIGNING_KEY_PATH": str(key_path),  # the transparency log key: a throwaway too
+        **tuf_keys,
         "DATA_DIR": str(work / "data"),
         "BENCH_STATIC_ROOT": str(work / "static"),
         # Production-only secrets the settings insist on with DEBUG off (throwaway values).
