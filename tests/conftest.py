@@ -102,14 +102,20 @@ def _empty_static_root(tmp_path_factory) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
-def marketplace_key_path(tmp_path_factory) -> Path:
-    """A marketplace signing key for the whole run (tests run with DEBUG off, so none is generated)."""
+def _new_key_file(tmp_path_factory, name: str) -> Path:
+    """A new Ed25519 key file ``name`` in its own temporary folder (tests run with DEBUG off, so
+    the settings generate none)."""
     from argent_pkg import generate_signing_key, save_signing_key
 
-    path = tmp_path_factory.mktemp("marketplace-key") / "marketplace-signing.key"
+    path = tmp_path_factory.mktemp(name) / f"{name}.key"
     save_signing_key(path, generate_signing_key())
     return path
+
+
+@pytest.fixture(scope="session")
+def marketplace_key_path(tmp_path_factory) -> Path:
+    """The marketplace's signing key (it signs the blocklist) for the whole run."""
+    return _new_key_file(tmp_path_factory, "marketplace-signing")
 
 
 @pytest.fixture(autouse=True)
@@ -129,12 +135,8 @@ def _marketplace_key(settings, marketplace_key_path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def log_key_path(tmp_path_factory) -> Path:
-    """A transparency log key for the whole run (tests run with DEBUG off, so none is generated)."""
-    from argent_pkg import generate_signing_key, save_signing_key
-
-    path = tmp_path_factory.mktemp("log-key") / "log-signing.key"
-    save_signing_key(path, generate_signing_key())
-    return path
+    """The transparency log's key (it signs the checkpoints) for the whole run."""
+    return _new_key_file(tmp_path_factory, "log-signing")
 
 
 @pytest.fixture(autouse=True)

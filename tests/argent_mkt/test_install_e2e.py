@@ -270,3 +270,28 @@ def test_a_new_author_key_installs_only_when_the_log_shows_the_same_publisher(
     assert "does not show both published by the same publisher" in result.output
     assert {p: p.read_bytes() for p in home.rglob("*") if p.is_file() and "tuf" not in p.parts} == before
     assert mkt("update", "hello-connector", "--trust-new-key").exit_code == 0
+
+
+def test_a_new_log_key_is_refused_once_one_is_pinned(
+    live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, settings
+):
+    """The log key pinned on first use must not change: another key is another log (another history)."""
+    from argent_mkt import cli
+    from argent_pkg import generate_signing_key, save_signing_key
+
+    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
+    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
+    publish(build_pkg(version="1.0.0"))
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
+
+    def mkt(*args: str):
+        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
+
+    assert mkt("install", "hello-connector").exit_code == 0
+    settings.LOG_SIGNING_KEY_PATH = str(tmp_path / "another-log.key")
+    save_signing_key(settings.LOG_SIGNING_KEY_PATH, generate_signing_key())
+    result = mkt("install", "hello-connector", "--reinstall")
+    assert result.exit_code == 1
+    assert "the marketplace's transparency log key is now" in result.output
+    assert "not the pinned" in result.output

@@ -612,8 +612,9 @@ def _download_through_tuf(
                 f"{what} is not among the releases the marketplace's signed TUF metadata lists: it was "
                 "yanked or blocked, or never published; refusing."
             )
-        custom = info.unrecognized_fields.get("custom") or {}
-        author_key = custom.get("author_key") if isinstance(custom, dict) else None
+        custom = info.unrecognized_fields.get("custom")
+        custom = custom if isinstance(custom, dict) else {}
+        author_key = custom.get("author_key")
         if author_key != release.key_fingerprint:
             raise InstallError(
                 f"the catalog reports author key {release.key_fingerprint} for {what}, but the marketplace's "

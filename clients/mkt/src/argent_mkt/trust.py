@@ -76,8 +76,9 @@ class TrustError(Exception):
 class _Fetcher(FetcherInterface):
     """ngclient's network layer over :func:`client.request` (its timeouts, retries and proxies).
 
-    Sends ``headers_for(url)`` (the license key goes to the marketplace's own origin only) and follows
-    no redirects other than those to the same paths on another host, as the artifact download does.
+    Sends ``headers_for(url)`` (the license key goes to the marketplace's own origin only) and
+    follows up to 5 redirects to ``http``/``https`` URLs (a download may be redirected to the
+    storage's signed URL), as the artifact download does; what arrives is checked by TUF anyway.
     """
 
     def __init__(self, headers_for: Callable[[str], dict[str, str]], timeout: float) -> None:
@@ -104,6 +105,8 @@ class _Fetcher(FetcherInterface):
             location = response.headers.get("Location")
             if response.status in (301, 302, 303, 307, 308) and location:
                 url = urljoin(url, location)
+                if urlsplit(url).scheme not in ("http", "https"):
+                    raise tuf_errors.DownloadError(f"refusing a redirect to {url!r}: not http or https")
                 continue
             if response.status != 200:
                 raise tuf_errors.DownloadHTTPError(f"{url} answered HTTP {response.status}", response.status)
