@@ -25,6 +25,25 @@ def _needs_pytest_django(request) -> None:
         pytest.skip("needs pytest-django (the format tests also run with -p no:django)")
 
 
+@pytest.fixture
+def mkt(live_server, monkeypatch, tmp_path, settings):
+    """``mkt(*args)``: the CLI against the live server, with ``MKT_HOME`` at ``mkt.home`` and a
+    marketplace key that signs the blocklist."""
+    from argent_mkt import cli
+    from argent_pkg import generate_signing_key, save_signing_key
+
+    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
+    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
+    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
+
+    def run(*args: str):
+        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
+
+    run.home = tmp_path / "home"
+    return run
+
+
 def test_install_from_the_live_server(
     live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, settings
 ):
@@ -149,22 +168,14 @@ def test_install_reports_and_plan_caps_stop_it_on_the_live_server(
     assert Install.objects.filter(user=customer, release__version="1.1.0").count() == 1
 
 
-def test_log_verify_audits_the_whole_log_and_finds_an_altered_entry(
-    live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path
-):
+def test_log_verify_audits_the_whole_log_and_finds_an_altered_entry(migrated_data, build_pkg, publish, mkt):
     """``mkt log verify`` reads the checkpoint, every entry bundle and tile from the live server."""
-    from argent_mkt import cli
     from argent_pkg import tlog
     from django.core.files.base import ContentFile
     from django.core.files.storage import storages
 
     publish(build_pkg(version="1.0.0"))
     publish(build_pkg(version="1.1.0"))
-    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
-
-    def mkt(*args: str):
-        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
 
     result = mkt("log", "verify")
     assert result.exit_code == 0, result.output
@@ -216,27 +227,18 @@ def test_trust_pins_a_root_handed_out_by_the_operator_and_refuses_anything_else(
 
 
 def test_a_new_author_key_installs_only_when_the_log_shows_the_same_publisher(
-    live_server, migrated_data, build_pkg, publish, submit, reviewer, author, monkeypatch, tmp_path,
-    django_user_model, django_capture_on_commit_callbacks, settings,
+    migrated_data, build_pkg, publish, reviewer, author, django_user_model,
+    django_capture_on_commit_callbacks, mkt,
 ):  # fmt: skip
     """The key pinned at the first install changes only within the publisher the log names."""
-    from argent_mkt import cli
-    from argent_pkg import generate_signing_key, public_key_b64, save_signing_key
+    from argent_pkg import generate_signing_key, public_key_b64
 
     from catalog.models import Package
     from moderation import services as moderation
     from publishing import services
     from tests.conftest import make_user, subscribe
 
-    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")  # signs the blocklist
-    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
     publish(build_pkg(version="1.0.0"))
-    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
-
-    def mkt(*args: str):
-        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
-
     assert mkt("install", "hello-connector").exit_code == 0
     # The publisher rotates to a second key: the log shows it registered to, and used by, the same publisher.
     rotated = generate_signing_key()
@@ -263,7 +265,7 @@ def test_a_new_author_key_installs_only_when_the_log_shows_the_same_publisher(
         )
     with django_capture_on_commit_callbacks(execute=True):
         moderation.submission_approve(submission=submission, reviewer=reviewer)
-    home = tmp_path / "home"
+    home = mkt.home
     before = {p: p.read_bytes() for p in home.rglob("*") if p.is_file() and "tuf" not in p.parts}
     result = mkt("update", "hello-connector")
     assert result.exit_code == 1
@@ -273,21 +275,12 @@ def test_a_new_author_key_installs_only_when_the_log_shows_the_same_publisher(
 
 
 def test_a_new_log_key_is_refused_once_one_is_pinned(
-    live_server, migrated_data, build_pkg, publish, monkeypatch, tmp_path, settings
+    migrated_data, build_pkg, publish, tmp_path, settings, mkt
 ):
     """The log key pinned on first use must not change: another key is another log (another history)."""
-    from argent_mkt import cli
     from argent_pkg import generate_signing_key, save_signing_key
 
-    settings.SIGNING_KEY_PATH = str(tmp_path / "marketplace-signing.key")
-    save_signing_key(settings.SIGNING_KEY_PATH, generate_signing_key())
     publish(build_pkg(version="1.0.0"))
-    monkeypatch.setenv("MKT_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("MKT_HOME", str(tmp_path / "home"))
-
-    def mkt(*args: str):
-        return CliRunner().invoke(cli.main, [*args, "--url", live_server.url], catch_exceptions=False)
-
     assert mkt("install", "hello-connector").exit_code == 0
     settings.LOG_SIGNING_KEY_PATH = str(tmp_path / "another-log.key")
     save_signing_key(settings.LOG_SIGNING_KEY_PATH, generate_signing_key())

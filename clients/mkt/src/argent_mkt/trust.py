@@ -344,6 +344,17 @@ def _b64(value: Any, what: str) -> bytes:
         raise TrustError(f"{what} is not base64.") from None
 
 
+@dataclass
+class _PinnedLog:
+    """What :meth:`_Log.open` checked: the log's origin and key, where its files are, and this home's pin
+    (``verifier_key``, and the last checkpoint seen: ``size``, base64 ``root``, ``checkpoint``)."""
+
+    origin: str
+    public_key: bytes
+    base_url: str
+    pin: dict[str, Any]
+
+
 class _Log:
     """The pinned log of one marketplace: its key, its tiles, the last checkpoint this home saw."""
 
@@ -354,16 +365,21 @@ class _Log:
         self.notify = notify
         self.headers = {"Accept": "application/json"}
 
-    def info(self, *, required: bool) -> dict[str, Any] | None:
-        """``GET /api/v1/log``, checked against the pinned verifier key (pinned on first use)."""
+    def pin(self) -> dict[str, Any] | None:
+        """This home's pin of the log (``log.json``), or None before the first use."""
         pins = state.read_state(LOG_FILE, self.home).get("logs", {})
         pinned = pins.get(self.url) if isinstance(pins, dict) else None
+        return pinned if isinstance(pinned, dict) else None
+
+    def open(self, *, required: bool) -> _PinnedLog | None:
+        """``GET /api/v1/log``, checked against the pinned verifier key (pinned on first use)."""
+        pinned = self.pin()
         status, body = _get(self.url + "/api/v1/log", self.headers, self.timeout, "the transparency log")
         if status == 404 and pinned is None and not required:
             return None
         info = _json(status, body, "the transparency log")
         try:
-            name, public_key = tlog.parse_verifier_key(str(info.get("verifier_key")))
+            origin, public_key = tlog.parse_verifier_key(str(info.get("verifier_key")))
         except FormatError as exc:
             raise TrustError(f"the marketplace reports a malformed log verifier key ({exc}).") from None
         if pinned is None:
@@ -383,8 +399,10 @@ class _Log:
                 f"{pinned.get('verifier_key')}: a different log, possibly one that shows a different history; "
                 "refusing."
             )
-        info["_origin"], info["_public_key"], info["_pinned"] = name, public_key, pinned
-        return info
+        base = str(info.get("base_url") or self.url + "/log").rstrip("/")
+        if not urlsplit(base).scheme:
+            base = urljoin(self.url + "/", base.lstrip("/"))
+        return _PinnedLog(origin, public_key, base, pinned)
 
     def _save(self, pinned: dict[str, Any]) -> None:
         data = state.read_state(LOG_FILE, self.home)
@@ -392,27 +410,25 @@ class _Log:
         logs[self.url] = pinned
         state.write_state(LOG_FILE, {"logs": logs}, self.home)
 
-    def fetch_tile(self, info: dict[str, Any]) -> Callable[[str], bytes]:
-        base = str(info.get("base_url") or self.url + "/log").rstrip("/")
-        if not urlsplit(base).scheme:
-            base = urljoin(self.url + "/", base.lstrip("/"))
+    def fetch_tile(self, log: _PinnedLog) -> Callable[[str], bytes]:
+        """A function that fetches one of the log's files (``checkpoint``, ``tile/…``) from its base URL."""
 
         def fetch(path: str) -> bytes:
-            status, body = _get(f"{base}/{path}", {}, self.timeout, "the transparency log")
+            status, body = _get(f"{log.base_url}/{path}", {}, self.timeout, "the transparency log")
             if status != 200:
                 raise TrustError(f"the transparency log's file {path} answered HTTP {status}.")
             return body
 
         return fetch
 
-    def extend(self, info: dict[str, Any], checkpoint: tlog.Checkpoint, note: str, *, save: bool) -> None:
-        """Check ``checkpoint`` extends the last one seen (consistency proof from the tiles); with ``save``, remember it.
+    def extend(self, log: _PinnedLog, checkpoint: tlog.Checkpoint) -> None:
+        """Check ``checkpoint`` extends the last one seen (consistency proof from the tiles).
 
         Raises:
             TrustError: the checkpoint is smaller than, or not consistent with, the last one seen.
         """
-        pinned = info["_pinned"]
-        size1, root1 = int(pinned.get("size") or 0), _b64(pinned.get("root"), "the stored checkpoint's root")
+        size1 = int(log.pin.get("size") or 0)
+        root1 = _b64(log.pin.get("root"), "the stored checkpoint's root")
         fork = (
             f"the transparency log's checkpoint (size {checkpoint.size}) does not extend the one this client "
             f"saw before (size {size1}): the log forked, so the marketplace is showing different histories "
@@ -421,22 +437,25 @@ class _Log:
         )
         if checkpoint.size < size1:
             raise TrustError(fork)
-        if size1 and checkpoint.size >= size1:
+        if size1:
             try:
-                reader = tlog.TileReader(self.fetch_tile(info), checkpoint.size)
+                reader = tlog.TileReader(self.fetch_tile(log), checkpoint.size)
                 proof = tlog.consistency_proof(reader, size1, checkpoint.size)
                 tlog.verify_consistency(size1, checkpoint.size, proof, root1, checkpoint.root)
             except FormatError:
                 raise TrustError(fork) from None
-        if save and checkpoint.size > size1:
-            pinned = {
-                **pinned,
-                "size": checkpoint.size,
-                "root": base64.b64encode(checkpoint.root).decode(),
-                "checkpoint": note,
-            }
-            info["_pinned"] = pinned
-            self._save(pinned)
+
+    def remember(self, pin: dict[str, Any], checkpoint: tlog.Checkpoint, note: str) -> None:
+        """Store ``checkpoint`` (signed ``note``) as the last one seen when it is larger than ``pin``'s."""
+        if checkpoint.size > int(pin.get("size") or 0):
+            self._save(
+                {
+                    **pin,
+                    "size": checkpoint.size,
+                    "root": base64.b64encode(checkpoint.root).decode(),
+                    "checkpoint": note,
+                }
+            )
 
 
 def check_release_in_log(
@@ -471,8 +490,8 @@ def check_release_in_log(
         TrustError: the release is not in the log, or the log contradicts itself or the release.
     """
     log = _Log(marketplace_url, home, timeout, notify)
-    info = log.info(required=required)
-    if info is None:
+    pinned = log.open(required=required)
+    if pinned is None:
         return None
     what = f"{package_id} {version}"
     path = f"/api/v1/log/releases/{quote(package_id, safe='')}/{quote(version, safe='')}"
@@ -489,7 +508,7 @@ def check_release_in_log(
             "ago); try again in a minute."
         )
     try:
-        checkpoint = tlog.open_checkpoint(str(answer.get("checkpoint")), info["_origin"], info["_public_key"])
+        checkpoint = tlog.open_checkpoint(str(answer.get("checkpoint")), pinned.origin, pinned.public_key)
     except FormatError as exc:
         raise TrustError(
             f"the transparency log's checkpoint is not signed by the pinned log key ({exc}); refusing."
@@ -529,7 +548,7 @@ def check_release_in_log(
             f"the transparency log records a different publication of {what}: " + "; ".join(mismatches) + ". "
             "What you are served is not what everyone else sees; refusing."
         )
-    log.extend(info, checkpoint, str(answer["checkpoint"]), save=False)
+    log.extend(pinned, checkpoint)
     return LogProof(index, entry, checkpoint, str(answer["checkpoint"]))
 
 
@@ -540,17 +559,9 @@ def remember_checkpoint(marketplace_url: str, proof: LogProof, *, home: Path) ->
     checked consistent with the stored one by :func:`check_release_in_log`.
     """
     log = _Log(marketplace_url, home, 0, lambda _message: None)
-    pins = state.read_state(LOG_FILE, home).get("logs", {})
-    pinned = pins.get(log.url) if isinstance(pins, dict) else None
-    if isinstance(pinned, dict) and proof.checkpoint.size > int(pinned.get("size") or 0):
-        log._save(
-            {
-                **pinned,
-                "size": proof.checkpoint.size,
-                "root": base64.b64encode(proof.checkpoint.root).decode(),
-                "checkpoint": proof.note,
-            }
-        )
+    pin = log.pin()
+    if pin is not None:
+        log.remember(pin, proof.checkpoint, proof.note)
 
 
 @dataclass(frozen=True)
@@ -576,13 +587,13 @@ def audit_log(
         TrustError: a bad signature, an entry or tile that does not hash to the signed root, a fork.
     """
     log = _Log(marketplace_url, home, timeout, notify)
-    info = log.info(required=True)
-    if info is None:  # pragma: no cover - info() answers or raises when the log is required
+    pinned = log.open(required=True)
+    if pinned is None:  # pragma: no cover - open() answers or raises when the log is required
         raise TrustError(f"{marketplace_url} serves no transparency log.")
-    fetch = log.fetch_tile(info)
+    fetch = log.fetch_tile(pinned)
     note = fetch("checkpoint").decode("utf-8", "replace")
     try:
-        checkpoint = tlog.open_checkpoint(note, info["_origin"], info["_public_key"])
+        checkpoint = tlog.open_checkpoint(note, pinned.origin, pinned.public_key)
     except FormatError as exc:
         raise TrustError(f"the log's checkpoint is not signed by the pinned log key ({exc}).") from None
     reader = tlog.TileReader(fetch, checkpoint.size)
@@ -613,5 +624,6 @@ def audit_log(
         raise TrustError(f"the log's tiles are incomplete ({exc}).") from None
     if root != checkpoint.root:
         raise TrustError("the log's tiles do not hash to the root its checkpoint signs.")
-    log.extend(info, checkpoint, note, save=True)
+    log.extend(pinned, checkpoint)
+    log.remember(pinned.pin, checkpoint, note)
     return Audit(checkpoint.size, checkpoint.root, kinds)
