@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from catalog.constants import Pricing
-from catalog.search import SORTS, CatalogQuery, catalog_search
+from catalog.search import SORTS, CatalogQuery, catalog_search, first_results
 
 __all__ = ["PRICING_MODEL", "SORTS", "CatalogQuery", "catalog_facets", "catalog_search", "pricing_values"]
 
@@ -32,8 +32,12 @@ def pricing_values(model: str) -> list[str]:
 
 
 def catalog_facets(qs: QuerySet) -> dict[str, list[tuple[str, int]]]:
-    """Counts of the filtered packages by browsing category and by pricing (two queries)."""
-    base = qs.order_by()
+    """Counts of the filtered packages by browsing category and by pricing (two queries).
+
+    Counted among the first :data:`~catalog.search.MAX_RESULTS` + 1 results
+    (:func:`~catalog.search.first_results`), so the cost is bounded however many packages match.
+    """
+    base = first_results(qs)
     categories = base.values_list("category__slug").annotate(n=Count("pk")).order_by("category__slug")
     pricing = base.values_list("pricing").annotate(n=Count("pk")).order_by("pricing")
     return {"categories": list(categories), "pricing": list(pricing)}

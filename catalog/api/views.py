@@ -31,11 +31,11 @@ from catalog.constants import Pricing
 from catalog.entitlements import entitlements, license_key_try
 from catalog.models import Install, Kind, Package, Publisher, Release
 from catalog.querysets import BROWSABLE
-from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, fetch_page
+from catalog.search import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, CatalogSearch
 from catalog.stats import install_count
 
 from . import serializers as s
-from .filters import SORTS, CatalogQuery, catalog_facets, catalog_search, pricing_values
+from .filters import SORTS, CatalogQuery, catalog_facets, pricing_values
 from .services import InstallRefused, download_record, download_visitor, install_record
 
 _ERROR = OpenApiResponse(ErrorResponseSerializer)
@@ -99,12 +99,14 @@ class PublicApiView(APIView):
     throttle_classes = [CatalogRateThrottle]
 
 
-def _page(qs, page: int, size: int) -> tuple[list, int]:
-    """One page of ``qs`` and the total number of rows (two queries; three past the end)."""
-    rows, total = fetch_page(qs, (page - 1) * size, page * size)
-    if total is None:
-        total = 0 if page == 1 else qs.count()
-    return rows, total
+def _page(search: CatalogSearch, page: int, size: int, annotate=None) -> tuple[list, int]:
+    """One page of ``search``'s results (``annotate`` adds a dialect's columns) and their number.
+
+    A search gives at most its best :data:`~catalog.search.MAX_RESULTS` results (docs/api.md,
+    "Search results"): ``total`` counts those (:attr:`~catalog.search.CatalogSearch.shown`), so
+    that every page up to ``total`` has rows.
+    """
+    return search.page((page - 1) * size, page * size, annotate=annotate), search.shown
 
 
 def _published_releases() -> Prefetch:
@@ -192,7 +194,8 @@ def _argentos_page(request, base) -> Response:
     params.is_valid(raise_exception=True)
     page = params.validated_data["page"]
     limit = max(1, min(params.validated_data["limit"], ARGENTOS_MAX_LIMIT))
-    items, total = _page(_with_version_counts(catalog_search(base.for_cards(), params.query())), page, limit)
+    search = CatalogSearch(base.for_cards(), params.query())
+    items, total = _page(search, page, limit, _with_version_counts)
     return Response(
         {
             "items": s.CatalogListItemSerializer(items, many=True).data,
@@ -395,9 +398,8 @@ class MarketplaceItemsRead:
         query = CatalogQuery(
             q=data["q"], kind=kind.slug, sort=data["sort"], descending=data["sort"] != "name"
         )
-        items, total = _page(
-            catalog_search(Package.objects.listed().for_cards(), query), data["page"], MARKETPLACE_PAGE_SIZE
-        )
+        search = CatalogSearch(Package.objects.listed().for_cards(), query)
+        items, total = _page(search, data["page"], MARKETPLACE_PAGE_SIZE)
         return Response(
             {
                 "items": s.MarketplaceItemSerializer(items, many=True).data,
@@ -462,8 +464,9 @@ class ListingsApi(PublicApiView):
             sort=data["sortBy"],
             descending=data["sortDirection"] == "desc",
         )
-        filtered = catalog_search(Package.objects.listed().for_cards(), query)
-        items, total = _page(_with_install_totals(filtered), data["page"], data["pageSize"])
+        search = CatalogSearch(Package.objects.listed().for_cards(), query)
+        filtered = search.results()
+        items, total = _page(search, data["page"], data["pageSize"], _with_install_totals)
         facets = catalog_facets(filtered)
         categories: dict[str, int] = {}
         for slug, count in facets["categories"]:

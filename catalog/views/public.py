@@ -21,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView, TemplateView
 from django_htmx.http import push_url
 
+from .. import search as search_module
 from ..api.services import download_record, download_visitor
 from ..constants import ListingStatus, Pricing, VerificationLevel
 from ..entitlements import entitlements, license_key_try
@@ -143,9 +144,9 @@ class PackageSearchView(ListView):
                 self.version_error = str(exc)
                 self.query = replace(self.query, platform_version=None)
         self.search = CatalogSearch(Package.objects.listed().for_cards(), self.query)
-        # The facet query counts the results too: no separate COUNT over the matches.
+        # Facets first: when they count every match, they give the total too (no COUNT query).
         self.search.facets()
-        return PagedResults(self.search.results(), total=self.search.total)
+        return PagedResults(self.search)
 
     def _fixed_filter(self) -> dict:
         if self.fixed == "kind":
@@ -302,6 +303,8 @@ def search_context(request: HttpRequest, query: CatalogQuery, search: CatalogSea
         "q": query.q,
         "query": query,
         "total": total,
+        # More matches than a search shows (catalog.search.MAX_RESULTS): the total reads "1,000+".
+        "more": search.more,
         "any_word": search.any_word,
         "suggestion": suggestion,
         "suggestion_url": url(q=suggestion) if suggestion else "",
@@ -326,13 +329,19 @@ def search_context(request: HttpRequest, query: CatalogQuery, search: CatalogSea
     }
 
 
+def _capped(count: int) -> int:
+    return min(count, search_module.MAX_RESULTS)
+
+
 def _kind_tabs(kinds, query: CatalogQuery, fixed, url) -> list[dict]:
     """Tabs "All" and one per kind with results; on a kind page each tab is that kind's page."""
     on_kind_page = fixed == "kind"
     tabs = [
         {
             "label": "All",
-            "count": None if on_kind_page else sum(f.count for f in kinds),
+            # Counted among the first matches only when there are more (catalog.search.MAX_RESULTS).
+            "count": None if on_kind_page else _capped(sum(f.count for f in kinds)),
+            "at_least": any(f.at_least for f in kinds),
             "url": url(reverse("catalog:search")) if on_kind_page else url(kind=""),
             "current": not query.kind,
         }
@@ -342,6 +351,7 @@ def _kind_tabs(kinds, query: CatalogQuery, fixed, url) -> list[dict]:
             {
                 "label": facet.plural.capitalize(),
                 "count": facet.count,
+                "at_least": facet.at_least,
                 "url": url(reverse("catalog:kind", args=[facet.plural]))
                 if on_kind_page
                 else url(kind=facet.value),

@@ -10,9 +10,11 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from catalog import search as search_module
 from catalog.constants import ListingStatus, Pricing, VerificationLevel
 from catalog.models import Package, Publisher
 from catalog.search import (
@@ -381,3 +383,74 @@ def test_relevance_without_a_query_puts_featured_then_popular_first(catalog):
 
 def test_every_sort_is_known():
     assert SORTS == ("relevance", "popularity", "rating", "newest", "updated", "name")
+
+
+# --- bounds: a search shows at most MAX_RESULTS, and ranks a bounded number of candidates ----------
+
+
+@pytest.fixture
+def comets(author, monkeypatch):
+    """Six packages that mention "comet" (installs 60, 50, ... 10) and one named for it, never installed.
+
+    A search then shows at most 4 results and ranks at most 2 of the most installed matches
+    (on PostgreSQL; the SQLite fallback ranks every match, with the same order here).
+    """
+    monkeypatch.setattr(search_module, "MAX_RESULTS", 4)
+    monkeypatch.setattr(search_module, "RANK_CANDIDATES", 2)
+    for n in range(1, 7):
+        make_package(
+            author, f"plain-{n}", description="Tracks a comet across the sky.", installs_30d=70 - 10 * n
+        )
+    make_package(author, "comet-tracker", display_name="Comet Tracker", installs_30d=0)
+
+
+def _api_pages(client, **params) -> tuple[list[int], list[str]]:
+    totals, found = [], []
+    for page in (1, 2, 3):
+        body = client.get("/api/v1/catalog", {"limit": 2, "page": page, **params}).json()
+        totals.append(body["total"])
+        found += [item["id"] for item in body["items"]]
+    return totals, found
+
+
+def test_a_search_shows_its_best_results_only_and_pages_end_there(client, comets):
+    totals, found = _api_pages(client, q="comet")
+
+    # Seven matches; the total counts the four a search shows, and every page up to it is full.
+    assert totals == [4, 4, 4]
+    assert found == ["comet-tracker", "plain-1", "plain-2", "plain-3"]
+
+
+def test_the_package_named_by_the_words_ranks_first_however_many_popular_packages_mention_them(
+    client, comets
+):
+    # On PostgreSQL, the name leg of the candidates finds it although it is not among the most installed.
+    first = client.get("/api/v1/catalog", {"q": "comet"}).json()["items"][0]
+
+    assert first["id"] == "comet-tracker"
+
+
+@pytest.mark.parametrize("sort", ["popularity", "newest", "name"])
+def test_every_sort_shows_the_same_number_of_results(client, comets, sort):
+    totals, found = _api_pages(client, q="comet", sort=sort)
+
+    assert totals == [4, 4, 4] and len(found) == len(set(found)) == 4
+
+
+def test_the_search_page_says_there_are_more_and_counts_facets_as_lower_bounds(client, comets):
+    html = client.get(reverse("catalog:search"), {"q": "comet"}).content.decode()
+
+    assert "4+ packages" in html
+    assert '<span class="facet__count">4+</span>' in html  # the one category, counted among the first matches
+    assert html.count('data-testid="card-price"') == 4 and "page=2" not in html
+
+
+def test_a_search_below_the_bound_counts_exactly(client, author, monkeypatch):
+    monkeypatch.setattr(search_module, "MAX_RESULTS", 4)
+    for n in range(3):
+        make_package(author, f"plain-{n}", description="Tracks a comet.")
+
+    html = client.get(reverse("catalog:search"), {"q": "comet"}).content.decode()
+
+    assert "3 packages" in html and "+" not in html.split('id="results-title"')[1].split("</h2>")[0]
+    assert '<span class="facet__count">3</span>' in html

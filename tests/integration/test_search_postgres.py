@@ -240,3 +240,18 @@ def test_search_page_and_htmx_partial_on_postgresql(author, client):
     assert page.context["total"] == 1
     assert "Salesforce Connector" in partial.content.decode() and "<html" not in partial.content.decode()
     assert catalog_search(listed(), CatalogQuery(q="salesforce", sort="name", descending=False)).count() == 1
+
+
+def test_the_name_vector_has_its_index_and_follows_every_rename(author):
+    """Migration 0014: ``name_vector`` (identifier and display name) is what the name leg of the
+    ranking candidates reads, through its own GIN index."""
+    package = make_package(author, "comet-tracker", display_name="Comet Tracker")
+    Package.objects.filter(pk=package.pk).update(display_name="Nebula Watch")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name_vector::text FROM catalog_package WHERE id = %s", [package.pk])
+        (vector,) = cursor.fetchone()
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'package_name_vector_gin'")
+        (definition,) = cursor.fetchone()
+
+    assert set(re.findall(r"'([^']+)'", vector)) == {"comet-tracker", "comet", "tracker", "nebula", "watch"}
+    assert "USING gin (name_vector)" in definition
