@@ -31,7 +31,11 @@ that shadows a module name is not tracked: this is a review aid, not a proof.
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
+import unicodedata
+import warnings
 
 from publishing.constants import Severity
 
@@ -369,11 +373,165 @@ def _is_write_mode(mode: object) -> bool:
     return isinstance(mode, str) and bool(_MODE_RE.fullmatch(mode)) and bool(_WRITE_MODE_CHARS & set(mode))
 
 
+# --- the prefilter: can this member produce a capability hit at all? -----------------------------
+
+
+def _trigger_groups() -> frozenset[frozenset[str]]:
+    """The component sets of every name :class:`_Checker` reacts to (see :func:`needs_ast`).
+
+    A component ending in ``*`` stands for any identifier starting with what precedes it.
+    """
+    names = {
+        *NETWORK_MODULES,
+        *PROCESS_NAMES,
+        *FS_WRITE_NAMES,
+        *OPEN_FUNCTIONS,
+        *_ENV_READERS,
+        *_ENVIRON,
+        *_DYNAMIC_BUILTINS,
+        *FS_WRITE_METHODS,  # ``x.write_text()`` whatever ``x`` is
+        "open",  # ``x.open(..., "w")`` whatever ``x`` is
+        "os.open",
+        "__import__",
+        "importlib.import_module",
+    }
+    groups = {frozenset(name.split(".")) for name in names}
+    for prefix in PROCESS_PREFIXES:
+        *head, last = prefix.split(".")
+        groups.add(frozenset([*head, last + "*"]))
+    return frozenset(groups)
+
+
+#: Each set lists the identifiers that must all occur in a member's code for one rule to fire.
+TRIGGER_GROUPS = _trigger_groups()
+_TRIGGER_WORDS = frozenset(c for group in TRIGGER_GROUPS for c in group if not c.endswith("*"))
+_TRIGGER_PREFIXES = tuple(sorted({c[:-1] for group in TRIGGER_GROUPS for c in group if c.endswith("*")}))
+_F_PREFIXES = frozenset({"f", "F", "rf", "rF", "Rf", "RF", "fr", "fR", "Fr", "FR"})
+
+# A string literal from its opening quote (prefix letters stay outside the match: only ``f``
+# changes how a literal is read, see ``_STRING_OR_COMMENT_F``). A backslash escapes anything, a
+# newline included; an unterminated literal runs to the end of its line (single-quoted) or of the
+# text (triple-quoted), so every match attempt succeeds at once and the scan stays linear whatever
+# the input (such input does not compile, and takes the full path).
+_SQ = r"'(?:''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)|[^'\\\n]*(?:\\.[^'\\\n]*)*(?:'|$))"
+_DQ = _SQ.replace("'", '"')
+#: A comment or a string literal: what is not code.
+_STRING_OR_COMMENT = re.compile(rf"#[^\n]*|{_SQ}|{_DQ}", re.DOTALL | re.MULTILINE)
+#: The same, with the f-strings (whose ``{...}`` parts are code) in group 1.
+_STRING_OR_COMMENT_F = re.compile(
+    rf"#[^\n]*|((?:[fF][rR]?|[rR][fF])(?:{_SQ}|{_DQ}))|{_SQ}|{_DQ}", re.DOTALL | re.MULTILINE
+)
+_WORD = re.compile(r"[^\W\d]\w*")
+
+
+def _source_text(data: bytes) -> str | None:
+    """``data`` decoded as Python decodes a source file (PEP 263 cookie or BOM, else UTF-8).
+
+    Line ends become ``\\n`` (Python reads ``\\r\\n`` and a lone ``\\r`` as line ends too).
+    ``None`` when the encoding declaration or the bytes are invalid.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def code_identifiers(text: str) -> set[str]:
+    """The identifiers of ``text`` (decoded Python source) outside comments and non-f string literals.
+
+    Every identifier that Python's tokenizer reads as a ``NAME`` token is in the result,
+    NFKC-normalised as Python normalises identifiers (``ｅｖａｌ`` is ``eval``). The result may
+    hold more: every word inside an f-string (whose ``{...}`` parts are code), words glued to a
+    literal. Exact only for text that compiles (Python 3.11 reads an f-string's extent like any
+    literal's; PEP 701 came in 3.12); for other text the result means nothing.
+    """
+    code = _STRING_OR_COMMENT.sub(" ", text)
+    extra = ""
+    if not _F_PREFIXES.isdisjoint(_WORD.findall(code)):
+        # A word ``f``, ``rf``... (before a literal, maybe): read again, keeping the f-strings.
+        code = _STRING_OR_COMMENT_F.sub(" ", text)
+        extra = " ".join(_STRING_OR_COMMENT_F.findall(text))
+    if not text.isascii():
+        # After the lexing, never before: NFKC turns some characters inside literals into quotes.
+        code = unicodedata.normalize("NFKC", code)
+        extra = unicodedata.normalize("NFKC", extra)
+    words = set(_WORD.findall(code))
+    if extra:
+        words.update(_WORD.findall(extra))
+    return words
+
+
+def needs_ast(data: bytes) -> bool:
+    """Whether the capability checks must read ``data`` (a Python member); ``False`` only if no rule can fire.
+
+    Sound, not exact: it may answer ``True`` for a member without findings, never ``False`` for a
+    member with a capability, secret-variable or dynamic-code finding, provided the member compiles
+    (:func:`check_python` checks that, and reads a member that does not compile the full way).
+
+    Why. Every hit of :class:`_Checker` comes from a qualified name built by
+    :meth:`_Checker.qualname`, or from an attribute name. A qualified name's head is a ``Name``
+    token resolved through the member's imports (the dotted names of import statements are
+    ``NAME`` tokens too), or the string argument of an ``__import__(...)`` call; its other parts
+    are attribute names, ``NAME`` tokens. So unless ``__import__`` occurs, every component of a
+    qualified name is an identifier of the code, and a rule that matches a listed name (or a name
+    inside one, as ``_matches`` allows) needs every component of that listed name among the
+    identifiers: :data:`NETWORK_MODULES`, :data:`PROCESS_NAMES`, :data:`FS_WRITE_NAMES`,
+    :data:`OPEN_FUNCTIONS`, the environment readers and ``os.environ``/``os.environb`` (secret
+    variables), ``eval``/``exec``/``compile`` and their ``builtins.`` forms, ``os.open``,
+    ``__import__`` and ``importlib.import_module`` (whose string argument is then checked).
+    ``os.exec*``/``os.spawn*`` need ``os`` and an identifier starting with ``exec``/``spawn``. The
+    attribute checks (``x.open(..., "w")``, ``x.write_text()`` and the rest of
+    :data:`FS_WRITE_METHODS`) need that attribute's name. The ``os.open`` write flags only matter
+    once ``os`` and ``open`` occur. Permissions are ignored. :data:`TRIGGER_GROUPS` is built from
+    those lists, so a name added to one of them is covered.
+
+    Identifiers: :func:`code_identifiers` of the text decoded as Python decodes it. Bytes that do
+    not decode answer ``True``.
+    """
+    text = _source_text(data)
+    if text is None:
+        return True
+    words = code_identifiers(text)
+    present = words & _TRIGGER_WORDS
+    for prefix in _TRIGGER_PREFIXES:
+        if any(word.startswith(prefix) for word in words):
+            present.add(prefix + "*")
+    return any(group <= present for group in TRIGGER_GROUPS)
+
+
+#: Extra stack frames under :func:`check_python` at which the quick ``compile()`` runs. Python's
+#: compiler gives up on deep nesting one level later than ``ast.parse`` at the same stack depth;
+#: two frames deeper it gives up earlier, so a member that it accepts ``ast.parse`` accepts too.
+_COMPILE_FRAMES = 2
+
+
+def _compiles(data: bytes, frames: int = _COMPILE_FRAMES) -> bool:
+    """Whether ``data`` compiles (Python 3.11; nothing runs) without an error or a warning."""
+    if frames:
+        return _compiles(data, frames - 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            compile(data, "<member>", "exec", dont_inherit=True)
+        except Exception:  # noqa: BLE001 - whatever fails, ast.parse decides as without the shortcut
+            return False
+    # A warning may be an error under other filters (``-W error``): ast.parse decides then too.
+    return not caught
+
+
 def check_python(data: bytes, permissions: tuple[str, ...]) -> list[Hit]:
     """Hits for one Python member (see the module docstring); never raises on bad input.
 
-    Members over :data:`MAX_AST_BYTES` are not parsed (the caller runs the line patterns).
+    Members over :data:`MAX_AST_BYTES` are not parsed (the caller runs the line patterns). A
+    member in which no rule can fire (:func:`needs_ast`) and that compiles cleanly has no findings
+    and is not turned into a syntax tree; any other member is parsed and walked as before.
     """
+    if not needs_ast(data) and _compiles(data):
+        return []
     try:
         tree = ast.parse(data, type_comments=False)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
