@@ -88,24 +88,24 @@ def test_python_capability_declared_is_fine(code, permission, source):
     assert code not in by_code(scan({"pkg/mod.py": source.encode()}, [permission]))
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        "import urllib.parse\nurllib.parse.urlencode({})\n",
-        "from urllib.parse import urlparse\n",
-        "import json, csv, statistics\n",
-        "open('in.txt').read()\n",
-        "open('in.txt', 'rb')\n",
-        "open(path, encoding='utf-8', newline='')\n",
-        "text = 'a'.replace('a', 'b')\n",
-        "import webbrowser\nwebbrowser.open('https://www.example.com')\n",
-        "import re\npattern = re.compile(r'x')\n",
-        "socket = get_socket()\nsocket.send(b'x')\n",  # not the module: nothing imported
-        "import tempfile\nwith tempfile.TemporaryDirectory() as d:\n    pass\n",
-        "import os\nos.environ.get('ARGENT_CSV_MAX_ROWS', '10')\n",
-        "import os\nos.environ['HOME']\n",
-    ],
-)
+CLEAN_SAMPLES = [
+    "import urllib.parse\nurllib.parse.urlencode({})\n",
+    "from urllib.parse import urlparse\n",
+    "import json, csv, statistics\n",
+    "open('in.txt').read()\n",
+    "open('in.txt', 'rb')\n",
+    "open(path, encoding='utf-8', newline='')\n",
+    "text = 'a'.replace('a', 'b')\n",
+    "import webbrowser\nwebbrowser.open('https://www.example.com')\n",
+    "import re\npattern = re.compile(r'x')\n",
+    "socket = get_socket()\nsocket.send(b'x')\n",  # not the module: nothing imported
+    "import tempfile\nwith tempfile.TemporaryDirectory() as d:\n    pass\n",
+    "import os\nos.environ.get('ARGENT_CSV_MAX_ROWS', '10')\n",
+    "import os\nos.environ['HOME']\n",
+]
+
+
+@pytest.mark.parametrize("source", CLEAN_SAMPLES)
 def test_python_without_a_capability_is_clean(source):
     assert scan({"mod.py": source.encode()}) == []
 
@@ -140,15 +140,15 @@ def test_findings_are_deterministic():
 # --- Python: secrets read from the environment -----------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "os.environ['GITHUB_TOKEN']",
-        "os.environ.get('GITHUB_TOKEN')",
-        "os.getenv('GITHUB_TOKEN', '')",
-        "environ.get('GITHUB_TOKEN')",
-    ],
-)
+SECRET_ENV_EXPRESSIONS = [
+    "os.environ['GITHUB_TOKEN']",
+    "os.environ.get('GITHUB_TOKEN')",
+    "os.getenv('GITHUB_TOKEN', '')",
+    "environ.get('GITHUB_TOKEN')",
+]
+
+
+@pytest.mark.parametrize("expression", SECRET_ENV_EXPRESSIONS)
 def test_reading_a_secret_variable_needs_its_secrets_permission(expression):
     source = f"import os\nfrom os import environ\nvalue = {expression}\n".encode()
     finding = by_code(scan({"c.py": source}))["scan.undeclared_secret"]
@@ -188,16 +188,16 @@ def test_secret_looking_names(name, secret):
 # --- Python: dynamic code and bad input ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("source", "dynamic"),
-    [
-        ("eval(user_input)\n", True),
-        ("exec(open('x.py').read())\n", True),
-        ("code = compile(src, 'x', 'exec')\n", True),
-        ("eval('1 + 1')\n", False),
-        ("import re\nre.compile(pattern)\n", False),
-    ],
-)
+DYNAMIC_SAMPLES = [
+    ("eval(user_input)\n", True),
+    ("exec(open('x.py').read())\n", True),
+    ("code = compile(src, 'x', 'exec')\n", True),
+    ("eval('1 + 1')\n", False),
+    ("import re\nre.compile(pattern)\n", False),
+]
+
+
+@pytest.mark.parametrize(("source", "dynamic"), DYNAMIC_SAMPLES)
 def test_eval_exec_compile_of_non_literal_data(source, dynamic):
     findings = by_code(scan({"d.py": source.encode()}, ["process", "fs:write", "network"]))
     assert ("scan.dynamic_code" in findings) is dynamic
@@ -205,16 +205,16 @@ def test_eval_exec_compile_of_non_literal_data(source, dynamic):
         assert findings["scan.dynamic_code"].severity == "medium"
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        b"print 'python 2'\n",
-        b"def f(:\n",
-        b"x = 1\x00\n",
-        b"\xff\xfe not utf-8 \xff\n",
-        b"x = " + b"(" * 300 + b")" * 300 + b"\n",
-    ],
-)
+UNPARSABLE_SAMPLES = [
+    b"print 'python 2'\n",
+    b"def f(:\n",
+    b"x = 1\x00\n",
+    b"\xff\xfe not utf-8 \xff\n",
+    b"x = " + b"(" * 300 + b")" * 300 + b"\n",
+]
+
+
+@pytest.mark.parametrize("source", UNPARSABLE_SAMPLES)
 def test_unparsable_python_is_a_low_finding_not_a_crash(source):
     findings = scan({"bad.py": source})
     assert [(f.code, f.severity) for f in findings] == [("scan.python_unparsable", "low")]
