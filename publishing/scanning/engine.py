@@ -1,7 +1,7 @@
 """``scan``: run every check over every member of an inspected package.
 
 Per member, in this order: the YARA rules (all members), the Python AST
-checks (``.py``) or the line patterns (JavaScript, TypeScript, shell, and
+checks (``.py``; compiled only when a lexical prefilter shows no rule can fire) or the line patterns (JavaScript, TypeScript, shell, and
 Python members too large to parse), and the leaked-secret patterns (all
 members). Everything runs on the bytes in memory; nothing is extracted,
 imported or executed.

@@ -23,6 +23,14 @@ Reports, once per member and per code, at the first occurrence:
   anything but a string literal, whatever the permissions;
 * ``scan.python_unparsable`` (low): the member is not valid Python 3.11.
 
+How a member is checked (:func:`check_python`): first a lexical prefilter
+(:func:`needs_ast`) reads the identifiers outside comments and string literals; if
+no rule can fire, the member is only compiled (nothing runs) to check that it is
+valid Python 3.11, since a member another Python reads differently must still be
+reported. Otherwise, and whenever that compile fails or warns, the member is parsed
+(``ast.parse``) and its syntax tree walked; ``ast.parse`` alone decides
+``scan.python_unparsable``.
+
 Names are resolved through the member's own imports (``import os as o``,
 ``from os import system``), so aliases do not hide a call. A local variable
 that shadows a module name is not tracked: this is a review aid, not a proof.
