@@ -7,12 +7,18 @@ pre-commit's detect-private-key, GitHub's push protection) sees one in this file
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 import argent_pkg as pkgformat
 import pytest
+import yara
 from django.conf import settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from publishing import scanning
 from publishing.scanning import Finding, python_ast, secrets
@@ -323,10 +329,15 @@ def test_private_key_block_is_critical_and_its_body_never_shown():
     assert body not in finding.excerpt and "MIIE" not in finding.excerpt
 
 
-@pytest.mark.parametrize(
-    "placeholder",
-    ["AKIAIOSFODNN7EXAMPLE", "ghp_" + "x" * 36, "sk_live_" + "your_key_here_your_key", "ghp_" + "0" * 36],
-)
+PLACEHOLDER_SAMPLES = [
+    "AKIAIOSFODNN7EXAMPLE",
+    "ghp_" + "x" * 36,
+    "sk_live_" + "your_key_here_your_key",
+    "ghp_" + "0" * 36,
+]
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDER_SAMPLES)
 def test_documentation_placeholders_are_not_secrets(placeholder):
     assert scan({"README.md": f"export TOKEN={placeholder}\n".encode()}) == []
 
@@ -341,6 +352,161 @@ def test_secrets_in_binary_members_give_the_offset():
     finding = by_code(scan({"lib/blob.bin": data}))["secret.github_token"]
     assert finding.excerpt == "" and finding.line is None
     assert "byte offset 9" in finding.message and GITHUB not in finding.message
+
+
+# --- which credential formats can match: one pass over the member, as the per-prefix search said ----------
+
+
+def plain_candidates(data: bytes, patterns=secrets.PATTERNS) -> list[str]:
+    """The reference: the codes of the specs one of whose prefixes is a substring of ``data``."""
+    return [spec.code for spec in patterns if any(prefix in data for prefix in spec.prefixes)]
+
+
+def candidates(data: bytes, patterns=secrets.PATTERNS) -> list[str]:
+    return [spec.code for spec in secrets.candidate_specs(data, patterns)]
+
+
+def old_find_secrets(data: bytes, monkeypatch) -> list:
+    """``find_secrets`` as it was: every spec's prefixes searched with ``in``, one after the other."""
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            secrets,
+            "candidate_specs",
+            lambda data, patterns=secrets.PATTERNS: [
+                spec for spec in patterns if any(prefix in data for prefix in spec.prefixes)
+            ],
+        )
+        return secrets.find_secrets(data)
+
+
+PEM_BODY = "MIIEpAIBAAKCAQEA" + "q7Z3" * 10
+SLACK_WEBHOOK_PATH = "T0A1B2C3D" + "/B4E5F6G7H/" + "Zq8Rw3Lm9Kp2Nx7Vb4Tc1Hd6"
+
+
+def leaked(code: str, prefix: bytes) -> bytes:
+    """``prefix`` of the spec ``code`` followed by a credential of that format (or its key name for AWS)."""
+    tails = {
+        "secret.aws_access_key": AWS_ID[4:],
+        "secret.google_api_key": GOOGLE[4:],
+        "secret.slack_token": SLACK[5:],
+        "secret.slack_webhook": SLACK_WEBHOOK_PATH,
+        "secret.stripe_live_key": STRIPE_LIVE[8:],
+        "secret.stripe_test_key": STRIPE_TEST[8:],
+    }
+    if code == "secret.private_key":
+        return b"-----BEGIN RSA " + prefix + f"\n{PEM_BODY}\n".encode()
+    if code == "secret.aws_secret_key":
+        head = b"aws_s" if prefix[:1].islower() else b"AWS_S"
+        return head + prefix + f" = {AWS_SECRET}\n".encode()
+    if code == "secret.github_token":
+        return GITHUB_PAT.encode() if prefix == b"github_pat_" else prefix + GITHUB[4:].encode()
+    return prefix + tails[code].encode()
+
+
+EVERY_PREFIX = [(spec.code, prefix) for spec in secrets.PATTERNS for prefix in spec.prefixes]
+
+
+@pytest.mark.parametrize(
+    ("code", "prefix"), EVERY_PREFIX, ids=lambda v: v.decode() if isinstance(v, bytes) else v
+)
+def test_each_prefix_followed_by_its_credential_is_found_as_before(code, prefix, monkeypatch):
+    data = b"# config\nvalue = '" + leaked(code, prefix) + b"'\n"
+    findings = secrets.find_secrets(data)
+    assert code in [hit.code for hit in findings]
+    assert findings == old_find_secrets(data, monkeypatch)
+    assert candidates(data) == plain_candidates(data)
+
+
+def existing_samples() -> list[bytes]:
+    """Every sample of this file, as member bytes."""
+    texts = [secret for _, _, secret in SECRET_SAMPLES] + PLACEHOLDER_SAMPLES + SECRET_ENV_EXPRESSIONS
+    texts += [source for _, _, source in CAPABILITY_SAMPLES] + CLEAN_SAMPLES
+    texts += [source for source, _ in DYNAMIC_SAMPLES]
+    texts += [
+        f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\n",
+        f"import os\nos.system('aws configure set {AWS_ID} {AWS_SECRET}')\n",
+        f"{PEM_HEADER}\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----\n",
+        f"TOKEN = '{GITHUB}'\n",
+    ]
+    samples = [text.encode() for text in texts] + UNPARSABLE_SAMPLES
+    samples += [content for _, _, _, content in REGEX_SAMPLES]
+    return samples + [b"\x00\x01binary\x00" + GITHUB.encode() + b"\x00"]
+
+
+@pytest.mark.parametrize("data", existing_samples())
+def test_the_candidate_specs_of_every_sample_are_those_of_the_per_prefix_search(data, monkeypatch):
+    assert candidates(data) == plain_candidates(data)
+    assert secrets.find_secrets(data) == old_find_secrets(data, monkeypatch)
+
+
+EDGE_CASES = [
+    b"",
+    b"AKI",  # a prefix cut short
+    b"AKIA",  # a prefix and nothing else
+    b"AKIA" + b"\x00" * 1000 + b"ghp_",  # at the very start and the very end
+    b"xoxb-" + b"x" * 5000 + b"hooks.slack.com/services/",
+    b"AKIAIza",  # overlapping: AWS access key id and Google API key share the A
+    b"ASIAKIA",  # overlapping prefixes of one spec
+    b"sk_live_rk_test_",
+    b"aws_secret_access_key aws_secret_key awsSecretAccessKey",  # prefixes inside prefixes
+    b"".join(prefix for _, prefix in EVERY_PREFIX),  # all at once
+    b"ghp" + b"_ gho" + b"_" + b"akia AIZA PRIVATE KEY---- SK_LIVE_",  # near misses, other case
+]
+
+
+@pytest.mark.parametrize("data", EDGE_CASES)
+def test_candidate_specs_at_the_edges(data):
+    assert candidates(data) == plain_candidates(data)
+
+
+def test_the_real_prefixes_all_go_to_yara():
+    rules, short = secrets._prefix_rules(secrets.PATTERNS)
+    assert rules is not None and short == ()
+
+
+def test_prefixes_too_short_for_yara_are_searched_with_in():
+    github, slack = secrets.PATTERNS[4], secrets.PATTERNS[5]
+    patterns = (replace(github, prefixes=(b"gh", b"github_pat_")), replace(slack, prefixes=(b"x",)))
+    for data in [b"", b"gh", b"..x", b"github_pat_", b"g", b"ghx"]:
+        assert candidates(data, patterns) == plain_candidates(data, patterns)
+
+
+PREFIX_PIECES = [prefix for _, prefix in EVERY_PREFIX] + [prefix[:-1] for _, prefix in EVERY_PREFIX]
+
+
+@hypothesis_settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=64), st.sampled_from(PREFIX_PIECES)), max_size=12))
+def test_candidate_specs_of_random_bytes_sprinkled_with_prefixes(pieces):
+    data = b"".join(pieces)
+    assert candidates(data) == plain_candidates(data)
+
+
+class FailingRules:
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def match(self, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error", [yara.TimeoutError("timed out"), yara.Error("internal error"), MemoryError()]
+)
+def test_when_yara_fails_the_per_prefix_search_still_finds_the_secret(error, monkeypatch, caplog):
+    monkeypatch.setattr(secrets, "_prefix_rules", lambda patterns: (FailingRules(error), ()))
+    data = f"TOKEN = '{GITHUB}'\n".encode()
+    with caplog.at_level(logging.WARNING, logger=secrets.__name__):
+        (hit,) = secrets.find_secrets(data)
+    assert hit.code == "secret.github_token"
+    assert "could not look for the credential prefixes" in caplog.text
+
+
+def test_when_the_prefix_rules_do_not_compile_the_secret_is_still_found(monkeypatch):
+    def broken(patterns):
+        raise yara.SyntaxError("bad rule")
+
+    monkeypatch.setattr(secrets, "_prefix_rules", broken)
+    assert [hit.code for hit in secrets.find_secrets(GOOGLE.encode())] == ["secret.google_api_key"]
 
 
 # --- through the upload pipeline, and the demo catalog -------------------------------------------------------
