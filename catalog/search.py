@@ -719,7 +719,11 @@ class CatalogSearch:
             rest = matches.filter(AmongIds(candidates, negated=True)).order_by(*_BY_POPULARITY)
             first = max(0, start - len(candidates))
             ids += list(rest.values_list("pk", flat=True)[first : stop - len(candidates)])
-        rows = annotate(matches.annotate(relevance=match.relevance)).order_by().filter(pk__in=ids)
+        rows = (
+            annotate(self._filter(self.base).annotate(relevance=match.relevance))
+            .order_by()
+            .filter(pk__in=ids)
+        )
         by_id = {row.pk: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]
 
