@@ -729,18 +729,6 @@ class CatalogSearch:
 
     _candidates: list[int] | None = None
 
-    def _filtered_by_more_than_text(self) -> bool:
-        query = self.query
-        return bool(
-            query.kind
-            or query.category
-            or query.kind_or_category
-            or query.tags
-            or query.pricing is not None
-            or query.verification is not None
-            or query.platform_version
-        )
-
     @functools.cached_property
     def total(self) -> int:
         """How many packages match, counted up to :data:`MAX_RESULTS` + 1 (one query at most).
@@ -749,7 +737,7 @@ class CatalogSearch:
         :data:`MAX_RESULTS` (:meth:`page`).
         """
         match = self._matched()
-        if match.count is not None and not self._filtered_by_more_than_text():
+        if match.count is not None and not self._filters():
             return match.count
         return count_results(self.filtered())
 
@@ -773,26 +761,43 @@ class CatalogSearch:
         return self._filter(self._matched().queryset, ignore=ignore).order_by()
 
     def _filter(self, qs: QuerySet, *, ignore: str | tuple[str, ...] | None = None) -> QuerySet:
+        for apply in self._filters(ignore=ignore):
+            qs = apply(qs)
+        return qs
+
+    def _filters(
+        self, *, ignore: str | tuple[str, ...] | None = None
+    ) -> list[Callable[[QuerySet], QuerySet]]:
+        """The query's filters other than the text, each a function of a queryset; ``ignore`` drops some.
+
+        The one list of them: :meth:`filtered` applies them, and :attr:`total` may take the text
+        match's own count only when there are none.
+        """
         query = self.query
         ignore = (ignore,) if isinstance(ignore, str) else (ignore or ())
+        filters: list[Callable[[QuerySet], QuerySet]] = []
         if query.kind and "kind" not in ignore:
-            qs = qs.filter(kind__slug=query.kind)
+            filters.append(lambda qs: qs.filter(kind__slug=query.kind))
         if query.category and "category" not in ignore:
-            qs = qs.filter(category__slug=query.category)
+            filters.append(lambda qs: qs.filter(category__slug=query.category))
         if query.kind_or_category:
             value = query.kind_or_category
-            qs = qs.filter(Q(kind__plural=value) | Q(kind__slug=value) | Q(category__slug=value))
+            filters.append(
+                lambda qs: qs.filter(Q(kind__plural=value) | Q(kind__slug=value) | Q(category__slug=value))
+            )
         for tag in query.tags:
             # The JSON text of the list holds '"tag"' exactly when the list holds the tag
             # (JSONField's icontains works on SQLite and PostgreSQL alike).
-            qs = qs.filter(tags__icontains=_json_string(tag))
+            filters.append(lambda qs, tag=tag: qs.filter(tags__icontains=_json_string(tag)))
         if query.pricing is not None and "pricing" not in ignore:
-            qs = qs.filter(pricing__in=query.pricing)
+            filters.append(lambda qs: qs.filter(pricing__in=query.pricing))
         if query.verification is not None and "verification" not in ignore:
-            qs = qs.filter(publisher__verification__in=query.verification)
+            filters.append(lambda qs: qs.filter(publisher__verification__in=query.verification))
         if query.platform_version:
-            qs = qs.filter(latest_release__compatibility__in=self.compatible_specifiers())
-        return qs
+            filters.append(
+                lambda qs: qs.filter(latest_release__compatibility__in=self.compatible_specifiers())
+            )
+        return filters
 
     def compatible_specifiers(self) -> list[str]:
         """The distinct ``compatibility`` values among the candidates that admit ``platform_version``.

@@ -244,6 +244,27 @@ def test_filters(catalog, query, expected):
 
 
 @pytest.mark.parametrize(
+    "filters",
+    [
+        {"kind": "skill"},
+        {"category": "crm"},
+        {"kind_or_category": "skills"},
+        {"tags": ("crm",)},
+        {"pricing": ("pro",)},
+        {"verification": ("verified", "partner")},
+        {"platform_version": "2025.6.1"},
+    ],
+)
+def test_every_filter_narrows_the_total_of_a_query_of_several_words(catalog, filters):
+    # Both packages have both words; the any-word check counted them before any filter.
+    assert set(ids(search_packages(listed(), "sales connector"))) == {"salesforce-connector", "notes-skill"}
+    search = CatalogSearch(listed(), CatalogQuery(q="sales connector", **filters))
+
+    assert len(ids(search.results())) == 1
+    assert search.total == 1
+
+
+@pytest.mark.parametrize(
     ("version", "expected"),
     [
         # An empty specifier admits every version; an invalid one none.
