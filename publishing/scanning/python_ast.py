@@ -458,16 +458,19 @@ def code_identifiers(text: str) -> set[str]:
     literal's; PEP 701 came in 3.12); for other text the result means nothing.
     """
     code = _STRING_OR_COMMENT.sub(" ", text)
+    found = _WORD.findall(code)
     extra = ""
-    if not _F_PREFIXES.isdisjoint(_WORD.findall(code)):
+    if not _F_PREFIXES.isdisjoint(found):
         # A word ``f``, ``rf``... (before a literal, maybe): read again, keeping the f-strings.
         code = _STRING_OR_COMMENT_F.sub(" ", text)
         extra = " ".join(_STRING_OR_COMMENT_F.findall(text))
+        found = None
     if not text.isascii():
         # After the lexing, never before: NFKC turns some characters inside literals into quotes.
         code = unicodedata.normalize("NFKC", code)
         extra = unicodedata.normalize("NFKC", extra)
-    words = set(_WORD.findall(code))
+        found = None
+    words = set(_WORD.findall(code) if found is None else found)
     if extra:
         words.update(_WORD.findall(extra))
     return words
