@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from catalog import search as search_module
 from catalog.models import Package
 from catalog.search import (
     CatalogQuery,
@@ -260,3 +261,39 @@ def test_the_name_vector_has_its_index_and_follows_every_rename(author):
     assert "USING gin (name_vector)" in definitions["package_name_vector_gin"]
     # Walked alone (an index-only scan) for the names of the most installed listed packages.
     assert "INCLUDE (id, name_vector)" in definitions["package_popular_names"]
+
+
+@pytest.fixture
+def comet_words(author, monkeypatch):
+    """A search shows at most 4 results; "comet" is in 6 packages (5 connectors, 1 skill), "cometary"
+    (which the prefix ``comet:*`` also matches) in 2 more, and "cometa" is no word at all."""
+    monkeypatch.setattr(search_module, "MAX_RESULTS", 4)
+    for n in range(1, 7):
+        kind = "skill" if n == 6 else "connector"
+        make_package(author, f"plain-{n}", description="Tracks a comet.", kind=kind, installs_30d=n)
+    for n in range(1, 3):
+        make_package(author, f"dust-{n}", description="Cometary dust.", pricing="free")
+
+
+def _whole_and_all(q: str, **filters) -> tuple:
+    search = CatalogSearch(listed(), CatalogQuery(q=q, **filters))
+    return search.filtered(), search._whole_words()
+
+
+@pytest.mark.parametrize(
+    ("q", "filters", "count"),
+    [
+        ("comet", {}, 5),  # 6 whole-word matches: more than 4 without reading the prefix
+        ("cometa", {}, 2),  # no whole-word match: the prefix is read (cometary)
+        ("comet", {"kind": "skill"}, 1),  # the filters apply to both
+        ("tracks comet", {}, 5),
+        ("comet", {"pricing": ()}, 0),  # a filter nothing meets: no query
+    ],
+)
+def test_a_count_reads_the_whole_words_first_and_the_prefix_only_when_it_must(comet_words, q, filters, count):
+    matches, whole = _whole_and_all(q, **filters)
+
+    assert whole is not None
+    assert search_module.count_results(matches, whole) == count
+    assert search_module.count_results(matches) == count  # the same as counting the matches alone
+    assert CatalogSearch(listed(), CatalogQuery(q=q, **filters)).total == count
