@@ -980,7 +980,7 @@ def top_tags(queryset: QuerySet, limit: int = TOP_TAGS) -> list[tuple[str, int]]
     values = queryset.order_by().values("tags")
     if _is_postgresql(queryset):
         try:
-            sql, params = values.query.sql_with_params()
+            sql, params = _sql(values)
         except EmptyResultSet:
             # ``queryset.none()`` (a query without word characters matches nothing) compiles to no SQL.
             return []
