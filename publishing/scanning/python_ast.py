@@ -457,20 +457,18 @@ def code_identifiers(text: str) -> set[str]:
     literal. Exact only for text that compiles (Python 3.11 reads an f-string's extent like any
     literal's; PEP 701 came in 3.12); for other text the result means nothing.
     """
-    code = _STRING_OR_COMMENT.sub(" ", text)
-    found = _WORD.findall(code)
+    stripped = code = _STRING_OR_COMMENT.sub(" ", text)
+    found = _WORD.findall(stripped)
     extra = ""
     if not _F_PREFIXES.isdisjoint(found):
         # A word ``f``, ``rf``... (before a literal, maybe): read again, keeping the f-strings.
         code = _STRING_OR_COMMENT_F.sub(" ", text)
         extra = " ".join(_STRING_OR_COMMENT_F.findall(text))
-        found = None
     if not text.isascii():
         # After the lexing, never before: NFKC turns some characters inside literals into quotes.
         code = unicodedata.normalize("NFKC", code)
         extra = unicodedata.normalize("NFKC", extra)
-        found = None
-    words = set(_WORD.findall(code) if found is None else found)
+    words = set(found if code is stripped else _WORD.findall(code))
     if extra:
         words.update(_WORD.findall(extra))
     return words
