@@ -1,9 +1,9 @@
 """``scan``: run every check over every member of an inspected package.
 
 Per member, in this order: the YARA rules (all members), the Python AST
-checks (``.py``; compiled only when a lexical prefilter shows no rule can fire) or the line patterns (JavaScript, TypeScript, shell, and
-Python members too large to parse), and the leaked-secret patterns (all
-members). Everything runs on the bytes in memory; nothing is extracted,
+checks (``.py``; only a validity check when a lexical prefilter shows no rule
+can fire) or the line patterns (JavaScript, TypeScript, shell, and Python
+members too large to parse), and the leaked-secret patterns (all members). Everything runs on the bytes in memory; nothing is extracted,
 imported or executed.
 """
 

@@ -1,4 +1,4 @@
-"""The Python prefilter (``python_ast.needs_ast``) and the compile-only validity check lose no finding.
+"""The Python prefilter (``python_ast.needs_ast``) and the quick validity check lose no finding.
 
 "Today's scanner" below is the same ``scan`` with the prefilter forced to answer "needs the
 syntax tree", so every member is parsed and walked: the findings must be equal, member by member.
@@ -87,7 +87,8 @@ EVASIONS: list[tuple[str, bytes, set[str]]] = [
     ("python 2", b"print 'python 2'\n", {"scan.python_unparsable"}),
     ("broken def", b"def f(:\n", {"scan.python_unparsable"}),
     ("3.12-only f-string", b'x = f"{"\'"}" + eval(x) + "\'"\n', {"scan.python_unparsable"}),
-    # compile() refuses these, ast.parse does not: the syntax tree decides, as before.
+    # ast.parse takes these and compile() does not; the quick check (parser and symbol table) refuses
+    # the last one only. The syntax tree's findings stand either way.
     ("module-level return", b"import socket\nreturn 1\n", {"scan.undeclared_network"}),
     ("module-level return, clean", b"return 1\n", set()),
     ("nonlocal at module level", b"nonlocal x\n", set()),
@@ -139,20 +140,34 @@ def test_a_prefilter_that_ignores_f_strings_or_normalisation_would_miss_findings
         assert "eval" in python_ast.code_identifiers(text)
 
 
-def _binop_chain(terms: int) -> bytes:
-    return ("x = " + "+".join(["a"] * terms) + "\n").encode()
+#: Nesting of each kind, ``terms`` deep: each kind reaches a different limit of Python's parser,
+#: symbol table or compiler, and some of those limits move with the stack depth.
+NESTINGS = {
+    "operators": lambda terms: "x = " + "+".join(["a"] * terms),
+    "power": lambda terms: "x = " + "**".join(["a"] * terms),
+    "unary": lambda terms: "x = " + "-" * terms + "a",
+    "not": lambda terms: "x = " + "not " * terms + "a",
+    "lambdas": lambda terms: "x = " + "lambda: " * terms + "a",
+    "conditionals": lambda terms: "x = " + "a if b else " * terms + "c",
+    "subscripts": lambda terms: "x = a" + "[0]" * terms,
+    "attributes": lambda terms: "x = a" + ".b" * terms,
+    "parentheses": lambda terms: "x = " + "(" * terms + "a" + ")" * terms,
+    "calls": lambda terms: "x = " + "f(" * terms + "a" + ")" * terms,
+}
 
 
-def test_deep_nesting_at_the_parser_limit_gives_todays_findings():
+@pytest.mark.parametrize("kind", NESTINGS)
+def test_deep_nesting_at_the_parser_limit_gives_todays_findings(kind):
+    nest = NESTINGS[kind]
     # The nesting limits depend on the stack depth: find today's limit through scan itself.
-    low, high = 100, 20_000
+    low, high = 10, 20_000
     while low < high:
         middle = (low + high + 1) // 2
-        _, today = scan_both({"deep.py": _binop_chain(middle)})
+        _, today = scan_both({"deep.py": nest(middle).encode()})
         low, high = (middle, high) if today == [] else (low, middle - 1)
-    assert 100 < low < 20_000
+    assert 10 < low < 20_000
     for terms in range(low - 8, low + 9):
-        new, today = scan_both({"deep.py": _binop_chain(terms)})
+        new, today = scan_both({"deep.py": nest(terms).encode()})
         assert new == today, terms
 
 
