@@ -3,8 +3,9 @@
 Per member, in this order: the YARA rules (all members), the Python AST
 checks (``.py``; only a validity check when a lexical prefilter shows no rule
 can fire) or the line patterns (JavaScript, TypeScript, shell, and Python
-members too large to parse), and the leaked-secret patterns (all members). Everything runs on the bytes in memory; nothing is extracted,
-imported or executed.
+members too large to parse), and the leaked-secret patterns (all members).
+Everything runs on the bytes in memory; nothing is extracted, imported or
+executed.
 """
 
 from __future__ import annotations
