@@ -5,19 +5,21 @@ checks (``.py``; only a validity check when a lexical prefilter shows no rule
 can fire) or the line patterns (JavaScript, TypeScript, shell, and Python
 members too large to parse), and the leaked-secret patterns (all members).
 Everything runs on the bytes in memory; nothing is extracted, imported or
-executed.
+executed. In a package with much Python, a second process runs the Python
+checks of a share of the members meanwhile (:mod:`.parallel`); the findings
+are the same.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from publishing.constants import Severity
 
-from . import capabilities, python_ast, secrets, yara_rules
+from . import capabilities, parallel, python_ast, secrets, yara_rules
 from .base import MAX_EXCERPT_CHARS, Finding, Hit, Member
 from .yara_rules import CompiledRules, RuleLike
 
@@ -82,10 +84,39 @@ def scan(inspection, *, rules: CompiledRules | Iterable[RuleLike] | None = None)
     compiled = _resolve_rules(rules)
     permissions = tuple(inspection.manifest.permissions)
     paths = frozenset(inspection.members)
+    members = [Member(path=path, data=data, paths=paths) for path, data in inspection.members.items()]
+    # Much Python: a share of the Python members is checked in a second process meanwhile.
+    python = [index for index, member in enumerate(members) if _parsed(member)]
+    elsewhere: list[int] = []
+    second = None
+    if parallel.worth_a_second_process(sum(len(members[index].data) for index in python)):
+        elsewhere = sorted(parallel.second_process_share(members, python))
+        second = parallel.SecondProcess(
+            _capability_checks, [members[index] for index in elsewhere], permissions
+        )
+    skipped = set(elsewhere)
+    capability: dict[int, list[Hit]] = {}
+    other: list[tuple[list[Hit], list[Hit]]] = []
+    try:
+        for index, member in enumerate(members):
+            other.append(
+                (
+                    _checked("YARA rules", member, lambda m=member: yara_rules.match_member(compiled, m)),
+                    _checked("secret patterns", member, lambda m=member: secrets.find_secrets(m.data)),
+                )
+            )
+            if index not in skipped:
+                capability[index] = _capability_checks(member, permissions)
+        if second is not None:
+            capability.update(zip(elsewhere, second.results(), strict=True))
+    finally:
+        if second is not None:
+            second.close()  # interrupted (the task's time limit): the second process ends too
+
     findings: dict[tuple[str, str], Finding] = {}
-    for path, data in inspection.members.items():
-        member = Member(path=path, data=data, paths=paths)
-        for hit in _member_hits(member, compiled, permissions):
+    for index, member in enumerate(members):
+        rule_hits, secret_hits = other[index]
+        for hit in [*rule_hits, *capability[index], *secret_hits]:
             finding = _finding(member, hit)
             key = (finding.code, finding.path)
             if key not in findings or (finding.line or 0) < (findings[key].line or 0):
@@ -93,27 +124,28 @@ def scan(inspection, *, rules: CompiledRules | Iterable[RuleLike] | None = None)
     return sorted(findings.values(), key=lambda f: (f.path, f.line or 0, f.code))
 
 
-def _member_hits(member: Member, compiled: CompiledRules, permissions: tuple[str, ...]) -> list[Hit]:
-    hits: list[Hit] = []
-    checks = [
-        ("YARA rules", lambda: yara_rules.match_member(compiled, member)),
-        ("capability checks", lambda: _capability_hits(member, permissions)),
-        ("secret patterns", lambda: secrets.find_secrets(member.data)),
-    ]
-    for label, check in checks:
-        try:
-            hits += check()
-        except Exception:
-            # A bug in one check must not let the package through unscanned, nor stop the others.
-            logger.exception("Scanning %r with the %s failed.", member.path, label)
-            hits.append(
-                Hit("scan.internal_error", Severity.MEDIUM, f"The {label} could not check this member.")
-            )
-    return hits
+def _checked(label: str, member: Member, check: Callable[[], list[Hit]]) -> list[Hit]:
+    """``check()``'s hits; if it raises, a ``scan.internal_error`` hit instead (logged)."""
+    try:
+        return check()
+    except Exception:
+        # A bug in one check must not let the package through unscanned, nor stop the others.
+        logger.exception("Scanning %r with the %s failed.", member.path, label)
+        return [Hit("scan.internal_error", Severity.MEDIUM, f"The {label} could not check this member.")]
+
+
+def _parsed(member: Member) -> bool:
+    """Whether the capability checks of ``member`` read it as Python (parser and syntax tree)."""
+    return member.suffix == ".py" and len(member.data) <= python_ast.MAX_AST_BYTES
+
+
+def _capability_checks(member: Member, permissions: tuple[str, ...]) -> list[Hit]:
+    """The capability checks of one member; a check that raises is a ``scan.internal_error`` hit."""
+    return _checked("capability checks", member, lambda: _capability_hits(member, permissions))
 
 
 def _capability_hits(member: Member, permissions: tuple[str, ...]) -> list[Hit]:
-    if member.suffix == ".py" and len(member.data) <= python_ast.MAX_AST_BYTES:
+    if _parsed(member):
         return python_ast.check_python(member.data, permissions)
     return capabilities.regex_hits(member.data, member.suffix, permissions)
 

@@ -239,13 +239,14 @@ def start_worker(
 ) -> Iterator[Callable[..., Worker]]:
     """Start real Celery workers against the test database; all are stopped afterwards.
 
-    ``start_worker(beat=False, **env)`` adds ``env`` to the worker's
-    environment (with ``beat`` it also runs the Celery beat scheduler) and
-    returns once the worker logs that it is ready.
+    ``start_worker(beat=False, pool="solo", **env)`` adds ``env`` to the worker's
+    environment (with ``beat`` it also runs the Celery beat scheduler; ``pool="prefork"`` runs
+    the task in a pool process, as deployed workers do) and returns once the worker logs that
+    it is ready.
     """
     workers: list[Worker] = []
 
-    def start(*, beat: bool = False, **extra_env: str) -> Worker:
+    def start(*, beat: bool = False, pool: str = "solo", **extra_env: str) -> Worker:
         name = f"test-{uuid.uuid4().hex[:8]}"
         log = tmp_path / f"celery-{name}.log"
         env = {
@@ -260,7 +261,7 @@ def start_worker(
         }
         command = [
             sys.executable, "-m", "celery", "-A", "marketplace", "worker",
-            "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
+            "--loglevel=INFO", f"--pool={pool}", "--concurrency=1", "--without-gossip", "--without-mingle",
             "--without-heartbeat", "-n", f"{name}@%h",
         ]  # fmt: skip
         if beat:

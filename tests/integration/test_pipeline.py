@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from publishing.constants import SubmissionStatus
+from publishing.constants import FINAL_STATUSES, SubmissionStatus
 
 pytestmark = [
     pytest.mark.integration,
@@ -96,6 +96,27 @@ def test_upload_verify_approve_download(celery_worker, author, reviewer, build_p
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert hashlib.sha256(body).hexdigest() == release.artifact_sha256 == built.sha256
     assert body == built.data
+
+
+def test_a_prefork_worker_scans_a_large_package_with_a_second_process(start_worker, author, build_pkg):
+    """Deployed workers run tasks in Celery's prefork pool, whose processes are daemonic: the scan's
+    second process (``publishing.scanning.parallel``) must start there too, and its findings arrive."""
+    from publishing.scanning import parallel
+
+    worker = start_worker(pool="prefork")
+    filler = "".join(f"    value_{n} = 'words {n} of filler'.split()  # {n}\n" for n in range(600))
+    members = {"src/aa_process.py": b"import subprocess\n"}  # first: checked by the worker itself
+    members |= {f"src/module_{n:02d}.py": f"def main_{n}():\n{filler}".encode() for n in range(40)}
+    members["src/zz_dynamic.py"] = b"value = eval(input())\n"  # last: in the second process's share
+    assert sum(map(len, members.values())) > parallel.MIN_PYTHON_BYTES
+    submission = submit(author, build_pkg(members))
+
+    submission = wait_for_status(submission, {SubmissionStatus.IN_REVIEW, *FINAL_STATUSES})
+    found = set(submission.findings.values_list("code", "path"))
+    assert ("scan.undeclared_process", "src/aa_process.py") in found
+    assert ("scan.dynamic_code", "src/zz_dynamic.py") in found
+    # Neither "Could not start a second process" nor "The scan's second process failed".
+    assert "second process" not in worker.log_text()
 
 
 def test_task_of_a_killed_worker_is_redelivered(start_worker, author, build_pkg):
