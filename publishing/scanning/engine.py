@@ -87,14 +87,13 @@ def scan(inspection, *, rules: CompiledRules | Iterable[RuleLike] | None = None)
     members = [Member(path=path, data=data, paths=paths) for path, data in inspection.members.items()]
     # Much Python: a share of the Python members is checked in a second process meanwhile.
     python = [index for index, member in enumerate(members) if _parsed(member)]
-    elsewhere: list[int] = []
+    share: set[int] = set()
     second = None
     if parallel.worth_a_second_process(sum(len(members[index].data) for index in python)):
-        elsewhere = sorted(parallel.second_process_share(members, python))
+        share = parallel.second_process_share(members, python)
         second = parallel.SecondProcess(
-            _capability_checks, [members[index] for index in elsewhere], permissions
+            _capability_checks, [members[index] for index in sorted(share)], permissions
         )
-    skipped = set(elsewhere)
     capability: dict[int, list[Hit]] = {}
     other: list[tuple[list[Hit], list[Hit]]] = []
     try:
@@ -105,10 +104,10 @@ def scan(inspection, *, rules: CompiledRules | Iterable[RuleLike] | None = None)
                     _checked("secret patterns", member, lambda m=member: secrets.find_secrets(m.data)),
                 )
             )
-            if index not in skipped:
+            if index not in share:
                 capability[index] = _capability_checks(member, permissions)
         if second is not None:
-            capability.update(zip(elsewhere, second.results(), strict=True))
+            capability.update(zip(sorted(share), second.results(), strict=True))
     finally:
         if second is not None:
             second.close()  # interrupted (the task's time limit): the second process ends too
